@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "smart_charging"
@@ -24,18 +23,3 @@ CONF_METER_INTERVAL: Final = "meter_interval"
 CONF_HEARTBEAT_INTERVAL: Final = "heartbeat_interval"
 DEFAULT_METER_INTERVAL: Final = 10
 DEFAULT_HEARTBEAT_INTERVAL: Final = 300
-
-
-class UnknownChargerPolicy(StrEnum):
-    """What to do with a charge point id that is not approved yet."""
-
-    ASK = "ask"
-    ACCEPT_ALL = "accept_all"
-    REJECT = "reject"
-
-
-class IdTagPolicy(StrEnum):
-    """Which idTags the central system authorizes."""
-
-    ACCEPT_ALL = "accept_all"
-    ALLOW_LIST = "allow_list"

@@ -1,0 +1,58 @@
+"""What every OCPP version adapter offers the rest of the product."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .limits import ChargingLimit
+
+
+class ChargerAdapter(Protocol):
+    """Commands to one connected charger, in version-neutral terms.
+
+    Each method raises a `ChargerError` subclass when the charger is offline,
+    does not answer, or answers with anything but success.
+    """
+
+    ocpp_version: str
+
+    async def apply_limit(self, limit: ChargingLimit) -> None:
+        """Make the charger (connector 0) or one connector follow a limit."""
+
+    async def clear_limit(self, connector_id: int) -> None:
+        """Remove the limits the central system installed."""
+
+    async def remote_start(self, connector_id: int, id_tag: str) -> None:
+        """Start a transaction on an idle connector."""
+
+    async def remote_stop(self, transaction_id: int) -> None:
+        """Stop a running transaction."""
+
+    async def change_availability(self, connector_id: int, available: bool) -> str:
+        """Make the charger or a connector (un)available; return Accepted/Scheduled."""
+
+    async def reset(self, hard: bool) -> None:
+        """Reboot the charger."""
+
+    async def unlock(self, connector_id: int) -> None:
+        """Unlock a connector's cable."""
+
+    async def get_configuration(self, keys: list[str] | None) -> dict[str, Any]:
+        """Return the charger's configuration keys and the unknown ones."""
+
+    async def change_configuration(self, key: str, value: str) -> str:
+        """Change a key; return Accepted or RebootRequired."""
+
+    async def trigger_message(self, message: str, connector_id: int | None) -> str:
+        """Ask the charger to send a message now; return its answer."""
+
+    async def data_transfer(
+        self, vendor_id: str, message_id: str | None, data: str | None
+    ) -> dict[str, Any]:
+        """Send a vendor-specific DataTransfer and return the answer."""
+
+    async def run(self) -> None:
+        """Serve the connection until it closes."""
+
+    async def close(self) -> None:
+        """Close the connection."""

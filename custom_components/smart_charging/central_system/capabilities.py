@@ -1,0 +1,96 @@
+"""Read a 1.6 charger's capabilities from its GetConfiguration answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .model import Capabilities
+
+CAPABILITY_KEYS = (
+    "SupportedFeatureProfiles",
+    "NumberOfConnectors",
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleMaxPeriods",
+    "MaxChargingProfilesInstalled",
+    "ConnectorSwitch3to1PhaseSupported",
+    "MeterValuesSampledData",
+    "MeterValuesSampledDataMaxLength",
+    "HeartbeatInterval",
+    "MeterValueSampleInterval",
+)
+
+# Spellings chargers use for the allowed rate unit.
+_RATE_UNITS = {"current": "A", "a": "A", "power": "W", "w": "W"}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(str(value).strip()) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _items(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def parse_capabilities(configuration_key: Iterable[Mapping[str, Any]]) -> Capabilities:
+    """Build capabilities from `configuration_key` (snake_case items with key/value)."""
+    values = {str(item.get("key")): item.get("value") for item in configuration_key}
+    profiles = {profile.lower() for profile in _items(values.get("SupportedFeatureProfiles"))}
+    rate_units = frozenset(
+        _RATE_UNITS[unit.lower()]
+        for unit in _items(values.get("ChargingScheduleAllowedChargingRateUnit"))
+        if unit.lower() in _RATE_UNITS
+    )
+    switch = str(values.get("ConnectorSwitch3to1PhaseSupported") or "").strip().lower()
+    return Capabilities(
+        # A charger that does not list its profiles gets the benefit of the doubt.
+        smart_charging="smartcharging" in profiles or not profiles,
+        remote_trigger="remotetrigger" in profiles or not profiles,
+        number_of_connectors=_int(values.get("NumberOfConnectors")),
+        rate_units=rate_units or frozenset({"A", "W"}),
+        max_stack_level=_int(values.get("ChargeProfileMaxStackLevel")),
+        max_periods=_int(values.get("ChargingScheduleMaxPeriods")),
+        max_profiles=_int(values.get("MaxChargingProfilesInstalled")),
+        switch_3_to_1_phase=switch == "true",
+        supported_measurands=tuple(_items(values.get("MeterValuesSampledData"))),
+        heartbeat_interval=_int(values.get("HeartbeatInterval")),
+        meter_interval=_int(values.get("MeterValueSampleInterval")),
+    )
+
+
+def capabilities_as_dict(capabilities: Capabilities) -> dict[str, Any]:
+    """Serialise for storage and diagnostics."""
+    return {
+        "smart_charging": capabilities.smart_charging,
+        "remote_trigger": capabilities.remote_trigger,
+        "number_of_connectors": capabilities.number_of_connectors,
+        "rate_units": sorted(capabilities.rate_units),
+        "max_stack_level": capabilities.max_stack_level,
+        "max_periods": capabilities.max_periods,
+        "max_profiles": capabilities.max_profiles,
+        "switch_3_to_1_phase": capabilities.switch_3_to_1_phase,
+        "supported_measurands": list(capabilities.supported_measurands),
+        "heartbeat_interval": capabilities.heartbeat_interval,
+        "meter_interval": capabilities.meter_interval,
+    }
+
+
+def capabilities_from_dict(data: Mapping[str, Any]) -> Capabilities:
+    """Restore from storage."""
+    return Capabilities(
+        smart_charging=bool(data.get("smart_charging", True)),
+        remote_trigger=bool(data.get("remote_trigger", True)),
+        number_of_connectors=data.get("number_of_connectors"),
+        rate_units=frozenset(data.get("rate_units") or ("A", "W")),
+        max_stack_level=data.get("max_stack_level"),
+        max_periods=data.get("max_periods"),
+        max_profiles=data.get("max_profiles"),
+        switch_3_to_1_phase=bool(data.get("switch_3_to_1_phase", False)),
+        supported_measurands=tuple(data.get("supported_measurands") or ()),
+        heartbeat_interval=data.get("heartbeat_interval"),
+        meter_interval=data.get("meter_interval"),
+    )

@@ -1,0 +1,47 @@
+"""An aiohttp WebSocket as the `ocpp` library's connection (async recv/send)."""
+
+from __future__ import annotations
+
+from aiohttp import WSMsgType, web
+
+
+class ConnectionClosedError(Exception):
+    """The WebSocket closed; the charger is gone."""
+
+
+class WebSocketConnection:
+    """Adapter from `aiohttp.web.WebSocketResponse` to `recv()`/`send()`."""
+
+    def __init__(self, websocket: web.WebSocketResponse) -> None:
+        """Wrap an open server-side WebSocket."""
+        self._websocket = websocket
+
+    async def recv(self) -> str:
+        """Return the next text frame; raise `ConnectionClosedError` at the end."""
+        while True:
+            message = await self._websocket.receive()
+            if message.type is WSMsgType.TEXT:
+                return str(message.data)
+            if message.type is WSMsgType.BINARY:
+                # OCPP-J is text; a binary frame is answered as a malformed message.
+                return bytes(message.data).decode("utf-8", errors="replace")
+            if message.type in (
+                WSMsgType.CLOSE,
+                WSMsgType.CLOSING,
+                WSMsgType.CLOSED,
+                WSMsgType.ERROR,
+            ):
+                raise ConnectionClosedError
+
+    async def send(self, message: str) -> None:
+        """Send a text frame."""
+        if self._websocket.closed:
+            raise ConnectionClosedError
+        try:
+            await self._websocket.send_str(message)
+        except ConnectionResetError as error:
+            raise ConnectionClosedError from error
+
+    async def close(self) -> None:
+        """Close the WebSocket."""
+        await self._websocket.close()

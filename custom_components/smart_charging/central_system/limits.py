@@ -1,0 +1,59 @@
+"""A charging limit as the rest of the product asks for it, before any OCPP detail.
+
+One operation serves the number, the switch, the services and the load balancer:
+`ChargerSession.apply_limit(ChargingLimit(...))`. The adapter for the charger's OCPP
+version turns it into profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+NOMINAL_VOLTAGE = 230.0
+DEFAULT_PHASES = 3
+
+
+class LimitUnit(StrEnum):
+    """A limit in amperes per phase or in watts in total."""
+
+    AMPERE = "A"
+    WATT = "W"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargingLimit:
+    """What a connector (or, with connector 0, the whole station) may draw.
+
+    `value` 0 pauses charging without ending the transaction.
+    """
+
+    connector_id: int
+    value: float
+    unit: LimitUnit = LimitUnit.AMPERE
+    duration: int | None = None
+    phases: int = DEFAULT_PHASES
+
+    def __post_init__(self) -> None:
+        """Reject values no charger could follow."""
+        if self.value < 0:
+            msg = "a charging limit cannot be negative"
+            raise ValueError(msg)
+        if self.connector_id < 0:
+            msg = "connector id cannot be negative"
+            raise ValueError(msg)
+        if self.duration is not None and self.duration <= 0:
+            msg = "duration must be positive"
+            raise ValueError(msg)
+
+    def in_unit(self, unit: LimitUnit, voltage: float = NOMINAL_VOLTAGE) -> Decimal:
+        """Return the value in `unit`, floored to the 0.1 the OCPP schema requires.
+
+        Flooring (never rounding up) keeps the charger at or below what was asked.
+        """
+        value = self.value
+        if unit is not self.unit:
+            factor = voltage * self.phases
+            value = value * factor if unit is LimitUnit.WATT else value / factor
+        return Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)

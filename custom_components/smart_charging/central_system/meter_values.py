@@ -1,0 +1,206 @@
+"""Turn OCPP sampled values into normalised readings on a connector.
+
+Handles every unit the spec allows (Wh, kWh, W, kW, A, V, Percent, Celsius, K,
+Fahrenheit, var, kvar, varh, kvarh), phases written as "L1" or "L1-N", values sent as
+strings (1.6) or numbers (2.x), and per-phase power or current with no total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .model import ConnectorState, PhaseValues
+from .timestamps import parse_timestamp
+
+ENERGY_IMPORT = "Energy.Active.Import.Register"
+ENERGY_EXPORT = "Energy.Active.Export.Register"
+POWER_IMPORT = "Power.Active.Import"
+CURRENT_IMPORT = "Current.Import"
+CURRENT_OFFERED = "Current.Offered"
+POWER_OFFERED = "Power.Offered"
+VOLTAGE = "Voltage"
+SOC = "SoC"
+TEMPERATURE = "Temperature"
+FREQUENCY = "Frequency"
+
+# Factor and base unit for every unit of measure the spec lists.
+_SCALE: dict[str, tuple[float, str]] = {
+    "Wh": (1.0, "Wh"),
+    "kWh": (1000.0, "Wh"),
+    "varh": (1.0, "varh"),
+    "kvarh": (1000.0, "varh"),
+    "W": (1.0, "W"),
+    "kW": (1000.0, "W"),
+    "var": (1.0, "var"),
+    "kvar": (1000.0, "var"),
+    "A": (1.0, "A"),
+    "V": (1.0, "V"),
+    "Percent": (1.0, "Percent"),
+    "Celsius": (1.0, "Celsius"),
+}
+_DEFAULT_UNIT = {
+    ENERGY_IMPORT: "Wh",
+    ENERGY_EXPORT: "Wh",
+    POWER_IMPORT: "W",
+    POWER_OFFERED: "W",
+    CURRENT_IMPORT: "A",
+    CURRENT_OFFERED: "A",
+    VOLTAGE: "V",
+    SOC: "Percent",
+    TEMPERATURE: "Celsius",
+}
+_PHASE_INDEX = {"L1": 0, "L1-N": 0, "L2": 1, "L2-N": 1, "L3": 2, "L3-N": 2}
+
+
+@dataclass(slots=True, frozen=True)
+class Sample:
+    """One sampled value, parsed and converted to its base unit."""
+
+    measurand: str
+    value: float
+    unit: str
+    phase: str | None
+    location: str | None
+    context: str | None
+
+
+def parse_sample(raw: Mapping[str, Any]) -> Sample | None:
+    """Parse one sampledValue (snake_case keys); None when it is not numeric."""
+    measurand = str(raw.get("measurand") or ENERGY_IMPORT)
+    if raw.get("format") == "SignedData":
+        return None
+    try:
+        value = float(raw["value"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    unit = raw.get("unit") or _DEFAULT_UNIT.get(measurand, "")
+    if unit == "Fahrenheit":
+        value, unit = (value - 32) * 5 / 9, "Celsius"
+    elif unit == "K":
+        value, unit = value - 273.15, "Celsius"
+    elif unit in _SCALE:
+        factor, unit = _SCALE[unit]
+        value *= factor
+    return Sample(
+        measurand=measurand,
+        value=value,
+        unit=unit,
+        phase=raw.get("phase"),
+        location=raw.get("location"),
+        context=raw.get("context"),
+    )
+
+
+def _raw_key(sample: Sample) -> str:
+    return f"{sample.measurand}/{sample.phase or '-'}/{sample.location or '-'}"
+
+
+@dataclass(slots=True)
+class MeterReading:
+    """The readings of one meterValue element, ready to apply to a connector."""
+
+    timestamp: datetime | None
+    samples: list[Sample]
+
+    def total(self, measurand: str) -> float | None:
+        """Return the unphased value, else the sum of the phases."""
+        phased: list[float] = []
+        for sample in self._preferred(measurand):
+            if sample.phase is None:
+                return sample.value
+            if sample.phase in _PHASE_INDEX:
+                phased.append(sample.value)
+        return sum(phased) if phased else None
+
+    def phases(self, measurand: str) -> PhaseValues | None:
+        """Return the per-phase values (phase-to-neutral), or None if none were sent."""
+        values: list[float | None] = [None, None, None]
+        for sample in self._preferred(measurand):
+            index = _PHASE_INDEX.get(sample.phase or "")
+            if index is not None:
+                values[index] = sample.value
+        if all(value is None for value in values):
+            return None
+        return PhaseValues(*values)
+
+    def _preferred(self, measurand: str) -> list[Sample]:
+        """Samples of a measurand, preferring the outlet over the inlet and the EV."""
+        matching = [sample for sample in self.samples if sample.measurand == measurand]
+        for location in ("Outlet", None, "Inlet", "Body", "EV", "Cable"):
+            chosen = [sample for sample in matching if sample.location == location]
+            if chosen:
+                return chosen
+        return matching
+
+
+def parse_meter_values(meter_value: Iterable[Mapping[str, Any]]) -> list[MeterReading]:
+    """Parse a MeterValues/StopTransaction `meter_value` list, oldest first."""
+    readings: list[MeterReading] = []
+    for element in meter_value:
+        samples = [
+            sample
+            for raw in element.get("sampled_value") or []
+            if (sample := parse_sample(raw)) is not None
+        ]
+        readings.append(MeterReading(parse_timestamp(element.get("timestamp")), samples))
+    readings.sort(key=lambda reading: (reading.timestamp is None, reading.timestamp))
+    return readings
+
+
+def apply_reading(connector: ConnectorState, reading: MeterReading) -> float | None:
+    """Update a connector's live values; return the energy register reading (Wh) if any.
+
+    Readings older than the newest already applied only contribute their energy
+    register (which the register guard judges by timestamp).
+    """
+    energy = reading.total(ENERGY_IMPORT)
+    is_stale = (
+        reading.timestamp is not None
+        and connector.meter_timestamp is not None
+        and reading.timestamp < connector.meter_timestamp
+    )
+    if is_stale:
+        return energy
+    for sample in reading.samples:
+        connector.raw_measurements[_raw_key(sample)] = f"{sample.value:g} {sample.unit}".strip()
+    if reading.timestamp is not None:
+        connector.meter_timestamp = reading.timestamp
+    _apply_totals(connector, reading)
+    _apply_phases(connector, reading)
+    return energy
+
+
+def _apply_totals(connector: ConnectorState, reading: MeterReading) -> None:
+    if (power := reading.total(POWER_IMPORT)) is not None:
+        connector.power = power
+    if (offered := reading.total(CURRENT_OFFERED)) is not None:
+        connector.current_offered = offered
+    if (power_offered := reading.total(POWER_OFFERED)) is not None:
+        connector.power_offered = power_offered
+    if (export := reading.total(ENERGY_EXPORT)) is not None:
+        connector.energy_export = export
+    if (soc := reading.total(SOC)) is not None:
+        connector.soc = soc
+    if (temperature := reading.total(TEMPERATURE)) is not None:
+        connector.temperature = temperature
+    if (frequency := reading.total(FREQUENCY)) is not None:
+        connector.frequency = frequency
+
+
+def _apply_phases(connector: ConnectorState, reading: MeterReading) -> None:
+    # Current: per phase where given; the headline value is the highest phase,
+    # which is what "charging at 16 A" means on both 1- and 3-phase cars.
+    if (currents := reading.phases(CURRENT_IMPORT)) is not None:
+        connector.current_phases = currents
+        connector.current_import = max(currents.known())
+    elif (current := reading.total(CURRENT_IMPORT)) is not None:
+        connector.current_import = current
+    if (voltages := reading.phases(VOLTAGE)) is not None:
+        connector.voltage_phases = voltages
+        known = voltages.known()
+        connector.voltage = sum(known) / len(known)
+    elif (voltage := reading.total(VOLTAGE)) is not None:
+        connector.voltage = voltage

@@ -1,0 +1,137 @@
+"""The charger model: what the central system knows about each charger and connector.
+
+Plain mutable dataclasses, owned by one `ChargerSession`; the HA glue reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ConnectorStatus(StrEnum):
+    """OCPP 1.6 ChargePointStatus, plus `unknown` before the first StatusNotification."""
+
+    AVAILABLE = "available"
+    PREPARING = "preparing"
+    CHARGING = "charging"
+    SUSPENDED_EVSE = "suspended_evse"
+    SUSPENDED_EV = "suspended_ev"
+    FINISHING = "finishing"
+    RESERVED = "reserved"
+    UNAVAILABLE = "unavailable"
+    FAULTED = "faulted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(slots=True)
+class BootInfo:
+    """What a charger told about itself in its BootNotification."""
+
+    vendor: str
+    model: str
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    iccid: str | None = None
+    imsi: str | None = None
+    meter_type: str | None = None
+    meter_serial_number: str | None = None
+
+
+@dataclass(slots=True)
+class Capabilities:
+    """What a charger can do, read once with GetConfiguration."""
+
+    smart_charging: bool = False
+    remote_trigger: bool = False
+    number_of_connectors: int | None = None
+    rate_units: frozenset[str] = frozenset({"A", "W"})
+    max_stack_level: int | None = None
+    max_periods: int | None = None
+    max_profiles: int | None = None
+    switch_3_to_1_phase: bool = False
+    supported_measurands: tuple[str, ...] = ()
+    heartbeat_interval: int | None = None
+    meter_interval: int | None = None
+
+
+@dataclass(slots=True)
+class PhaseValues:
+    """A value per phase; `None` where the phase was not reported."""
+
+    l1: float | None = None
+    l2: float | None = None
+    l3: float | None = None
+
+    def as_tuple(self) -> tuple[float | None, float | None, float | None]:
+        """Return the three phases in order."""
+        return (self.l1, self.l2, self.l3)
+
+    def known(self) -> list[float]:
+        """Return the reported phases only."""
+        return [value for value in self.as_tuple() if value is not None]
+
+
+@dataclass(slots=True)
+class ConnectorState:
+    """Live state of one connector (connector 0 is the station itself)."""
+
+    connector_id: int
+    status: ConnectorStatus = ConnectorStatus.UNKNOWN
+    error_code: str | None = None
+    vendor_error_code: str | None = None
+    info: str | None = None
+    status_timestamp: datetime | None = None
+    # Metering, in native units (W, A, V, Wh, %, °C).
+    power: float | None = None
+    current_import: float | None = None
+    current_phases: PhaseValues = field(default_factory=PhaseValues)
+    voltage: float | None = None
+    voltage_phases: PhaseValues = field(default_factory=PhaseValues)
+    current_offered: float | None = None
+    power_offered: float | None = None
+    soc: float | None = None
+    temperature: float | None = None
+    frequency: float | None = None
+    energy: float | None = None
+    energy_export: float | None = None
+    meter_timestamp: datetime | None = None
+    # Every sampled value as received, keyed "measurand/phase/location", for diagnostics.
+    raw_measurements: dict[str, str] = field(default_factory=dict)
+    # The transaction running on this connector.
+    transaction_id: int | None = None
+    id_tag: str | None = None
+    session_start: datetime | None = None
+    session_energy: float | None = None
+    # The limit the central system last applied (A per phase or W), or None.
+    applied_limit: float | None = None
+    applied_limit_unit: str | None = None
+
+
+@dataclass(slots=True)
+class ChargerState:
+    """Everything known about one charger, surviving reconnects."""
+
+    charger_id: str
+    connected: bool = False
+    ocpp_version: str | None = None
+    boot: BootInfo | None = None
+    capabilities: Capabilities | None = None
+    available: bool = True
+    last_heartbeat: datetime | None = None
+    last_seen: datetime | None = None
+    last_error: str | None = None
+    connectors: dict[int, ConnectorState] = field(default_factory=dict)
+
+    def connector(self, connector_id: int) -> ConnectorState:
+        """Return a connector's state, creating it on first mention."""
+        state = self.connectors.get(connector_id)
+        if state is None:
+            state = self.connectors[connector_id] = ConnectorState(connector_id)
+        return state
+
+    @property
+    def outlets(self) -> list[ConnectorState]:
+        """Return the real connectors (id ≥ 1), in order."""
+        return [self.connectors[key] for key in sorted(self.connectors) if key > 0]

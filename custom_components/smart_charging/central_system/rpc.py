@@ -1,0 +1,105 @@
+"""OCPP-J framing that the `ocpp` library leaves to its users.
+
+The library logs and drops malformed frames without answering, lets a serialisation
+error in a reply escape and end the connection, and uses 2.x error names for 1.6.
+`SafeRouting` answers every bad frame with the CALLERROR the spec names, logs one line,
+and keeps the connection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from ocpp.exceptions import GenericError, InternalError, OCPPError
+from ocpp.messages import Call, MessageType, unpack
+
+# Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.
+MAX_FRAME_BYTES = 64 * 1024
+# The message id a CALLERROR carries when the frame's own id cannot be read (OCPP-J).
+UNKNOWN_MESSAGE_ID = "-1"
+
+_MESSAGE_ID = re.compile(r'^\s*\[\s*2\s*,\s*"([^"]{1,36})"')
+# OCPP 1.6 spells two error codes differently from 2.x (and from the library).
+_V16_CODES = {
+    "FormatViolation": "FormationViolation",
+    "OccurrenceConstraintViolation": "OccurenceConstraintViolation",
+}
+
+
+def error_code_for(version: str, error: OCPPError) -> str:
+    """Return the CALLERROR code of `error` as spelled by `version`."""
+    code = str(getattr(error, "code", "GenericError"))
+    return _V16_CODES.get(code, code) if version == "1.6" else code
+
+
+def call_error_frame(version: str, message_id: str, error: OCPPError, description: str) -> str:
+    """Build a CALLERROR frame."""
+    return json.dumps(
+        [
+            MessageType.CallError,
+            message_id,
+            error_code_for(version, error),
+            description[:255],
+            {},
+        ],
+        separators=(",", ":"),
+    )
+
+
+def message_id_of(raw: str) -> str:
+    """Best-effort message id of a CALL frame that failed to parse."""
+    match = _MESSAGE_ID.match(raw[:200])
+    return match.group(1) if match else UNKNOWN_MESSAGE_ID
+
+
+class SafeRouting:
+    """Mixin for an `ocpp` ChargePoint: routes frames without ever raising."""
+
+    id: str
+    logger: logging.Logger
+    _ocpp_version: str
+    _response_queue: Any
+
+    if TYPE_CHECKING:  # Provided by the library's ChargePoint.
+
+        async def _send(self, message: str) -> None: ...
+
+        async def _handle_call(self, msg: Call) -> Any: ...
+
+    async def route_message(self, raw_msg: str) -> None:
+        """Route one frame; answer bad ones with the CALLERROR the spec names."""
+        if len(raw_msg) > MAX_FRAME_BYTES:
+            await self._reject(
+                message_id_of(raw_msg),
+                GenericError(),
+                f"frame of {len(raw_msg)} bytes exceeds {MAX_FRAME_BYTES}",
+            )
+            return
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as error:
+            await self._reject(message_id_of(raw_msg), error, str(error.details or error))
+            return
+        if msg.message_type_id != MessageType.Call:
+            self._response_queue.put_nowait(msg)
+            return
+        try:
+            await self._handle_call(msg)
+        except OCPPError as error:
+            await self._reject(msg.unique_id, error, str(error.details or error.description))
+        except (TypeError, ValueError) as error:
+            # A reply the library could not serialise: our bug, but the link survives.
+            self.logger.exception("%s: could not answer %s", self.id, msg.action)
+            await self._reject(msg.unique_id, InternalError(), str(error))
+
+    async def _reject(self, message_id: str, error: OCPPError, description: str) -> None:
+        self.logger.warning(
+            "%s: bad frame answered with %s: %s",
+            self.id,
+            error_code_for(self._ocpp_version, error),
+            description,
+        )
+        await self._send(call_error_frame(self._ocpp_version, message_id, error, description))

@@ -1,0 +1,240 @@
+"""The OCPP central system: a WebSocket server at `/<charge point id>`.
+
+It owns the chargers' sessions, the transaction ledger and the access policy, and
+tells a listener (the HA glue) about every change. Persistence is delegated too, so
+this package stays free of Home Assistant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import logging
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from .connection import WebSocketConnection
+from .errors import ChargerError
+from .policy import AccessPolicy, Admission
+from .rejection import refuse
+from .session import ChargerSession, SessionSettings
+from .transactions import TransactionLedger
+from .v16.adapter import V16Adapter
+
+_LOGGER = logging.getLogger(__name__)
+
+SUBPROTOCOLS = ("ocpp1.6",)
+# WebSocket ping interval (s): finds dead links that TCP would keep for hours.
+PING_INTERVAL = 30.0
+# aiohttp refuses (and closes on) frames above this; smaller oversized frames are
+# answered with a CALLERROR by the routing layer instead.
+TRANSPORT_MAX_FRAME = 1024 * 1024
+
+
+class CentralSystemListener(Protocol):
+    """What the central system tells its owner."""
+
+    def charger_updated(self, session: ChargerSession) -> None:
+        """A charger's state changed (message, connection, command)."""
+
+    def charger_approved(self, session: ChargerSession) -> None:
+        """A charger was admitted for the first time (policy accept all)."""
+
+    def admission_requested(self, session: ChargerSession) -> None:
+        """An unknown charger asks to be admitted (policy ask)."""
+
+
+class Persistence(Protocol):
+    """Where the central system keeps what must survive a restart."""
+
+    async def load(self) -> dict[str, Any] | None:
+        """Return the saved data, if any."""
+
+    async def save_now(self, data: dict[str, Any]) -> None:
+        """Save at once."""
+
+    def save_later(self, data_fn: Callable[[], dict[str, Any]]) -> None:
+        """Save soon; `data_fn` is called when the save happens."""
+
+
+class CentralSystem:
+    """The OCPP server and everything it knows."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        policy: AccessPolicy,
+        settings: SessionSettings,
+        listener: CentralSystemListener,
+        persistence: Persistence,
+    ) -> None:
+        """Configure; nothing runs until `start`."""
+        self.host = host
+        self.port = port
+        self.policy = policy
+        self.settings = settings
+        self.ledger = TransactionLedger()
+        self.sessions: dict[str, ChargerSession] = {}
+        self._listener = listener
+        self._persistence = persistence
+        self._saved_chargers: dict[str, Any] = {}
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Restore saved state and start serving."""
+        data = await self._persistence.load() or {}
+        self.ledger.load(data.get("ledger") or {})
+        self._saved_chargers = dict(data.get("chargers") or {})
+        for charger_id in sorted(self.policy.approved):
+            self.session(charger_id)
+        app = web.Application()
+        app.router.add_get("/{charger_id:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        if self.port == 0:
+            self.port = runner.addresses[0][1]
+        _LOGGER.info("OCPP central system listening on %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Close every connection, save, and stop serving."""
+        for session in list(self.sessions.values()):
+            if session.adapter is not None:
+                await session.adapter.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self._persistence.save_now(self.dump())
+
+    # --- chargers --------------------------------------------------------------------
+
+    def session(self, charger_id: str) -> ChargerSession:
+        """Return a charger's session, creating (and restoring) it on first use."""
+        session = self.sessions.get(charger_id)
+        if session is None:
+            session = self.sessions[charger_id] = ChargerSession(self, charger_id)
+            if saved := self._saved_chargers.get(charger_id):
+                session.load(saved)
+        return session
+
+    def approve(self, charger_id: str) -> ChargerSession:
+        """Admit a charger; a pending one is asked to boot again at once."""
+        self.policy.approved.add(charger_id)
+        self.policy.ignored.discard(charger_id)
+        session = self.session(charger_id)
+        if session.adapter is not None and session.admission is not Admission.ACCEPTED:
+            self._spawn(self._retrigger_boot(session))
+        self.save_later()
+        return session
+
+    async def forget(self, charger_id: str) -> None:
+        """Remove a charger: disconnect it and drop what is known about it."""
+        self.policy.approved.discard(charger_id)
+        session = self.sessions.pop(charger_id, None)
+        self._saved_chargers.pop(charger_id, None)
+        if session is not None and session.adapter is not None:
+            await session.adapter.close()
+        self.save_later()
+
+    async def _retrigger_boot(self, session: ChargerSession) -> None:
+        adapter = session.adapter
+        if adapter is None:
+            return
+        try:
+            await adapter.trigger_message("BootNotification", None)
+        except ChargerError as error:  # The charger retries its boot by itself anyway.
+            _LOGGER.debug("%s: boot trigger failed: %s", session.charger_id, error)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- the WebSocket endpoint --------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        charger_id = unquote(request.match_info["charger_id"]).strip("/").rsplit("/", 1)[-1]
+        if not charger_id:
+            raise web.HTTPNotFound
+        websocket = web.WebSocketResponse(
+            protocols=SUBPROTOCOLS, heartbeat=PING_INTERVAL, max_msg_size=TRANSPORT_MAX_FRAME
+        )
+        await websocket.prepare(request)
+        if websocket.ws_protocol is None:
+            _LOGGER.warning(
+                "%s: refused, offers subprotocols %r; supported: %s",
+                charger_id,
+                request.headers.get("Sec-WebSocket-Protocol", ""),
+                ", ".join(SUBPROTOCOLS),
+            )
+            await websocket.close()
+            return websocket
+        connection = WebSocketConnection(websocket)
+        if self.policy.admission(charger_id) is Admission.REJECTED:
+            await refuse(charger_id, connection, self.settings.pending_retry_interval)
+            return websocket
+        await self._serve(charger_id, connection)
+        return websocket
+
+    async def _serve(self, charger_id: str, connection: WebSocketConnection) -> None:
+        session = self.session(charger_id)
+        adapter = V16Adapter(session, connection)
+        previous = session.adapter
+        if previous is not None:
+            _LOGGER.info("%s: new connection replaces the previous one", charger_id)
+            await previous.close()
+        session.attach(adapter)
+        if charger_id not in self.policy.approved and session.accepted:
+            # Admitted by the accept-all policy: from now on it is a known charger.
+            self.policy.approved.add(charger_id)
+            self._listener.charger_approved(session)
+        _LOGGER.info("%s: connected (OCPP %s)", charger_id, adapter.ocpp_version)
+        try:
+            await adapter.run()
+        finally:
+            session.detach(adapter)
+            _LOGGER.info("%s: disconnected", charger_id)
+            if charger_id not in self.policy.approved and session.adapter is None:
+                # A pending charger that left: nothing of it is kept.
+                self.sessions.pop(charger_id, None)
+
+    # --- SessionHost -------------------------------------------------------------------
+
+    def state_changed(self, session: ChargerSession) -> None:
+        """Forward to the listener."""
+        self._listener.charger_updated(session)
+
+    def admission_requested(self, session: ChargerSession) -> None:
+        """Forward to the listener."""
+        self._listener.admission_requested(session)
+
+    async def save_now(self) -> None:
+        """Persist at once."""
+        await self._persistence.save_now(self.dump())
+
+    def save_later(self) -> None:
+        """Persist soon."""
+        self._persistence.save_later(self.dump)
+
+    def dump(self) -> dict[str, Any]:
+        """Everything that must survive a restart."""
+        chargers = dict(self._saved_chargers)
+        for charger_id, session in self.sessions.items():
+            if charger_id in self.policy.approved:
+                chargers[charger_id] = session.as_dict()
+        return {"ledger": self.ledger.as_dict(), "chargers": chargers}

@@ -1,0 +1,324 @@
+"""One charger as the central system sees it, across connections and restarts.
+
+Version adapters translate OCPP messages into the `on_*` calls here; the HA glue
+reads `state` and sends commands through the methods below, which raise
+`ChargerOfflineError` when the charger is not connected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+import logging
+from typing import Any, Protocol
+
+from .adapter import ChargerAdapter
+from .capabilities import capabilities_as_dict, capabilities_from_dict
+from .energy_register import EnergyRegister
+from .errors import ChargerOfflineError
+from .limits import ChargingLimit
+from .meter_values import MeterReading, apply_reading
+from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus
+from .policy import AccessPolicy, Admission
+from .timestamps import parse_timestamp, utc_now
+from .transactions import Transaction, TransactionLedger
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SessionSettings:
+    """Central-system-wide settings a charger is configured with."""
+
+    heartbeat_interval: int = 300
+    meter_interval: int = 10
+    pending_retry_interval: int = 10
+    response_timeout: float = 15.0
+
+
+class SessionHost(Protocol):
+    """What a charger session needs from the central system that owns it."""
+
+    ledger: TransactionLedger
+    policy: AccessPolicy
+    settings: SessionSettings
+
+    def state_changed(self, session: ChargerSession) -> None:
+        """Tell listeners the charger's state changed."""
+
+    def admission_requested(self, session: ChargerSession) -> None:
+        """Tell listeners an unknown charger asks to be admitted."""
+
+    async def save_now(self) -> None:
+        """Persist at once (before answering a message that hands out an id)."""
+
+    def save_later(self) -> None:
+        """Persist soon (debounced)."""
+
+
+class ChargerSession:
+    """State and commands of one charger."""
+
+    def __init__(self, host: SessionHost, charger_id: str) -> None:
+        """Create the session; restore open transactions from the ledger."""
+        self._host = host
+        self.charger_id = charger_id
+        self.state = ChargerState(charger_id)
+        self.adapter: ChargerAdapter | None = None
+        self.registers: dict[int, EnergyRegister] = {}
+        # The profile purpose that worked last, per scope ("station", "tx", "idle").
+        self.limit_purposes: dict[str, str] = {}
+        self.admission: Admission | None = None
+        for transaction in host.ledger.open_transactions(charger_id):
+            self._show_transaction(transaction)
+
+    @property
+    def settings(self) -> SessionSettings:
+        """Return the central system's settings for chargers."""
+        return self._host.settings
+
+    # --- connection lifecycle -------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Return whether a connection is attached."""
+        return self.adapter is not None
+
+    def attach(self, adapter: ChargerAdapter) -> None:
+        """Make `adapter` the live connection of this charger."""
+        self.adapter = adapter
+        self.admission = None
+        self.state.connected = True
+        self.state.ocpp_version = adapter.ocpp_version
+        self.state.last_seen = utc_now()
+        self._host.state_changed(self)
+
+    def detach(self, adapter: ChargerAdapter) -> None:
+        """Forget `adapter` unless a newer connection already replaced it."""
+        if self.adapter is not adapter:
+            return
+        self.adapter = None
+        self.state.connected = False
+        self._host.state_changed(self)
+
+    @property
+    def accepted(self) -> bool:
+        """Return whether this charger may exchange messages beyond BootNotification."""
+        return self._host.policy.admission(self.charger_id) is Admission.ACCEPTED
+
+    # --- messages from the charger --------------------------------------------
+
+    def on_boot(self, boot: BootInfo) -> Admission:
+        """Record a BootNotification and decide the answer."""
+        self.state.boot = boot
+        self.state.last_seen = utc_now()
+        self.admission = self._host.policy.admission(self.charger_id)
+        if self.admission is Admission.PENDING:
+            self._host.admission_requested(self)
+        elif self.admission is Admission.ACCEPTED:
+            self._host.save_later()
+        self._host.state_changed(self)
+        return self.admission
+
+    def on_heartbeat(self) -> None:
+        """Record a Heartbeat."""
+        self.state.last_heartbeat = self.state.last_seen = utc_now()
+        self._host.state_changed(self)
+
+    def on_status(
+        self,
+        connector_id: int,
+        status: ConnectorStatus,
+        *,
+        error_code: str | None,
+        info: str | None = None,
+        vendor_error_code: str | None = None,
+        timestamp: str | None = None,
+    ) -> None:
+        """Record a StatusNotification (connector 0 is the station)."""
+        connector = self.state.connector(connector_id)
+        parsed = parse_timestamp(timestamp) or utc_now()
+        if connector.status_timestamp is not None and parsed < connector.status_timestamp:
+            return  # A queued notification older than the one we have.
+        connector.status = status
+        connector.status_timestamp = parsed
+        connector.error_code = error_code
+        connector.info = info
+        connector.vendor_error_code = vendor_error_code
+        if error_code and error_code != "NoError":
+            self.state.last_error = f"{error_code} ({info or vendor_error_code or '-'})"
+        self.state.last_seen = utc_now()
+        self._host.state_changed(self)
+
+    def authorize(self, id_tag: str) -> str:
+        """Return the idTagInfo status for an Authorize request."""
+        return self._host.policy.authorize(id_tag)
+
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: float, timestamp: str
+    ) -> tuple[int, str]:
+        """Record a StartTransaction; return the transaction id and idTag status."""
+        status = self.authorize(id_tag)
+        started = parse_timestamp(timestamp) or utc_now()
+        transaction, displaced = self._host.ledger.start(
+            self.charger_id, connector_id, id_tag, meter_start, started
+        )
+        # The id must be on disk before the charger hears it: ids never repeat.
+        await self._host.save_now()
+        for old in displaced:
+            _LOGGER.warning(
+                "%s: transaction %s on connector %s replaced by a new one without a stop",
+                self.charger_id,
+                old.transaction_id,
+                old.connector_id,
+            )
+        self._feed_register(connector_id, meter_start, started)
+        self._show_transaction(transaction)
+        self._host.state_changed(self)
+        return transaction.transaction_id, status
+
+    async def on_stop_transaction(
+        self,
+        transaction_id: int,
+        meter_stop: float,
+        timestamp: str,
+        reason: str | None,
+        readings: Sequence[MeterReading],
+    ) -> None:
+        """Record a StopTransaction; a repeated or unknown one is accepted and ignored."""
+        stopped = parse_timestamp(timestamp) or utc_now()
+        outcome = self._host.ledger.stop(transaction_id, meter_stop, stopped, reason)
+        if outcome.transaction is None:
+            _LOGGER.info(
+                "%s: StopTransaction for unknown transaction %s accepted",
+                self.charger_id,
+                transaction_id,
+            )
+            return
+        if outcome.duplicate:
+            _LOGGER.debug("%s: repeated StopTransaction %s", self.charger_id, transaction_id)
+            return
+        transaction = outcome.transaction
+        connector = self.state.connector(transaction.connector_id)
+        for reading in readings:
+            self._apply(connector, reading)
+        self._feed_register(transaction.connector_id, meter_stop, stopped)
+        if connector.transaction_id == transaction_id:
+            connector.transaction_id = None
+            connector.session_energy = transaction.energy
+            connector.applied_limit = None
+            connector.applied_limit_unit = None
+        await self._host.save_now()
+        self._host.state_changed(self)
+
+    def on_meter_values(
+        self, connector_id: int, transaction_id: int | None, readings: Sequence[MeterReading]
+    ) -> None:
+        """Record MeterValues."""
+        connector = self.state.connector(connector_id)
+        for reading in readings:
+            energy = self._apply(connector, reading)
+            if energy is not None and transaction_id is not None:
+                transaction = self._host.ledger.record_meter(transaction_id, energy)
+                if transaction is not None and connector.transaction_id == transaction_id:
+                    connector.session_energy = transaction.energy
+        self.state.last_seen = utc_now()
+        self._host.save_later()
+        self._host.state_changed(self)
+
+    def _apply(self, connector: ConnectorState, reading: MeterReading) -> float | None:
+        energy = apply_reading(connector, reading)
+        if energy is not None:
+            self._feed_register(connector.connector_id, energy, reading.timestamp)
+        return energy
+
+    def _feed_register(self, connector_id: int, raw: float, timestamp: datetime | None) -> None:
+        register = self.registers.setdefault(connector_id, EnergyRegister())
+        if register.update(raw, timestamp):
+            self.state.connector(connector_id).energy = register.value
+
+    def _show_transaction(self, transaction: Transaction) -> None:
+        connector = self.state.connector(transaction.connector_id)
+        connector.transaction_id = transaction.transaction_id
+        connector.id_tag = transaction.id_tag
+        connector.session_start = parse_timestamp(transaction.started_at)
+        connector.session_energy = transaction.energy
+
+    def save_capabilities(self) -> None:
+        """Persist what was learned about the charger (capabilities, working purposes)."""
+        self._host.save_later()
+
+    # --- commands to the charger ----------------------------------------------
+
+    def require_adapter(self) -> ChargerAdapter:
+        """Return the live connection or raise `ChargerOfflineError`."""
+        if self.adapter is None:
+            raise ChargerOfflineError(self.charger_id)
+        return self.adapter
+
+    async def apply_limit(self, limit: ChargingLimit) -> None:
+        """Apply a limit to the station (connector 0) or a connector."""
+        await self.require_adapter().apply_limit(limit)
+        targets = (
+            self.state.outlets
+            if limit.connector_id == 0
+            else [self.state.connector(limit.connector_id)]
+        )
+        for connector in targets:
+            connector.applied_limit = limit.value
+            connector.applied_limit_unit = limit.unit.value
+        self._host.state_changed(self)
+
+    async def clear_limit(self, connector_id: int) -> None:
+        """Remove the central system's limits from the station or a connector."""
+        await self.require_adapter().clear_limit(connector_id)
+        targets = self.state.outlets if connector_id == 0 else [self.state.connector(connector_id)]
+        for connector in targets:
+            connector.applied_limit = None
+            connector.applied_limit_unit = None
+        self._host.state_changed(self)
+
+    async def remote_start(self, connector_id: int, id_tag: str) -> None:
+        """Start charging on an idle connector."""
+        await self.require_adapter().remote_start(connector_id, id_tag)
+
+    async def remote_stop(self, connector_id: int) -> None:
+        """Stop the transaction running on a connector."""
+        transaction_id = self.state.connector(connector_id).transaction_id
+        if transaction_id is None:
+            return
+        await self.require_adapter().remote_stop(transaction_id)
+
+    async def set_available(self, connector_id: int, available: bool) -> None:
+        """Change availability of the station (0) or a connector."""
+        await self.require_adapter().change_availability(connector_id, available)
+        if connector_id == 0:
+            self.state.available = available
+        self._host.state_changed(self)
+
+    # --- persistence -------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise what must survive a restart."""
+        boot = self.state.boot
+        capabilities = self.state.capabilities
+        return {
+            "boot": None if boot is None else asdict(boot),
+            "capabilities": None if capabilities is None else capabilities_as_dict(capabilities),
+            "registers": {str(key): value.as_dict() for key, value in self.registers.items()},
+            "limit_purposes": dict(self.limit_purposes),
+            "available": self.state.available,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Restore what `as_dict` saved."""
+        if boot := data.get("boot"):
+            self.state.boot = BootInfo(**boot)
+        if capabilities := data.get("capabilities"):
+            self.state.capabilities = capabilities_from_dict(capabilities)
+        for key, value in (data.get("registers") or {}).items():
+            register = self.registers[int(key)] = EnergyRegister.from_dict(value)
+            self.state.connector(int(key)).energy = register.value
+        self.limit_purposes = dict(data.get("limit_purposes") or {})
+        self.state.available = bool(data.get("available", True))

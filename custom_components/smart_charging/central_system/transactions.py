@@ -1,0 +1,181 @@
+"""The transaction ledger: ids unique across chargers and restarts, each session counted once.
+
+Chargers resend queued messages after being offline and sometimes send the same
+StopTransaction twice; the ledger makes both idempotent. Its state is persisted by the
+owner (see `as_dict`/`from_dict`); a new transaction id is saved before it is handed out.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+# How many finished transactions are remembered to recognise a repeated StopTransaction.
+FINISHED_MEMORY = 1000
+
+
+@dataclass(slots=True)
+class Transaction:
+    """One charging session."""
+
+    transaction_id: int
+    charger_id: str
+    connector_id: int
+    id_tag: str
+    meter_start: float
+    started_at: str
+    last_meter: float | None = None
+    meter_stop: float | None = None
+    stopped_at: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def energy(self) -> float:
+        """Energy of the session so far (Wh), never negative."""
+        end = self.meter_stop if self.meter_stop is not None else self.last_meter
+        if end is None:
+            return 0.0
+        return max(0.0, end - self.meter_start)
+
+
+@dataclass(slots=True, frozen=True)
+class StopOutcome:
+    """What a StopTransaction did to the ledger."""
+
+    transaction: Transaction | None
+    duplicate: bool
+
+
+class TransactionLedger:
+    """Open and recently finished transactions of every charger on one central system."""
+
+    def __init__(self) -> None:
+        """Start empty; `load` restores a persisted ledger."""
+        self._next_id = 1
+        self._open: dict[int, Transaction] = {}
+        self._finished: OrderedDict[int, Transaction] = OrderedDict()
+
+    @property
+    def next_id(self) -> int:
+        """Return the id the next transaction will get."""
+        return self._next_id
+
+    def open_transactions(self, charger_id: str | None = None) -> list[Transaction]:
+        """Return the open transactions, of one charger or of all."""
+        return [
+            transaction
+            for transaction in self._open.values()
+            if charger_id is None or transaction.charger_id == charger_id
+        ]
+
+    def open_on(self, charger_id: str, connector_id: int) -> Transaction | None:
+        """Return the open transaction on a connector, if any."""
+        for transaction in self._open.values():
+            if transaction.charger_id == charger_id and transaction.connector_id == connector_id:
+                return transaction
+        return None
+
+    def get(self, transaction_id: int) -> Transaction | None:
+        """Return an open or recently finished transaction."""
+        return self._open.get(transaction_id) or self._finished.get(transaction_id)
+
+    def start(
+        self,
+        charger_id: str,
+        connector_id: int,
+        id_tag: str,
+        meter_start: float,
+        timestamp: datetime,
+    ) -> tuple[Transaction, list[Transaction]]:
+        """Record a StartTransaction; return it and any transaction it displaced.
+
+        A resent StartTransaction (same charger, connector, tag, meter and time) gets
+        the id it got the first time.
+        """
+        started_at = timestamp.isoformat()
+        current = self.open_on(charger_id, connector_id)
+        if (
+            current is not None
+            and current.id_tag == id_tag
+            and current.meter_start == meter_start
+            and current.started_at == started_at
+        ):
+            return current, []
+        displaced: list[Transaction] = []
+        if current is not None:
+            # The charger lost track of the previous session; close it where it stood.
+            self._finish(current, current.last_meter, started_at, "DeAuthorized")
+            displaced.append(current)
+        transaction = Transaction(
+            transaction_id=self._next_id,
+            charger_id=charger_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            started_at=started_at,
+            last_meter=meter_start,
+        )
+        self._next_id += 1
+        self._open[transaction.transaction_id] = transaction
+        return transaction, displaced
+
+    def record_meter(self, transaction_id: int, meter: float) -> Transaction | None:
+        """Note the latest register reading of an open transaction."""
+        transaction = self._open.get(transaction_id)
+        if transaction is not None and (
+            transaction.last_meter is None or meter >= transaction.last_meter
+        ):
+            transaction.last_meter = meter
+        return transaction
+
+    def stop(
+        self,
+        transaction_id: int,
+        meter_stop: float,
+        timestamp: datetime,
+        reason: str | None,
+    ) -> StopOutcome:
+        """Record a StopTransaction; a repeat of a finished one changes nothing."""
+        if transaction_id in self._finished:
+            return StopOutcome(self._finished[transaction_id], duplicate=True)
+        transaction = self._open.get(transaction_id)
+        if transaction is None:
+            return StopOutcome(None, duplicate=False)
+        self._finish(transaction, meter_stop, timestamp.isoformat(), reason)
+        return StopOutcome(transaction, duplicate=False)
+
+    def _finish(
+        self,
+        transaction: Transaction,
+        meter_stop: float | None,
+        stopped_at: str,
+        reason: str | None,
+    ) -> None:
+        self._open.pop(transaction.transaction_id, None)
+        transaction.meter_stop = meter_stop if meter_stop is not None else transaction.last_meter
+        transaction.stopped_at = stopped_at
+        transaction.stop_reason = reason
+        self._finished[transaction.transaction_id] = transaction
+        while len(self._finished) > FINISHED_MEMORY:
+            self._finished.popitem(last=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        return {
+            "next_id": self._next_id,
+            "open": [asdict(transaction) for transaction in self._open.values()],
+            "finished": [asdict(transaction) for transaction in self._finished.values()],
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Restore a serialised ledger."""
+        self._next_id = max(int(data.get("next_id", 1)), 1)
+        self._open = {item["transaction_id"]: Transaction(**item) for item in data.get("open", [])}
+        self._finished = OrderedDict(
+            (item["transaction_id"], Transaction(**item)) for item in data.get("finished", [])
+        )
+        known = [*self._open, *self._finished]
+        if known:
+            self._next_id = max(self._next_id, max(known) + 1)

@@ -1,0 +1,255 @@
+"""OCPP 1.6J adapter: commands to a charger and its setup after it connects."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from ocpp.exceptions import OCPPError
+from ocpp.v16 import call
+from ocpp.v16.enums import AvailabilityType, MessageTrigger, ResetType
+
+from ..capabilities import CAPABILITY_KEYS, parse_capabilities
+from ..connection import ConnectionClosedError
+from ..errors import (
+    ChargerNotSupportedError,
+    ChargerOfflineError,
+    ChargerRejectedError,
+    ChargerTimeoutError,
+)
+from ..limits import ChargingLimit
+from ..meter_values import (
+    CURRENT_IMPORT,
+    CURRENT_OFFERED,
+    ENERGY_IMPORT,
+    POWER_IMPORT,
+    SOC,
+    TEMPERATURE,
+    VOLTAGE,
+)
+from ..policy import Admission
+from ..session import ChargerSession
+from ..timestamps import utc_now
+from .charge_point import ChargePoint16
+from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
+
+_LOGGER = logging.getLogger(__name__)
+
+# What we ask chargers to sample, most important first.
+WANTED_MEASURANDS = (
+    ENERGY_IMPORT,
+    POWER_IMPORT,
+    CURRENT_IMPORT,
+    CURRENT_OFFERED,
+    VOLTAGE,
+    SOC,
+    TEMPERATURE,
+)
+_ACCEPTED = {"Accepted", "RebootRequired"}
+
+
+class V16Adapter:
+    """One 1.6J connection of a charger."""
+
+    ocpp_version = "1.6"
+
+    def __init__(self, session: ChargerSession, connection: Any) -> None:
+        """Wrap a connection (anything with async recv/send) for `session`."""
+        self.session = session
+        self.charge_point = ChargePoint16(
+            session, connection, response_timeout=session.settings.response_timeout
+        )
+        self.charge_point.on_admitted = self._admitted
+        self._connection = connection
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._prepared = False
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve the connection until it closes."""
+        if self.session.accepted:
+            # A known charger reconnecting does not always boot again.
+            self._admitted(Admission.ACCEPTED)
+        try:
+            await self.charge_point.start()
+        except ConnectionClosedError:
+            pass
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._connection.close()
+
+    def _admitted(self, admission: Admission) -> None:
+        if admission is not Admission.ACCEPTED or self._prepared:
+            return
+        self._prepared = True
+        task = asyncio.get_running_loop().create_task(self._prepare())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _prepare(self) -> None:
+        """Read capabilities once and set up metering, without blocking the boot answer."""
+        try:
+            if self.session.state.capabilities is None:
+                answer = await self.get_configuration(list(CAPABILITY_KEYS))
+                self.session.state.capabilities = parse_capabilities(answer["configuration_key"])
+                self.session.save_capabilities()
+            await self._configure_metering()
+        except (ChargerRejectedError, ChargerTimeoutError, ChargerOfflineError) as error:
+            _LOGGER.warning(
+                "%s: setup after connect incomplete: %s", self.session.charger_id, error
+            )
+
+    async def _configure_metering(self) -> None:
+        settings = self.session.settings
+        capabilities = self.session.state.capabilities
+        supported = capabilities.supported_measurands if capabilities else ()
+        await self.change_configuration("MeterValueSampleInterval", str(settings.meter_interval))
+        wanted = [
+            measurand
+            for measurand in WANTED_MEASURANDS
+            if not supported or measurand in supported or measurand == ENERGY_IMPORT
+        ]
+        if await self._try_configuration("MeterValuesSampledData", ",".join(wanted)):
+            return
+        # One unsupported measurand rejects the whole list: grow the list one at a time,
+        # keeping each measurand the charger accepts; the last accepted list stays set.
+        working: list[str] = []
+        for measurand in wanted:
+            candidate = [*working, measurand]
+            if await self._try_configuration("MeterValuesSampledData", ",".join(candidate)):
+                working = candidate
+
+    async def _try_configuration(self, key: str, value: str) -> bool:
+        try:
+            await self.change_configuration(key, value)
+        except ChargerRejectedError:
+            return False
+        return True
+
+    # --- calls ---------------------------------------------------------------------
+
+    async def _call(self, payload: Any) -> Any:
+        action = type(payload).__name__
+        try:
+            return await self.charge_point.call(payload, suppress=False)
+        except TimeoutError as error:
+            raise ChargerTimeoutError(self.session.charger_id, action) from error
+        except OCPPError as error:
+            code = str(getattr(error, "code", "CALLERROR"))
+            raise ChargerRejectedError(self.session.charger_id, action, code) from error
+        except ConnectionClosedError as error:
+            raise ChargerOfflineError(self.session.charger_id) from error
+
+    async def _expect(self, payload: Any, accepted: set[str] | None = None) -> str:
+        result = await self._call(payload)
+        status = str(result.status)
+        if status not in (accepted or _ACCEPTED):
+            raise ChargerRejectedError(self.session.charger_id, type(payload).__name__, status)
+        return status
+
+    # --- commands ------------------------------------------------------------------
+
+    async def apply_limit(self, limit: ChargingLimit) -> None:
+        """Install the limit through the first profile purpose the charger accepts."""
+        state = self.session.state
+        capabilities = state.capabilities
+        if capabilities is not None and not capabilities.smart_charging:
+            raise ChargerNotSupportedError(self.session.charger_id, "SmartCharging")
+        transaction_id = (
+            state.connector(limit.connector_id).transaction_id if limit.connector_id else None
+        )
+        scope = scope_of(limit, transaction_id)
+        last_error: ChargerRejectedError | None = None
+        for purpose in purposes_for(scope, self.session.limit_purposes.get(scope)):
+            profile = build_profile(
+                limit,
+                purpose,
+                transaction_id=transaction_id,
+                capabilities=capabilities,
+                now=utc_now(),
+            )
+            try:
+                await self._expect(
+                    call.SetChargingProfile(
+                        connector_id=limit.connector_id, cs_charging_profiles=profile
+                    ),
+                    {"Accepted"},
+                )
+            except ChargerRejectedError as error:
+                last_error = error
+                continue
+            if self.session.limit_purposes.get(scope) != purpose:
+                self.session.limit_purposes[scope] = purpose
+                self.session.save_capabilities()
+            return
+        assert last_error is not None
+        raise last_error
+
+    async def clear_limit(self, connector_id: int) -> None:
+        """Remove every profile this integration installed on the connector."""
+        for profile_id in our_profile_ids(connector_id):
+            # Unknown means it was not installed: nothing to clear.
+            await self._expect(call.ClearChargingProfile(id=profile_id), {"Accepted", "Unknown"})
+
+    async def remote_start(self, connector_id: int, id_tag: str) -> None:
+        """Start a transaction on a connector."""
+        await self._expect(
+            call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id), {"Accepted"}
+        )
+
+    async def remote_stop(self, transaction_id: int) -> None:
+        """Stop a transaction."""
+        await self._expect(call.RemoteStopTransaction(transaction_id=transaction_id), {"Accepted"})
+
+    async def change_availability(self, connector_id: int, available: bool) -> str:
+        """Make the station (0) or a connector (un)available."""
+        kind = AvailabilityType.operative if available else AvailabilityType.inoperative
+        return await self._expect(
+            call.ChangeAvailability(connector_id=connector_id, type=kind),
+            {"Accepted", "Scheduled"},
+        )
+
+    async def reset(self, hard: bool) -> None:
+        """Reboot the charger."""
+        kind = ResetType.hard if hard else ResetType.soft
+        await self._expect(call.Reset(type=kind), {"Accepted"})
+
+    async def unlock(self, connector_id: int) -> None:
+        """Unlock a connector."""
+        await self._expect(call.UnlockConnector(connector_id=connector_id), {"Unlocked"})
+
+    async def get_configuration(self, keys: list[str] | None) -> dict[str, Any]:
+        """Read configuration keys (all when `keys` is None)."""
+        result = await self._call(call.GetConfiguration(key=keys or None))
+        return {
+            "configuration_key": list(result.configuration_key or []),
+            "unknown_key": list(result.unknown_key or []),
+        }
+
+    async def change_configuration(self, key: str, value: str) -> str:
+        """Change a configuration key."""
+        return await self._expect(call.ChangeConfiguration(key=key, value=value))
+
+    async def trigger_message(self, message: str, connector_id: int | None) -> str:
+        """Ask the charger to send a message now."""
+        return await self._expect(
+            call.TriggerMessage(
+                requested_message=MessageTrigger(message), connector_id=connector_id
+            ),
+            {"Accepted"},
+        )
+
+    async def data_transfer(
+        self, vendor_id: str, message_id: str | None, data: str | None
+    ) -> dict[str, Any]:
+        """Send a DataTransfer and return the charger's answer."""
+        result = await self._call(
+            call.DataTransfer(vendor_id=vendor_id, message_id=message_id, data=data)
+        )
+        return {"status": str(result.status), "data": result.data}

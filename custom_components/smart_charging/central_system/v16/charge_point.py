@@ -1,0 +1,177 @@
+"""OCPP 1.6J messages from a charger, mapped onto its `ChargerSession`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ocpp.exceptions import SecurityError
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
+
+from ..meter_values import parse_meter_values
+from ..model import BootInfo, ConnectorStatus
+from ..policy import Admission
+from ..routing import after, on
+from ..rpc import SafeRouting
+from ..session import ChargerSession
+from ..timestamps import format_timestamp, utc_now
+
+_STATUS = {
+    "Available": ConnectorStatus.AVAILABLE,
+    "Preparing": ConnectorStatus.PREPARING,
+    "Charging": ConnectorStatus.CHARGING,
+    "SuspendedEVSE": ConnectorStatus.SUSPENDED_EVSE,
+    "SuspendedEV": ConnectorStatus.SUSPENDED_EV,
+    "Finishing": ConnectorStatus.FINISHING,
+    "Reserved": ConnectorStatus.RESERVED,
+    "Unavailable": ConnectorStatus.UNAVAILABLE,
+    "Faulted": ConnectorStatus.FAULTED,
+}
+
+
+class ChargePoint16(SafeRouting, ChargePoint):
+    """Server side of one 1.6J connection."""
+
+    def __init__(self, session: ChargerSession, connection: Any, response_timeout: float) -> None:
+        """Bind the library's charge point to our session."""
+        super().__init__(  # type: ignore[no-untyped-call]
+            session.charger_id, connection, response_timeout=response_timeout
+        )
+        self.session = session
+        # Set by the adapter: runs once a BootNotification has been answered.
+        self.on_admitted: Callable[[Admission], None] = lambda _admission: None
+
+    def _id_tag_info(self, id_tag: str) -> IdTagInfo:
+        return IdTagInfo(status=AuthorizationStatus(self.session.authorize(id_tag)))
+
+    def _require_accepted(self) -> None:
+        # Until accepted, a charger may only boot (OCPP 1.6 §4.2.1).
+        if not self.session.accepted:
+            raise SecurityError(details={"cause": "charge point not accepted"})
+
+    @on(Action.boot_notification)
+    def on_boot_notification(
+        self, charge_point_vendor: str, charge_point_model: str, **info: Any
+    ) -> call_result.BootNotification:
+        """Answer Accepted, Pending (awaiting approval) or Rejected."""
+        admission = self.session.on_boot(
+            BootInfo(
+                vendor=charge_point_vendor,
+                model=charge_point_model,
+                serial_number=info.get("charge_point_serial_number")
+                or info.get("charge_box_serial_number"),
+                firmware_version=info.get("firmware_version"),
+                iccid=info.get("iccid"),
+                imsi=info.get("imsi"),
+                meter_type=info.get("meter_type"),
+                meter_serial_number=info.get("meter_serial_number"),
+            )
+        )
+        settings = self.session.settings
+        interval = (
+            settings.heartbeat_interval
+            if admission is Admission.ACCEPTED
+            else settings.pending_retry_interval
+        )
+        return call_result.BootNotification(
+            current_time=format_timestamp(utc_now()),
+            interval=interval,
+            status=RegistrationStatus(admission.value),
+        )
+
+    @after(Action.boot_notification)
+    def after_boot_notification(self, **_: Any) -> None:
+        """Set the charger up once it heard it is accepted."""
+        if self.session.admission is not None:
+            self.on_admitted(self.session.admission)
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self) -> call_result.Heartbeat:
+        """Answer with the time."""
+        self.session.on_heartbeat()
+        return call_result.Heartbeat(current_time=format_timestamp(utc_now()))
+
+    @on(Action.status_notification)
+    def on_status_notification(
+        self, connector_id: int, error_code: str, status: str, **info: Any
+    ) -> call_result.StatusNotification:
+        """Record a connector's (or the station's) status."""
+        self._require_accepted()
+        self.session.on_status(
+            connector_id,
+            _STATUS.get(status, ConnectorStatus.UNKNOWN),
+            error_code=error_code,
+            info=info.get("info"),
+            vendor_error_code=info.get("vendor_error_code"),
+            timestamp=info.get("timestamp"),
+        )
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag: str) -> call_result.Authorize:
+        """Authorise an idTag by the configured policy."""
+        self._require_accepted()
+        return call_result.Authorize(id_tag_info=self._id_tag_info(id_tag))
+
+    @on(Action.start_transaction)
+    async def on_start_transaction(
+        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
+    ) -> call_result.StartTransaction:
+        """Hand out a transaction id, unique across chargers and restarts."""
+        self._require_accepted()
+        transaction_id, status = await self.session.on_start_transaction(
+            connector_id, id_tag, float(meter_start), timestamp
+        )
+        return call_result.StartTransaction(
+            transaction_id=transaction_id, id_tag_info=IdTagInfo(AuthorizationStatus(status))
+        )
+
+    @on(Action.stop_transaction)
+    async def on_stop_transaction(
+        self, meter_stop: int, timestamp: str, transaction_id: int, **info: Any
+    ) -> call_result.StopTransaction:
+        """Close a transaction, once, however often it is reported."""
+        self._require_accepted()
+        await self.session.on_stop_transaction(
+            transaction_id,
+            float(meter_stop),
+            timestamp,
+            info.get("reason"),
+            parse_meter_values(info.get("transaction_data") or []),
+        )
+        id_tag = info.get("id_tag")
+        if id_tag is None:
+            return call_result.StopTransaction()
+        return call_result.StopTransaction(id_tag_info=self._id_tag_info(id_tag))
+
+    @on(Action.meter_values)
+    def on_meter_values(
+        self,
+        connector_id: int,
+        meter_value: list[dict[str, Any]],
+        transaction_id: int | None = None,
+    ) -> call_result.MeterValues:
+        """Record meter values of a connector."""
+        self._require_accepted()
+        self.session.on_meter_values(connector_id, transaction_id, parse_meter_values(meter_value))
+        return call_result.MeterValues()
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
+        """No vendor extensions are known yet."""
+        self._require_accepted()
+        return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
+
+    @on(Action.diagnostics_status_notification)
+    def on_diagnostics_status(self, status: str) -> call_result.DiagnosticsStatusNotification:
+        """Acknowledge."""
+        self._require_accepted()
+        return call_result.DiagnosticsStatusNotification()
+
+    @on(Action.firmware_status_notification)
+    def on_firmware_status(self, status: str) -> call_result.FirmwareStatusNotification:
+        """Acknowledge."""
+        self._require_accepted()
+        return call_result.FirmwareStatusNotification()
