@@ -1,0 +1,88 @@
+"""Smart Charging (OCPP): an OCPP central system and charging coordinator for Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_PORT, DOMAIN
+from .coordinator import SmartChargingConfigEntry, SmartChargingHub
+from .services import async_setup_services
+from .storage import HubStore
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's services (once, for every config entry)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> bool:
+    """Start the central system of one config entry."""
+    hub = SmartChargingHub(hass, entry)
+    try:
+        await hub.async_start()
+    except OSError as error:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="port_unavailable",
+            translation_placeholders={"port": str(entry.data[CONF_PORT]), "error": str(error)},
+        ) from error
+    entry.runtime_data = hub
+
+    async def stop_on_shutdown(_event: Event) -> None:
+        await hub.async_stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown))
+    # Options (policies, intervals) apply live; nothing in them needs a reload.
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
+    entry.runtime_data.apply_options()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> bool:
+    """Stop the central system; every charger connection is closed."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_stop()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
+    """Delete the stored state of a removed central system."""
+    # runtime_data is gone after unload; a fresh store object reaches the same file.
+    await HubStore(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a charger's device; the charger is forgotten and disconnected."""
+    hub = entry.runtime_data
+    for domain, identifier in device.identifiers:
+        if domain != DOMAIN:
+            continue
+        if identifier in hub.coordinators:
+            await hub.async_remove_charger(identifier)
+            return True
+        # A connector's device goes with its charger.
+        return False
+    return False
