@@ -1,0 +1,1 @@
+"""Tests for the Smart Charging (OCPP) integration."""

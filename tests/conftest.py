@@ -1,0 +1,111 @@
+"""Fixtures shared by the integration's tests: HA, a config entry on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from typing import Any
+from unittest.mock import patch
+
+import pytest
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+# Import our package first, else HA finds phcc's own testing custom_components.
+import custom_components.smart_charging  # noqa: F401
+from custom_components.smart_charging.const import (
+    CONF_ALLOWED_ID_TAGS,
+    CONF_APPROVED_CHARGERS,
+    CONF_HEARTBEAT_INTERVAL,
+    CONF_HOST,
+    CONF_ID_TAG_POLICY,
+    CONF_METER_INTERVAL,
+    CONF_PORT,
+    CONF_UNKNOWN_CHARGERS,
+    DOMAIN,
+)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let HA load custom_components/smart_charging."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in HA's format."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled (copied from HA core)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def ocpp_port(unused_tcp_port: int) -> int:
+    """A free port on 127.0.0.1 for the central system."""
+    return unused_tcp_port
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Options of the test config entry; override in a module to change policies."""
+    return {
+        CONF_UNKNOWN_CHARGERS: "accept_all",
+        CONF_ID_TAG_POLICY: "accept_all",
+        CONF_ALLOWED_ID_TAGS: [],
+        CONF_METER_INTERVAL: 10,
+        CONF_HEARTBEAT_INTERVAL: 300,
+    }
+
+
+@pytest.fixture
+def approved_chargers() -> list[str]:
+    """Charge point ids approved before setup; override in a module."""
+    return []
+
+
+@pytest.fixture
+def mock_config_entry(
+    ocpp_port: int, entry_options: dict[str, Any], approved_chargers: list[str]
+) -> MockConfigEntry:
+    """A central system on 127.0.0.1 and a free port."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"OCPP central system :{ocpp_port}",
+        unique_id=str(ocpp_port),
+        data={
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: ocpp_port,
+            CONF_APPROVED_CHARGERS: approved_chargers,
+        },
+        options=entry_options,
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """Set the integration up; unload it at the end so the port is released."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    yield mock_config_entry
+    if mock_config_entry.state.recoverable:
+        await hass.config_entries.async_unload(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+@pytest.fixture
+def entity_registry(hass: HomeAssistant) -> er.EntityRegistry:
+    """The entity registry."""
+    return er.async_get(hass)
