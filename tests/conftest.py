@@ -33,6 +33,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load custom_components/smart_charging."""
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_sockets(socket_enabled: None) -> None:
+    """Real websockets: pytest-socket still restricts every connection to 127.0.0.1."""
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots in HA's format."""
@@ -50,7 +55,7 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 
 
 @pytest.fixture
-def ocpp_port(unused_tcp_port: int) -> int:
+def ocpp_port(auto_enable_sockets: None, unused_tcp_port: int) -> int:
     """A free port on 127.0.0.1 for the central system."""
     return unused_tcp_port
 

@@ -63,7 +63,11 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
     """Push-only coordinator of one charger: updated by OCPP messages, never polled."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: SmartChargingConfigEntry, session: ChargerSession
+        self,
+        hass: HomeAssistant,
+        entry: SmartChargingConfigEntry,
+        hub: SmartChargingHub,
+        session: ChargerSession,
     ) -> None:
         """Create the coordinator around a charger's session."""
         super().__init__(
@@ -73,6 +77,7 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
             name=f"{DOMAIN} {session.charger_id}",
             update_interval=None,
         )
+        self.hub = hub
         self.session = session
         self.data = session.state
         # The BootNotification the device registry entry was last written from.
@@ -153,7 +158,7 @@ class SmartChargingHub:
     def _add_coordinator(self, session: ChargerSession) -> ChargerCoordinator:
         coordinator = self.coordinators.get(session.charger_id)
         if coordinator is None:
-            coordinator = ChargerCoordinator(self.hass, self.entry, session)
+            coordinator = ChargerCoordinator(self.hass, self.entry, self, session)
             self.coordinators[session.charger_id] = coordinator
             for listener in list(self._charger_listeners):
                 listener(coordinator)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .central_system.model import ChargerState, ConnectorState
@@ -82,33 +84,60 @@ def connector_ids(state: ChargerState) -> list[int]:
     return sorted(ids)
 
 
-def async_setup_charger_platform[E: ChargerEntity](
-    entry: SmartChargingConfigEntry,
-    add_entities: Callable[[Iterable[E]], None],
-    charger_entities: Callable[[ChargerCoordinator], Iterable[E]],
-    connector_entities: Callable[[ChargerCoordinator, int], Iterable[E]],
-) -> None:
-    """Add a platform's entities for every charger, now and as chargers and connectors appear.
+@dataclass(frozen=True, kw_only=True)
+class ChargerEntityDescription(EntityDescription):
+    """Description of a charger-level entity; `exists_fn` decides if the charger has it."""
 
-    Connectors are often only known once the charger reports them, so each charger's
-    updates are watched for connectors not seen before.
+    exists_fn: Callable[[ChargerState], bool] = lambda _state: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorEntityDescription(EntityDescription):
+    """Description of a connector entity; `exists_fn` decides if the connector has it."""
+
+    exists_fn: Callable[[ConnectorState], bool] = lambda _connector: True
+
+
+def async_setup_charger_platform[CD: ChargerEntityDescription, OD: ConnectorEntityDescription](
+    entry: SmartChargingConfigEntry,
+    add_entities: AddConfigEntryEntitiesCallback,
+    *,
+    charger: tuple[Sequence[CD], Callable[[ChargerCoordinator, CD], Entity]] | None = None,
+    connector: tuple[Sequence[OD], Callable[[ChargerCoordinator, OD, int], Entity]] | None = None,
+) -> None:
+    """Add a platform's entities for every charger, now and as they appear.
+
+    Chargers are approved at runtime, connectors are often only known once the charger
+    reports them, and some values (SoC) only exist once a car reports them: each
+    charger's updates are watched for entities that now exist and were not added yet.
     """
     hub = entry.runtime_data
 
     def add_charger(coordinator: ChargerCoordinator) -> None:
-        known: set[int] = set()
+        added: set[tuple[int, str]] = set()
 
-        def add_new_connectors() -> None:
-            new = [cid for cid in connector_ids(coordinator.data) if cid not in known]
-            if not new:
-                return
-            known.update(new)
-            add_entities(
-                [entity for cid in new for entity in connector_entities(coordinator, cid)]
-            )
+        def add_new() -> None:
+            state = coordinator.data
+            new: list[Entity] = []
+            if charger is not None:
+                descriptions, factory = charger
+                for description in descriptions:
+                    if (0, description.key) not in added and description.exists_fn(state):
+                        added.add((0, description.key))
+                        new.append(factory(coordinator, description))
+            if connector is not None:
+                descriptions_c, factory_c = connector
+                for connector_id in connector_ids(state):
+                    connector_state = state.connector(connector_id)
+                    for description_c in descriptions_c:
+                        key = (connector_id, description_c.key)
+                        if key not in added and description_c.exists_fn(connector_state):
+                            added.add(key)
+                            new.append(factory_c(coordinator, description_c, connector_id))
+            if new:
+                add_entities(new)
 
-        add_entities(list(charger_entities(coordinator)))
-        add_new_connectors()
-        entry.async_on_unload(coordinator.async_add_listener(add_new_connectors))
+        add_new()
+        entry.async_on_unload(coordinator.async_add_listener(add_new))
 
     entry.async_on_unload(hub.async_add_charger_listener(add_charger))

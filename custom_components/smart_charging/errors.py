@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from functools import wraps
-from typing import Any, Concatenate
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -44,15 +43,14 @@ def as_home_assistant_error(error: ChargerError) -> HomeAssistantError:
     )
 
 
-def charger_command[_T, **_P, _R](
-    func: Callable[Concatenate[_T, _P], Awaitable[_R]],
-) -> Callable[Concatenate[_T, _P], Coroutine[Any, Any, _R]]:
+def charger_command[**_P](
+    func: Callable[_P, Coroutine[Any, Any, None]],
+) -> Callable[_P, Coroutine[Any, Any, None]]:
     """Decorate an entity action so charger errors surface as translated HA errors."""
 
-    @wraps(func)
-    async def handler(self: _T, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    async def handler(*args: _P.args, **kwargs: _P.kwargs) -> None:
         try:
-            return await func(self, *args, **kwargs)
+            await func(*args, **kwargs)
         except ChargerError as error:
             raise as_home_assistant_error(error) from error
 

@@ -1,10 +1,279 @@
-"""Services (placeholder until the services module lands)."""
+"""Actions (services) of the central system: limits, configuration, triggers, DataTransfer.
+
+Every action targets one device: a charger (the whole station, connector 0) or one of
+its connectors. Charger errors surface as translated `HomeAssistantError`s; nothing a
+charger refuses is reported as a success.
+"""
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant, callback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Final
+
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+import voluptuous as vol
+
+from .central_system.errors import ChargerError
+from .central_system.limits import ChargingLimit, LimitUnit
+from .central_system.session import ChargerSession
+from .const import DOMAIN
+from .coordinator import SmartChargingConfigEntry, SmartChargingHub
+from .errors import as_home_assistant_error
+
+SERVICE_SET_CHARGING_LIMIT: Final = "set_charging_limit"
+SERVICE_CLEAR_CHARGING_LIMIT: Final = "clear_charging_limit"
+SERVICE_GET_CONFIGURATION: Final = "get_configuration"
+SERVICE_CHANGE_CONFIGURATION: Final = "change_configuration"
+SERVICE_TRIGGER_MESSAGE: Final = "trigger_message"
+SERVICE_DATA_TRANSFER: Final = "data_transfer"
+
+ATTR_CURRENT: Final = "current"
+ATTR_POWER: Final = "power"
+ATTR_DURATION: Final = "duration"
+ATTR_KEYS: Final = "keys"
+ATTR_KEY: Final = "key"
+ATTR_VALUE: Final = "value"
+ATTR_MESSAGE: Final = "message"
+ATTR_VENDOR_ID: Final = "vendor_id"
+ATTR_MESSAGE_ID: Final = "message_id"
+ATTR_DATA: Final = "data"
+
+MAX_CURRENT: Final = 500.0  # A per phase
+MAX_POWER: Final = 1_000_000.0  # W
+MAX_DURATION: Final = 86_400  # s
+
+# OCPP 1.6 MessageTrigger values.
+TRIGGER_MESSAGES: Final = (
+    "BootNotification",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StatusNotification",
+)
+
+# OCPP 1.6 string lengths (CiString<N>Type).
+_VENDOR_ID_LENGTH: Final = 255
+_MESSAGE_ID_LENGTH: Final = 50
+_CONFIGURATION_KEY_LENGTH: Final = 50
+_CONFIGURATION_VALUE_LENGTH: Final = 500
+
+_DEVICE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
+
+SET_CHARGING_LIMIT_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Optional(ATTR_CURRENT): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_CURRENT)),
+        vol.Optional(ATTR_POWER): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_POWER)),
+        vol.Optional(ATTR_DURATION): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DURATION)),
+    }
+)
+CLEAR_CHARGING_LIMIT_SCHEMA: Final = _DEVICE_SCHEMA
+GET_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Optional(ATTR_KEYS): vol.All(
+            cv.ensure_list, [vol.All(cv.string, vol.Length(min=1, max=_CONFIGURATION_KEY_LENGTH))]
+        ),
+    }
+)
+CHANGE_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_KEY): vol.All(
+            cv.string, vol.Length(min=1, max=_CONFIGURATION_KEY_LENGTH)
+        ),
+        vol.Required(ATTR_VALUE): vol.All(cv.string, vol.Length(max=_CONFIGURATION_VALUE_LENGTH)),
+    }
+)
+TRIGGER_MESSAGE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {vol.Required(ATTR_MESSAGE): vol.In(TRIGGER_MESSAGES)}
+)
+DATA_TRANSFER_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_VENDOR_ID): vol.All(cv.string, vol.Length(min=1, max=_VENDOR_ID_LENGTH)),
+        vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=_MESSAGE_ID_LENGTH)),
+        vol.Optional(ATTR_DATA): cv.string,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTarget:
+    """What a device id stands for: a charger's station (connector 0) or a connector."""
+
+    hub: SmartChargingHub
+    charger_id: str
+    connector_id: int
+
+    @property
+    def session(self) -> ChargerSession:
+        """Return the charger's session."""
+        return self.hub.coordinators[self.charger_id].session
+
+
+def _match(hub: SmartChargingHub, identifier: str) -> tuple[str, int] | None:
+    """Return (charger id, connector id) for a device identifier of `hub`, if it has one."""
+    if identifier in hub.coordinators:
+        return identifier, 0
+    # Connector devices are "<charger id>-<connector id>"; charger ids may contain "-".
+    charger_id, _, connector = identifier.rpartition("-")
+    if charger_id in hub.coordinators and connector.isdigit() and int(connector) > 0:
+        return charger_id, int(connector)
+    return None
+
+
+@callback
+def async_resolve_target(hass: HomeAssistant, device_id: str) -> ServiceTarget:
+    """Resolve a device id to its hub, charger and connector.
+
+    Raises a translated `ServiceValidationError` when the device is not a charger or
+    connector of a loaded central system.
+    """
+    device = dr.async_get(hass).async_get(device_id)
+    if device is not None:
+        identifiers = [value for domain, value in device.identifiers if domain == DOMAIN]
+        entries: list[SmartChargingConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+        for entry in entries:
+            if entry.entry_id not in device.config_entries:
+                continue
+            hub = entry.runtime_data
+            for identifier in identifiers:
+                if (found := _match(hub, identifier)) is not None:
+                    return ServiceTarget(hub, *found)
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="device_not_found",
+        translation_placeholders={"device_id": device_id},
+    )
+
+
+@contextmanager
+def _charger_errors() -> Iterator[None]:
+    """Turn a charger error (offline, timeout, rejection) into a translated HA error."""
+    try:
+        yield
+    except ChargerError as error:
+        raise as_home_assistant_error(error) from error
+
+
+async def _async_set_charging_limit(call: ServiceCall) -> None:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    current: float | None = call.data.get(ATTR_CURRENT)
+    power: float | None = call.data.get(ATTR_POWER)
+    if current is not None and power is None:
+        value, unit = current, LimitUnit.AMPERE
+    elif power is not None and current is None:
+        value, unit = power, LimitUnit.WATT
+    else:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="current_or_power")
+    limit = ChargingLimit(
+        connector_id=target.connector_id,
+        value=value,
+        unit=unit,
+        duration=call.data.get(ATTR_DURATION),
+    )
+    with _charger_errors():
+        await target.session.apply_limit(limit)
+
+
+async def _async_clear_charging_limit(call: ServiceCall) -> None:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    with _charger_errors():
+        await target.session.clear_limit(target.connector_id)
+
+
+async def _async_get_configuration(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    keys: list[str] | None = call.data.get(ATTR_KEYS) or None
+    with _charger_errors():
+        answer = await target.session.require_adapter().get_configuration(keys)
+    return {
+        "configuration_key": list(answer.get("configuration_key") or []),
+        "unknown_key": list(answer.get("unknown_key") or []),
+    }
+
+
+async def _async_change_configuration(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    # Anything but Accepted/RebootRequired raises ChargerRejectedError in the adapter.
+    with _charger_errors():
+        status = await target.session.require_adapter().change_configuration(
+            call.data[ATTR_KEY], call.data[ATTR_VALUE]
+        )
+    return {"status": status}
+
+
+async def _async_trigger_message(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    # A charger device means the whole station: no connector in the request.
+    connector_id = target.connector_id or None
+    with _charger_errors():
+        status = await target.session.require_adapter().trigger_message(
+            call.data[ATTR_MESSAGE], connector_id
+        )
+    return {"status": status}
+
+
+async def _async_data_transfer(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    # UnknownVendorId, UnknownMessageId and Rejected are the charger's legitimate
+    # answers: they are returned (the action only runs with a response), not raised.
+    with _charger_errors():
+        answer = await target.session.require_adapter().data_transfer(
+            call.data[ATTR_VENDOR_ID], call.data.get(ATTR_MESSAGE_ID), call.data.get(ATTR_DATA)
+        )
+    return {"status": answer["status"], "data": answer.get("data")}
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_CHARGING_LIMIT,
+        _async_set_charging_limit,
+        schema=SET_CHARGING_LIMIT_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CLEAR_CHARGING_LIMIT,
+        _async_clear_charging_limit,
+        schema=CLEAR_CHARGING_LIMIT_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_CONFIGURATION,
+        _async_get_configuration,
+        schema=GET_CONFIGURATION_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CHANGE_CONFIGURATION,
+        _async_change_configuration,
+        schema=CHANGE_CONFIGURATION_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_TRIGGER_MESSAGE,
+        _async_trigger_message,
+        schema=TRIGGER_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_DATA_TRANSFER,
+        _async_data_transfer,
+        schema=DATA_TRANSFER_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

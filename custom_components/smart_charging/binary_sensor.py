@@ -1,0 +1,63 @@
+"""Binary sensors: is the charger connected to the central system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .entity import ChargerEntity, ChargerEntityDescription, async_setup_charger_platform
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerBinarySensorDescription(ChargerEntityDescription, BinarySensorEntityDescription):
+    """A charger binary sensor."""
+
+
+CONNECTED = ChargerBinarySensorDescription(
+    key="connected",
+    translation_key="connected",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the connectivity sensor of every charger."""
+    async_setup_charger_platform(
+        entry, async_add_entities, charger=((CONNECTED,), ConnectedBinarySensor)
+    )
+
+
+class ConnectedBinarySensor(ChargerEntity, BinarySensorEntity):
+    """On while the charger holds a WebSocket connection."""
+
+    def __init__(
+        self, coordinator: ChargerCoordinator, description: ChargerBinarySensorDescription
+    ) -> None:
+        """Create the sensor."""
+        super().__init__(coordinator, description)
+
+    @property
+    def available(self) -> bool:
+        """Always available: it reports the connection itself."""
+        return True
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the charger is connected."""
+        return self.coordinator.data.connected

@@ -1,0 +1,356 @@
+"""Config flow of the Smart Charging (OCPP) integration.
+
+One config entry is one OCPP central system listening on a TCP port (unique id: the
+port). Chargers are not config entries: an unknown charger that connects while the
+unknown-charger policy is "ask" shows up as a discovered flow; confirming it approves
+the charger on its hub (no new entry, no reload), ignoring it turns the charger away.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+)
+from homeassistant.helpers.typing import DiscoveryInfoType
+
+from .central_system.policy import IdTagPolicy, UnknownChargerPolicy
+from .const import (
+    CONF_ALLOWED_ID_TAGS,
+    CONF_APPROVED_CHARGERS,
+    CONF_HEARTBEAT_INTERVAL,
+    CONF_HOST,
+    CONF_ID_TAG_POLICY,
+    CONF_METER_INTERVAL,
+    CONF_PORT,
+    CONF_UNKNOWN_CHARGERS,
+    DEFAULT_HEARTBEAT_INTERVAL,
+    DEFAULT_HOST,
+    DEFAULT_METER_INTERVAL,
+    DEFAULT_PORT,
+    DOMAIN,
+)
+from .coordinator import SmartChargingHub, discovery_unique_id
+
+MIN_PORT = 1
+MAX_PORT = 65535
+
+
+
+def default_options() -> dict[str, Any]:
+    """Return the options of a new central system (a fresh dict each time)."""
+    return {
+        CONF_UNKNOWN_CHARGERS: UnknownChargerPolicy.ASK.value,
+        CONF_ID_TAG_POLICY: IdTagPolicy.ACCEPT_ALL.value,
+        CONF_ALLOWED_ID_TAGS: [],
+        CONF_METER_INTERVAL: DEFAULT_METER_INTERVAL,
+        CONF_HEARTBEAT_INTERVAL: DEFAULT_HEARTBEAT_INTERVAL,
+    }
+
+
+# Shown in the confirm form when the charger did not say (no BootNotification yet).
+UNKNOWN_PLACEHOLDER = "–"
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_UNKNOWN_CHARGERS): SelectSelector(
+            SelectSelectorConfig(
+                options=[policy.value for policy in UnknownChargerPolicy],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_UNKNOWN_CHARGERS,
+            )
+        ),
+        vol.Required(CONF_ID_TAG_POLICY): SelectSelector(
+            SelectSelectorConfig(
+                options=[policy.value for policy in IdTagPolicy],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_ID_TAG_POLICY,
+            )
+        ),
+        vol.Optional(CONF_ALLOWED_ID_TAGS, default=[]): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+        vol.Required(CONF_METER_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=3600, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+            )
+        ),
+        vol.Required(CONF_HEARTBEAT_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=10, max=86400, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
+            )
+        ),
+    }
+)
+
+
+def _entry_title(port: int) -> str:
+    return f"OCPP central system :{port}"
+
+
+def _server_schema(host: str, port: int) -> vol.Schema:
+    """Return the host/port form, prefilled."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=host): TextSelector(
+                TextSelectorConfig(autocomplete="off")
+            ),
+            vol.Required(CONF_PORT, default=port): NumberSelector(
+                NumberSelectorConfig(
+                    min=MIN_PORT, max=MAX_PORT, step=1, mode=NumberSelectorMode.BOX
+                )
+            ),
+        }
+    )
+
+
+def _valid_port(value: Any) -> int | None:
+    """Return the port as an int, or None when it is not a whole number in 1..65535."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number.is_integer() or not MIN_PORT <= number <= MAX_PORT:
+        return None
+    return int(number)
+
+
+def check_bind(host: str, port: int) -> dict[str, str]:
+    """Bind every address of host:port the way the server will, and close at once.
+
+    Blocking (name resolution, bind): run it in the executor. Port 0 checks the host only.
+    Returns the form errors (empty when the server can listen there).
+    """
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+        return {CONF_HOST: "invalid_host"}
+    for family, kind, proto, _, address in addresses:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                # As asyncio's create_server does: a port in TIME_WAIT is free to us.
+                if os.name == "posix":
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
+        except OSError as error:
+            if error.errno in (errno.EADDRINUSE, errno.EACCES):
+                return {CONF_PORT: "port_in_use"}
+            return {CONF_HOST: "invalid_host"}
+    return {}
+
+
+class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up an OCPP central system; approve the chargers it discovers."""
+
+    VERSION = 1
+
+    _entry_id: str
+    _charger_id: str
+    _charger_info: dict[str, str]
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SmartChargingOptionsFlow:
+        """Return the options flow (policies and intervals, applied live)."""
+        return SmartChargingOptionsFlow()
+
+    @callback
+    def _async_loaded_hub_entry(self, entry_id: str) -> ConfigEntry | None:
+        """Return the central system entry `entry_id` if it is loaded (has a hub)."""
+        entry = self.hass.config_entries.async_get_entry(entry_id)
+        if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+            return None
+        return entry
+
+    async def _async_validate_server(
+        self, user_input: dict[str, Any], current: tuple[str, int] | None = None
+    ) -> tuple[str, int, dict[str, str]]:
+        """Validate host/port input; `current` is what the entry's own server holds.
+
+        Aborts (already_configured) when another entry has the port.
+        """
+        host = str(user_input[CONF_HOST]).strip()
+        port = _valid_port(user_input[CONF_PORT])
+        if port is None:
+            return host, 0, {CONF_PORT: "invalid_port"}
+        if not host:
+            return host, port, {CONF_HOST: "invalid_host"}
+        if current is not None and port == current[1]:
+            # Our own server holds the port: only a new host needs checking.
+            if host == current[0]:
+                return host, port, {}
+            return host, port, await self.hass.async_add_executor_job(check_bind, host, 0)
+        await self.async_set_unique_id(str(port))
+        self._abort_if_unique_id_configured()
+        return host, port, await self.hass.async_add_executor_job(check_bind, host, port)
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where the central system listens."""
+        errors: dict[str, str] = {}
+        host, port = DEFAULT_HOST, DEFAULT_PORT
+        if user_input is not None:
+            host, port, errors = await self._async_validate_server(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=_entry_title(port),
+                    data={CONF_HOST: host, CONF_PORT: port, CONF_APPROVED_CHARGERS: []},
+                    options=default_options(),
+                )
+            host, port = user_input[CONF_HOST], user_input[CONF_PORT]
+
+        return self.async_show_form(
+            step_id="user", data_schema=_server_schema(host, port), errors=errors
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the central system to another host/port (the entry is reloaded)."""
+        entry = self._get_reconfigure_entry()
+        current: tuple[str, int] = (entry.data[CONF_HOST], entry.data[CONF_PORT])
+        errors: dict[str, str] = {}
+        host, port = current
+        if user_input is not None:
+            host, port, errors = await self._async_validate_server(user_input, current)
+            if not errors:
+                title = entry.title
+                if title == _entry_title(current[1]):  # Not renamed by the user.
+                    title = _entry_title(port)
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=str(port),
+                    title=title,
+                    data_updates={CONF_HOST: host, CONF_PORT: port},
+                )
+            host, port = user_input[CONF_HOST], user_input[CONF_PORT]
+
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_server_schema(host, port),
+            errors=errors,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def async_step_integration_discovery(
+        self, discovery_info: DiscoveryInfoType
+    ) -> ConfigFlowResult:
+        """Handle a charger waiting for approval (started by its hub)."""
+        entry_id: str = discovery_info["entry_id"]
+        charger_id: str = discovery_info["charger_id"]
+        await self.async_set_unique_id(discovery_unique_id(entry_id, charger_id))
+        # Also aborts when the user ignored this charger before.
+        self._abort_if_unique_id_configured()
+        entry = self._async_loaded_hub_entry(entry_id)
+        if entry is None:
+            return self.async_abort(reason="hub_not_loaded")
+        if charger_id in entry.data.get(CONF_APPROVED_CHARGERS, []):
+            return self.async_abort(reason="already_approved")
+
+        self._entry_id = entry_id
+        self._charger_id = charger_id
+        self._charger_info = {
+            key: str(discovery_info.get(key) or UNKNOWN_PLACEHOLDER)
+            for key in ("vendor", "model", "serial_number")
+        }
+        self.context["title_placeholders"] = {"name": charger_id}
+        return await self.async_step_confirm_charger()
+
+    async def async_step_confirm_charger(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user approve the charger; it joins its hub without a reload."""
+        if user_input is not None:
+            entry = self._async_loaded_hub_entry(self._entry_id)
+            if entry is None:
+                return self.async_abort(reason="hub_not_loaded")
+            hub: SmartChargingHub = entry.runtime_data
+            if self._charger_id in hub.central.policy.approved:
+                return self.async_abort(reason="already_approved")
+            await hub.async_approve(self._charger_id)
+            return self.async_abort(
+                reason="charger_approved",
+                description_placeholders={"charger_id": self._charger_id},
+            )
+
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="confirm_charger",
+            description_placeholders={"charger_id": self._charger_id, **self._charger_info},
+        )
+
+    async def async_step_ignore(self, user_input: dict[str, Any]) -> ConfigFlowResult:
+        """Ignore a discovered charger: remember it, and have its hub turn it away now."""
+        result = await super().async_step_ignore(user_input)
+        entry_id, separator, charger_id = str(user_input["unique_id"]).partition(":")
+        if separator and (entry := self._async_loaded_hub_entry(entry_id)) is not None:
+            hub: SmartChargingHub = entry.runtime_data
+            await hub.async_ignore(charger_id)
+        return result
+
+
+class SmartChargingOptionsFlow(OptionsFlow):
+    """Policies and intervals of a central system; the hub applies them live."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit the options."""
+        errors: dict[str, str] = {}
+        suggested: dict[str, Any] = {**default_options(), **self.config_entry.options}
+        if user_input is not None:
+            options = _clean_options(user_input)
+            if options[CONF_ID_TAG_POLICY] == IdTagPolicy.ALLOW_LIST and not options[
+                CONF_ALLOWED_ID_TAGS
+            ]:
+                errors[CONF_ALLOWED_ID_TAGS] = "allowed_id_tags_empty"
+            else:
+                return self.async_create_entry(data=options)
+            suggested = options
+
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, suggested),
+            errors=errors,
+        )
+
+
+def _clean_options(user_input: dict[str, Any]) -> dict[str, Any]:
+    """Whole-second intervals; tags stripped, blank ones and duplicates dropped."""
+    tags: list[str] = []
+    for tag in user_input.get(CONF_ALLOWED_ID_TAGS, []):
+        if (tag := tag.strip()) and tag not in tags:
+            tags.append(tag)
+    return {
+        CONF_UNKNOWN_CHARGERS: user_input[CONF_UNKNOWN_CHARGERS],
+        CONF_ID_TAG_POLICY: user_input[CONF_ID_TAG_POLICY],
+        CONF_ALLOWED_ID_TAGS: tags,
+        CONF_METER_INTERVAL: round(user_input[CONF_METER_INTERVAL]),
+        CONF_HEARTBEAT_INTERVAL: round(user_input[CONF_HEARTBEAT_INTERVAL]),
+    }

@@ -1,0 +1,270 @@
+"""Sensors: per connector status, metering and session; per charger diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
+from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .entity import (
+    ChargerEntity,
+    ChargerEntityDescription,
+    ConnectorEntity,
+    ConnectorEntityDescription,
+    async_setup_charger_platform,
+)
+
+# Read-only, pushed: no update calls to throttle.
+PARALLEL_UPDATES = 0
+
+type StateValue = str | int | float | datetime | None
+
+STATUS_OPTIONS = [status.value for status in ConnectorStatus]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorSensorDescription(ConnectorEntityDescription, SensorEntityDescription):
+    """A connector sensor."""
+
+    value_fn: Callable[[ConnectorState], StateValue]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerSensorDescription(ChargerEntityDescription, SensorEntityDescription):
+    """A charger sensor."""
+
+    value_fn: Callable[[ChargerState], StateValue]
+
+
+def _session_duration(connector: ConnectorState) -> float | None:
+    if connector.transaction_id is None or connector.session_start is None:
+        return None
+    return max(0.0, (dt_util.utcnow() - connector.session_start).total_seconds())
+
+
+def _phase_current(index: int) -> Callable[[ConnectorState], float | None]:
+    return lambda connector: connector.current_phases.as_tuple()[index]
+
+
+CONNECTOR_SENSORS: tuple[ConnectorSensorDescription, ...] = (
+    ConnectorSensorDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=STATUS_OPTIONS,
+        value_fn=lambda connector: connector.status.value,
+    ),
+    ConnectorSensorDescription(
+        key="power",
+        translation_key="power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=lambda connector: connector.power,
+    ),
+    ConnectorSensorDescription(
+        key="current_import",
+        translation_key="current_import",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=lambda connector: connector.current_import,
+    ),
+    *(
+        ConnectorSensorDescription(
+            key=f"current_import_l{phase}",
+            translation_key=f"current_import_l{phase}",
+            device_class=SensorDeviceClass.CURRENT,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+            suggested_display_precision=1,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+            value_fn=_phase_current(phase - 1),
+        )
+        for phase in (1, 2, 3)
+    ),
+    ConnectorSensorDescription(
+        key="voltage",
+        translation_key="voltage",
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=0,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda connector: connector.voltage,
+    ),
+    ConnectorSensorDescription(
+        key="current_offered",
+        translation_key="current_offered",
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=1,
+        value_fn=lambda connector: connector.current_offered,
+    ),
+    ConnectorSensorDescription(
+        key="energy",
+        translation_key="energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda connector: connector.energy,
+    ),
+    ConnectorSensorDescription(
+        key="session_energy",
+        translation_key="session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda connector: connector.session_energy,
+    ),
+    ConnectorSensorDescription(
+        key="session_duration",
+        translation_key="session_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=_session_duration,
+    ),
+    ConnectorSensorDescription(
+        key="soc",
+        translation_key="soc",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        exists_fn=lambda connector: connector.soc is not None,
+        value_fn=lambda connector: connector.soc,
+    ),
+    ConnectorSensorDescription(
+        key="temperature",
+        translation_key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda connector: connector.temperature is not None,
+        value_fn=lambda connector: connector.temperature,
+    ),
+    ConnectorSensorDescription(
+        key="transaction_id",
+        translation_key="transaction_id",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda connector: connector.transaction_id,
+    ),
+    ConnectorSensorDescription(
+        key="id_tag",
+        translation_key="id_tag",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda connector: connector.id_tag,
+    ),
+)
+
+CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
+    ChargerSensorDescription(
+        key="status",
+        translation_key="charger_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=STATUS_OPTIONS,
+        value_fn=lambda state: state.connector(0).status.value,
+    ),
+    ChargerSensorDescription(
+        key="last_heartbeat",
+        translation_key="last_heartbeat",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.last_heartbeat,
+    ),
+    ChargerSensorDescription(
+        key="firmware",
+        translation_key="firmware",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.boot.firmware_version if state.boot else None,
+    ),
+    ChargerSensorDescription(
+        key="last_error",
+        translation_key="last_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.last_error,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add sensors for every charger and connector, now and as they appear."""
+    async_setup_charger_platform(
+        entry,
+        async_add_entities,
+        charger=(CHARGER_SENSORS, ChargerSensor),
+        connector=(CONNECTOR_SENSORS, ConnectorSensor),
+    )
+
+
+class ChargerSensor(ChargerEntity, SensorEntity):
+    """A sensor of a whole charger."""
+
+    entity_description: ChargerSensorDescription
+
+    def __init__(
+        self, coordinator: ChargerCoordinator, description: ChargerSensorDescription
+    ) -> None:
+        """Create the sensor."""
+        super().__init__(coordinator, description)
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the charger's state."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ConnectorSensor(ConnectorEntity, SensorEntity):
+    """A sensor of one connector."""
+
+    entity_description: ConnectorSensorDescription
+
+    def __init__(
+        self,
+        coordinator: ChargerCoordinator,
+        description: ConnectorSensorDescription,
+        connector_id: int,
+    ) -> None:
+        """Create the sensor."""
+        super().__init__(coordinator, description, connector_id)
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the connector's state."""
+        return self.entity_description.value_fn(self.connector)

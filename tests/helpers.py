@@ -1,0 +1,52 @@
+"""Helpers for end-to-end tests: simulated chargers against the integration."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+
+from custom_components.smart_charging.coordinator import ChargerCoordinator, SmartChargingHub
+from simulator.charger import SimulatedCharger
+from simulator.spec import ChargerSpec
+
+
+def hub_of(entry: ConfigEntry) -> SmartChargingHub:
+    """Return the hub of a loaded entry."""
+    hub: SmartChargingHub = entry.runtime_data
+    return hub
+
+
+def charger_url(entry: ConfigEntry) -> str:
+    """Return the URL chargers connect to."""
+    return f"ws://127.0.0.1:{entry.data['port']}"
+
+
+async def wait_for(
+    hass: HomeAssistant, condition: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Let HA run until `condition` holds (real websockets need real time)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await hass.async_block_till_done()
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+
+async def connect_charger(
+    hass: HomeAssistant, entry: ConfigEntry, spec: ChargerSpec
+) -> tuple[SimulatedCharger, ChargerCoordinator]:
+    """Connect a simulated charger, wait until it is set up, return it and its coordinator."""
+    charger = SimulatedCharger(spec, charger_url(entry))
+    await charger.connect()
+    hub = hub_of(entry)
+    await wait_for(
+        hass,
+        lambda: spec.charge_point_id in hub.coordinators
+        and hub.coordinators[spec.charge_point_id].data.capabilities is not None,
+    )
+    await hass.async_block_till_done()
+    return charger, hub.coordinators[spec.charge_point_id]
