@@ -55,7 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
-    entry.runtime_data.apply_options()
+    await entry.runtime_data.async_apply_options()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> bool:

@@ -18,6 +18,7 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
 from .central_system.policy import AccessPolicy, IdTagPolicy, UnknownChargerPolicy
@@ -138,6 +139,26 @@ class SmartChargingHub:
         settings.heartbeat_interval = int(
             options.get(CONF_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL)
         )
+
+    async def async_apply_options(self) -> None:
+        """Apply changed options; push a new sampling interval to connected chargers."""
+        settings = self.central.settings
+        before = (settings.meter_interval, settings.heartbeat_interval)
+        self.apply_options()
+        if (settings.meter_interval, settings.heartbeat_interval) == before:
+            return
+        for session in list(self.central.sessions.values()):
+            if session.adapter is None or not session.accepted:
+                continue
+            try:
+                await session.adapter.change_configuration(
+                    "MeterValueSampleInterval", str(settings.meter_interval)
+                )
+                await session.adapter.change_configuration(
+                    "HeartbeatInterval", str(settings.heartbeat_interval)
+                )
+            except ChargerError as error:
+                _LOGGER.warning("%s: new intervals not applied: %s", session.charger_id, error)
 
     # --- chargers ----------------------------------------------------------------------
 
