@@ -1,0 +1,160 @@
+"""Unknown chargers: asked about in HA, approved or ignored without disturbing the others."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+
+import pytest
+from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from custom_components.smart_charging.const import CONF_APPROVED_CHARGERS, DOMAIN
+from simulator.charger import SimulatedCharger
+from simulator.spec import ChargerSpec
+
+from .helpers import charger_url, connect_charger, hub_of, wait_for
+
+
+@pytest.fixture
+def entry_options(entry_options: dict[str, Any]) -> dict[str, Any]:
+    """Ask about unknown chargers."""
+    return {**entry_options, "unknown_chargers": "ask"}
+
+
+@pytest.fixture
+def approved_chargers() -> list[str]:
+    """One charger is known already."""
+    return ["CP-KNOWN"]
+
+
+def _discovery_flows(hass: HomeAssistant) -> list[Any]:
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"]["source"] == SOURCE_INTEGRATION_DISCOVERY
+    ]
+
+
+async def test_approve_pending_charger_without_disturbing_others(
+    hass: HomeAssistant, init_integration: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> None:
+    """Pending → discovered in HA → approved: no reload, the known charger keeps its link."""
+    hub = hub_of(init_integration)
+    known, known_coordinator = await connect_charger(
+        hass, init_integration, ChargerSpec("CP-KNOWN", meter_interval=0)
+    )
+    known_adapter = hub.central.sessions["CP-KNOWN"].adapter
+    newcomer = SimulatedCharger(
+        ChargerSpec("CP-NEW", vendor="Acme", model="Pole", serial_number="SN-9"),
+        charger_url(init_integration),
+    )
+    try:
+        assert await newcomer.connect() == "Pending"
+        await wait_for(hass, lambda: len(_discovery_flows(hass)) == 1)
+        flow = _discovery_flows(hass)[0]
+        assert flow["context"]["title_placeholders"] == {"name": "CP-NEW"}
+        # Nothing of a pending charger reaches HA's registries.
+        assert "CP-NEW" not in hub.coordinators
+        assert device_registry.async_get_device(identifiers={(DOMAIN, "CP-NEW")}) is None
+
+        result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "charger_approved"
+
+        await wait_for(hass, lambda: newcomer.boot_status == "Accepted")
+        await wait_for(hass, lambda: "CP-NEW" in hub.coordinators)
+        await wait_for(hass, lambda: hub.coordinators["CP-NEW"].data.boot is not None)
+        await hass.async_block_till_done()
+        device = device_registry.async_get_device(identifiers={(DOMAIN, "CP-NEW")})
+        assert device is not None
+        assert device.manufacturer == "Acme"
+        assert init_integration.data[CONF_APPROVED_CHARGERS] == ["CP-KNOWN", "CP-NEW"]
+        # Same hub, same connection of the other charger: nothing was reloaded or dropped.
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert hub_of(init_integration) is hub
+        assert hub.central.sessions["CP-KNOWN"].adapter is known_adapter
+        assert known_coordinator.data.connected
+        assert _discovery_flows(hass) == []
+    finally:
+        await newcomer.close()
+        await known.close()
+
+
+async def test_ignored_charger_is_turned_away(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Ignoring the discovery rejects the charger from then on."""
+    hub = hub_of(init_integration)
+    newcomer = SimulatedCharger(
+        ChargerSpec("CP-IGNORE", reconnect=False), charger_url(init_integration)
+    )
+    try:
+        assert await newcomer.connect() == "Pending"
+        await wait_for(hass, lambda: len(_discovery_flows(hass)) == 1)
+        flow = _discovery_flows(hass)[0]
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": "ignore"},
+            data={"unique_id": flow["context"]["unique_id"], "title": "CP-IGNORE"},
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert "CP-IGNORE" in hub.central.policy.ignored
+        await wait_for(hass, lambda: not newcomer.connected)
+    finally:
+        await newcomer.close()
+    # Next time: BootNotification answered Rejected, then the connection is closed.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            f"{charger_url(init_integration)}/CP-IGNORE", protocols=("ocpp1.6",)
+        ) as ws,
+    ):
+        boot = {"chargePointVendor": "Acme", "chargePointModel": "Pole"}
+        await ws.send_str(json.dumps([2, "boot-1", "BootNotification", boot]))
+        answer = json.loads((await ws.receive()).data)
+        assert answer[:2] == [3, "boot-1"]
+        assert answer[2]["status"] == "Rejected"
+        assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_remove_charger_device(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Deleting a charger's device forgets it and disconnects it; connectors can't be removed alone."""
+    hub = hub_of(init_integration)
+    charger, _ = await connect_charger(
+        hass, init_integration, ChargerSpec("CP-KNOWN", meter_interval=0, reconnect=False)
+    )
+    try:
+        assert await _async_setup_config_component(hass)
+        client = await hass_ws_client(hass)
+        connector = device_registry.async_get_device(identifiers={(DOMAIN, "CP-KNOWN-1")})
+        assert connector is not None
+        response = await client.remove_device(connector.id, init_integration.entry_id)
+        assert not response["success"]
+        device = device_registry.async_get_device(identifiers={(DOMAIN, "CP-KNOWN")})
+        assert device is not None
+        response = await client.remove_device(device.id, init_integration.entry_id)
+        assert response["success"]
+        await wait_for(hass, lambda: not charger.connected)
+        assert "CP-KNOWN" not in hub.coordinators
+        assert init_integration.data[CONF_APPROVED_CHARGERS] == []
+    finally:
+        await charger.close()
+
+
+async def _async_setup_config_component(hass: HomeAssistant) -> bool:
+    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+
+    return await async_setup_component(hass, "config", {})
