@@ -9,11 +9,8 @@ the charger on its hub (no new entry, no reload), ignoring it turns the charger 
 from __future__ import annotations
 
 import errno
-import os
 import socket
 from typing import Any
-
-import voluptuous as vol
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -34,6 +31,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 from homeassistant.helpers.typing import DiscoveryInfoType
+import voluptuous as vol
 
 from .central_system.policy import IdTagPolicy, UnknownChargerPolicy
 from .const import (
@@ -57,7 +55,6 @@ MIN_PORT = 1
 MAX_PORT = 65535
 
 
-
 def default_options() -> dict[str, Any]:
     """Return the options of a new central system (a fresh dict each time)."""
     return {
@@ -70,7 +67,7 @@ def default_options() -> dict[str, Any]:
 
 
 # Shown in the confirm form when the charger did not say (no BootNotification yet).
-UNKNOWN_PLACEHOLDER = "–"
+UNKNOWN_PLACEHOLDER = "-"
 
 OPTIONS_SCHEMA = vol.Schema(
     {
@@ -125,38 +122,32 @@ def _server_schema(host: str, port: int) -> vol.Schema:
     )
 
 
-def _valid_port(value: Any) -> int | None:
-    """Return the port as an int, or None when it is not a whole number in 1..65535."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
+def _valid_port(value: float) -> int | None:
+    """Return the port as an int, or None when it is not a whole number in 1..65535.
+
+    The selector checks the range too, but lets fractions through.
+    """
+    number = float(value)
     if not number.is_integer() or not MIN_PORT <= number <= MAX_PORT:
         return None
     return int(number)
 
 
 def check_bind(host: str, port: int) -> dict[str, str]:
-    """Bind every address of host:port the way the server will, and close at once.
+    """Listen on every address of host:port as the server will, and close at once.
 
     Blocking (name resolution, bind): run it in the executor. Port 0 checks the host only.
     Returns the form errors (empty when the server can listen there).
     """
     try:
-        addresses = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError):  # socket.gaierror is an OSError
         return {CONF_HOST: "invalid_host"}
-    for family, kind, proto, _, address in addresses:
+    for family, _, _, _, address in addresses:
         try:
-            with socket.socket(family, kind, proto) as sock:
-                # As asyncio's create_server does: a port in TIME_WAIT is free to us.
-                if os.name == "posix":
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                if family == socket.AF_INET6:
-                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                sock.bind(address)
+            # Like asyncio's create_server: SO_REUSEADDR (a port in TIME_WAIT is free to
+            # the server too), IPv6 sockets IPv6-only.
+            socket.create_server(address, family=family).close()
         except OSError as error:
             if error.errno in (errno.EADDRINUSE, errno.EACCES):
                 return {CONF_PORT: "port_in_use"}
@@ -209,9 +200,7 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
         self._abort_if_unique_id_configured()
         return host, port, await self.hass.async_add_executor_job(check_bind, host, port)
 
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask where the central system listens."""
         errors: dict[str, str] = {}
         host, port = DEFAULT_HOST, DEFAULT_PORT
@@ -318,17 +307,16 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
 class SmartChargingOptionsFlow(OptionsFlow):
     """Policies and intervals of a central system; the hub applies them live."""
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Edit the options."""
         errors: dict[str, str] = {}
         suggested: dict[str, Any] = {**default_options(), **self.config_entry.options}
         if user_input is not None:
             options = _clean_options(user_input)
-            if options[CONF_ID_TAG_POLICY] == IdTagPolicy.ALLOW_LIST and not options[
-                CONF_ALLOWED_ID_TAGS
-            ]:
+            if (
+                options[CONF_ID_TAG_POLICY] == IdTagPolicy.ALLOW_LIST
+                and not options[CONF_ALLOWED_ID_TAGS]
+            ):
                 errors[CONF_ALLOWED_ID_TAGS] = "allowed_id_tags_empty"
             else:
                 return self.async_create_entry(data=options)
