@@ -158,3 +158,30 @@ async def _async_setup_config_component(hass: HomeAssistant) -> bool:
     from homeassistant.setup import async_setup_component  # noqa: PLC0415
 
     return await async_setup_component(hass, "config", {})
+
+
+async def test_unignore_and_removal_of_hub_clean_up(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Deleting an ignored charger lets it ask again; removing the hub removes its ignored ones."""
+    hub = hub_of(init_integration)
+    unique_id = f"{init_integration.entry_id}:CP-LATER"
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": "ignore"}, data={"unique_id": unique_id, "title": "CP-LATER"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert "CP-LATER" in hub.central.policy.ignored
+    ignored = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+    assert ignored is not None
+    await hass.config_entries.async_remove(ignored.entry_id)
+    await hass.async_block_till_done()
+    assert "CP-LATER" not in hub.central.policy.ignored
+
+    await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": "ignore"}, data={"unique_id": unique_id, "title": "CP-LATER"}
+    )
+    await hass.async_block_till_done()
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert hass.config_entries.async_entries(DOMAIN, include_ignore=True) == []

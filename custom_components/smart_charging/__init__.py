@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import SOURCE_IGNORE
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -10,7 +11,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_PORT, DOMAIN
-from .coordinator import SmartChargingConfigEntry, SmartChargingHub
+from .coordinator import SmartChargingConfigEntry, SmartChargingHub, discovery_unique_id
 from .services import async_setup_services
 from .storage import HubStore
 
@@ -67,9 +68,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartChargingConfigEntr
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
-    """Delete the stored state of a removed central system."""
+    """Delete the stored state and the ignored chargers of a removed central system."""
     # runtime_data is gone after unload; a fresh store object reaches the same file.
     await HubStore(hass, entry.entry_id).async_remove()
+    prefix = discovery_unique_id(entry.entry_id, "")
+    for ignored in hass.config_entries.async_entries(DOMAIN, include_ignore=True):
+        if ignored.source == SOURCE_IGNORE and (ignored.unique_id or "").startswith(prefix):
+            await hass.config_entries.async_remove(ignored.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -12,10 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY, ConfigEntry
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    SOURCE_IGNORE,
+    SOURCE_INTEGRATION_DISCOVERY,
+    ConfigEntry,
+    ConfigEntryChange,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .central_system.errors import ChargerError
@@ -117,6 +124,12 @@ class SmartChargingHub:
         """Load state and start the server (raises OSError when the port is taken)."""
         await self.store.async_load()
         self._refresh_ignored()
+        # An ignored charger whose entry the user deletes may ask again at once.
+        self.entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._config_entry_changed
+            )
+        )
         await self.central.start()
         for charger_id in sorted(self.central.policy.approved):
             self._add_coordinator(self.central.session(charger_id))
@@ -235,6 +248,11 @@ class SmartChargingHub:
         self.hass.config_entries.async_update_entry(
             self.entry, data={**self.entry.data, CONF_APPROVED_CHARGERS: approved}
         )
+
+    @callback
+    def _config_entry_changed(self, change: ConfigEntryChange, entry: ConfigEntry) -> None:
+        if entry.domain == DOMAIN and entry.source == SOURCE_IGNORE:
+            self._refresh_ignored()
 
     def _refresh_ignored(self) -> None:
         prefix = discovery_unique_id(self.entry.entry_id, "")

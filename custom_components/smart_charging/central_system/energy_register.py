@@ -56,6 +56,8 @@ class EnergyRegister:
             return changed
         drop = self.last_raw - raw
         if drop <= max(NOISE_FLOOR_WH, self.last_raw * NOISE_FRACTION):
+            # Still at the old level: a low reading before this was a glitch, not a reset.
+            self.reset_candidate = None
             return False
         if self.reset_candidate is not None and raw >= self.reset_candidate:
             # Two readings agree on the new, lower base: the register was reset.
