@@ -1,0 +1,367 @@
+r"""Helpers for scripts/develop: prepare a Home Assistant config dir and wait for it to come up.
+
+Run with the project's .venv Python (it imports Home Assistant):
+
+    python scripts/develop_helper.py prepare --config config --username dev --password dev
+    python scripts/develop_helper.py wait --pid 1234 --url http://127.0.0.1:8123 \\
+        --username dev --password dev --ocpp-port 9000
+
+`prepare` (HA must not be running) uses Home Assistant's own auth manager and storage classes, the
+way onboarding and `hass --script auth` do, so the files it writes are exactly what HA would write:
+- an owner/admin user with Home Assistant credentials (password re-set if it changed),
+- onboarding marked done (no onboarding wizard),
+- a smart_charging config entry in core.config_entries, unless one exists (others are kept).
+It prints the OCPP port of the smart_charging entry on stdout.
+
+`wait` polls the running HA: the HTTP API, then a real login (login flow + token), the core state
+and the smart_charging config entry state, and the OCPP port. Exit codes: 0 the OCPP port accepts
+connections; 3 HA is running but the integration did not open its port (reason printed); 1 HA
+exited or the timeout expired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import UTC, datetime
+import json
+import logging
+import os
+from pathlib import Path
+import socket
+import sys
+import time
+from typing import Any, cast
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from homeassistant import runner
+from homeassistant.auth import auth_manager_from_config
+from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.providers import homeassistant as hass_auth
+from homeassistant.components.onboarding import STORAGE_KEY, STORAGE_VERSION, OnboardingStorage
+from homeassistant.components.onboarding.const import STEPS
+from homeassistant.config_entries import ConfigEntryStore
+from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.util.ulid import ulid_now
+
+DOMAIN = "smart_charging"
+DEFAULT_OCPP_PORT = 9000
+CLIENT_ID = "http://localhost:8123/"
+
+ENTRY_DATA: dict[str, Any] = {"host": "0.0.0.0", "port": DEFAULT_OCPP_PORT, "approved_chargers": []}
+ENTRY_OPTIONS: dict[str, Any] = {
+    "unknown_chargers": "accept_all",
+    "id_tag_policy": "accept_all",
+    "allowed_id_tags": [],
+    "meter_interval": 10,
+    "heartbeat_interval": 300,
+}
+
+# How long the OCPP port may stay closed once HA runs and the config entry is loaded.
+LOADED_GRACE = 60
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NO_OCPP = 3
+
+
+def log(message: str) -> None:
+    """Print a progress message on stderr (stdout is kept for machine-readable results)."""
+    print(f"develop: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# prepare
+# --------------------------------------------------------------------------------------------------
+async def _ensure_owner(hass: HomeAssistant, username: str, password: str) -> None:
+    """Create (or repair) an owner/admin user with Home Assistant credentials."""
+    hass.auth = await auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
+    provider = cast("hass_auth.HassAuthProvider", hass.auth.auth_providers[0])
+    await provider.async_initialize()
+    assert provider.data is not None  # noqa: S101 (set by async_initialize)
+    username = provider.data.normalize_username(username)
+
+    known = {provider.data.normalize_username(u["username"]) for u in provider.data.users}
+    if username not in known:
+        await provider.async_add_auth(username, password)
+        log(f"created login '{username}'")
+    else:
+        try:
+            provider.data.validate_login(username, password)
+        except hass_auth.InvalidAuth:
+            await provider.async_change_password(username, password)
+            log(f"password of '{username}' reset to the configured one")
+
+    credentials = await provider.async_get_or_create_credentials({"username": username})
+    if credentials.is_new:
+        # Same as onboarding's user step: the first user created this way becomes the owner.
+        user = await hass.auth.async_create_user(username, group_ids=[GROUP_ID_ADMIN])
+        await hass.auth.async_link_user(user, credentials)
+        log(f"created user '{username}' (owner: {user.is_owner}, group {GROUP_ID_ADMIN})")
+    elif (
+        existing := await hass.auth.async_get_user_by_credentials(credentials)
+    ) and not existing.is_admin:
+        await hass.auth.async_update_user(existing, group_ids=[GROUP_ID_ADMIN])
+        log(f"user '{username}' added to {GROUP_ID_ADMIN}")
+
+
+async def _ensure_onboarded(hass: HomeAssistant) -> None:
+    """Mark every onboarding step done."""
+    store = OnboardingStorage(hass, STORAGE_VERSION, STORAGE_KEY, private=True)
+    data = await store.async_load() or {"done": []}
+    if missing := [step for step in STEPS if step not in data["done"]]:
+        data["done"] = [*data["done"], *missing]
+        await store.async_save(data)
+        log(f"onboarding marked done ({', '.join(missing)})")
+
+
+async def _ensure_config_entry(hass: HomeAssistant) -> int:
+    """Add the smart_charging config entry unless one exists; return its OCPP port."""
+    store = ConfigEntryStore(hass)
+    data = await store.async_load() or {"entries": []}
+    entries: list[dict[str, Any]] = data["entries"]
+    for entry in entries:
+        if entry["domain"] == DOMAIN:
+            return int(entry.get("data", {}).get("port", DEFAULT_OCPP_PORT))
+
+    now = datetime.now(UTC).isoformat()
+    entries.append(
+        {
+            "created_at": now,
+            "data": ENTRY_DATA,
+            "discovery_keys": {},
+            "disabled_by": None,
+            "domain": DOMAIN,
+            "entry_id": ulid_now(),
+            "minor_version": 1,
+            "modified_at": now,
+            "options": ENTRY_OPTIONS,
+            "pref_disable_new_entities": False,
+            "pref_disable_polling": False,
+            "source": "user",
+            "subentries": [],
+            "title": f"OCPP central system :{DEFAULT_OCPP_PORT}",
+            "unique_id": str(DEFAULT_OCPP_PORT),
+            "version": 1,
+        }
+    )
+    await store.async_save(data)
+    log(f"added the {DOMAIN} config entry (OCPP on port {DEFAULT_OCPP_PORT})")
+    return DEFAULT_OCPP_PORT
+
+
+async def _prepare(config_dir: Path, username: str, password: str) -> int:
+    hass = HomeAssistant(str(config_dir.resolve()))
+    try:
+        await _ensure_owner(hass, username, password)
+        await _ensure_onboarded(hass)
+        port = await _ensure_config_entry(hass)
+    finally:
+        # The auth store saves with a delay, flushed by the final-write stage of a stop, which a
+        # never-started HA skips: mark it running so that async_stop runs the full shutdown.
+        logging.getLogger("homeassistant.core").setLevel(logging.WARNING)
+        hass.set_state(CoreState.running)
+        await hass.async_stop()
+    return port
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Prepare the config dir; print the OCPP port."""
+    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(debug=False))
+    port = asyncio.run(_prepare(Path(args.config), args.username, args.password))
+    print(port)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------
+# wait
+# --------------------------------------------------------------------------------------------------
+class HttpError(Exception):
+    """A request to Home Assistant failed."""
+
+
+def _request(
+    url: str,
+    *,
+    data: dict[str, Any] | None = None,
+    form: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Any:
+    """Send a GET (or a POST with a JSON or form body) and decode the JSON answer."""
+    headers = {"Accept": "application/json"}
+    body = None
+    if data is not None:
+        body = json.dumps(data).encode()
+        headers["Content-Type"] = "application/json"
+    elif form is not None:
+        body = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if not url.startswith(("http://", "https://")):
+        raise HttpError(f"not an http URL: {url}")
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (checked above)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        raise HttpError(f"{url}: {err}") from err
+
+
+def login(base_url: str, username: str, password: str) -> str:
+    """Log in like the frontend does (login flow, then token); return an access token."""
+    flow = _request(
+        f"{base_url}/auth/login_flow",
+        data={
+            "client_id": CLIENT_ID,
+            "handler": ["homeassistant", None],
+            "redirect_uri": f"{CLIENT_ID}?auth_callback=1",
+        },
+    )
+    result = _request(
+        f"{base_url}/auth/login_flow/{flow['flow_id']}",
+        data={"username": username, "password": password, "client_id": CLIENT_ID},
+    )
+    if result.get("type") != "create_entry":
+        raise HttpError(f"login refused: {result.get('errors') or result}")
+    tokens = _request(
+        f"{base_url}/auth/token",
+        form={"grant_type": "authorization_code", "code": result["result"], "client_id": CLIENT_ID},
+    )
+    return str(tokens["access_token"])
+
+
+def onboarding_status(base_url: str) -> str:
+    """Describe the onboarding state; HA serves /api/onboarding only while steps are pending."""
+    try:
+        steps = _request(f"{base_url}/api/onboarding")
+    except HttpError as err:
+        if "404" in str(err):
+            return "done (no wizard)"
+        return f"unknown ({err})"
+    pending = [step["step"] for step in steps if not step["done"]]
+    return f"NOT done: {pending}" if pending else "done (no wizard)"
+
+
+def port_open(port: int) -> bool:
+    """Return whether something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    """Return whether the process exists (and is not a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    """Wait for HA, log in, then wait for the OCPP port (see the module docstring)."""
+    started = time.monotonic()
+    deadline = started + args.timeout
+    token: str | None = None
+    http_up = False
+    last_state = None
+    loaded_since: float | None = None
+
+    def elapsed() -> str:
+        return f"{time.monotonic() - started:.0f} s"
+
+    while time.monotonic() < deadline:
+        if not pid_alive(args.pid):
+            log(
+                f"Home Assistant exited after {elapsed()} (see the log above / config/home-assistant.log)"
+            )
+            return EXIT_FAILED
+        if not http_up:
+            try:
+                _request(f"{args.url}/auth/providers")
+            except HttpError:
+                time.sleep(1)
+                continue
+            http_up = True
+            log(f"HTTP up after {elapsed()}; onboarding {onboarding_status(args.url)}")
+        if token is None:
+            try:
+                token = login(args.url, args.username, args.password)
+            except HttpError as err:
+                log(f"login as '{args.username}' failed: {err}")
+                return EXIT_FAILED
+            log(f"login as '{args.username}' works")
+
+        if port_open(args.ocpp_port):
+            log(f"OCPP central system listening on port {args.ocpp_port} after {elapsed()}")
+            return EXIT_OK
+
+        try:
+            core = _request(f"{args.url}/api/config", token=token)
+            entries = _request(
+                f"{args.url}/api/config/config_entries/entry?domain={DOMAIN}", token=token
+            )
+        except HttpError:
+            time.sleep(1)
+            continue
+        state = entries[0]["state"] if entries else "missing"
+        reason = entries[0].get("reason") if entries else None
+        if (state, reason) != last_state:
+            last_state = (state, reason)
+            log(f"{DOMAIN} config entry: {state}" + (f" ({reason})" if reason else ""))
+        running = core.get("state") == "RUNNING"
+        if running and state == "loaded" and loaded_since is None:
+            loaded_since = time.monotonic()
+        if (
+            state in {"setup_error", "migration_error", "failed_unload", "missing"}
+            or (running and state == "not_loaded")
+            or (loaded_since is not None and time.monotonic() - loaded_since > LOADED_GRACE)
+        ):
+            log(
+                f"the {DOMAIN} integration is not running (entry {state}); HA is up without the "
+                f"OCPP server. Check the log (custom_components.{DOMAIN} logs at debug)."
+            )
+            return EXIT_NO_OCPP
+        time.sleep(1)
+
+    log(f"timed out after {elapsed()}")
+    return EXIT_NO_OCPP if token else EXIT_FAILED
+
+
+def main() -> int:
+    """Parse the command line and run a sub-command."""
+    parser = argparse.ArgumentParser(description="Helpers for scripts/develop.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    prepare = sub.add_parser("prepare", help="prepare the config dir (HA must be stopped)")
+    prepare.add_argument("--config", required=True)
+    prepare.add_argument("--username", required=True)
+    prepare.add_argument("--password", required=True)
+    prepare.set_defaults(func=cmd_prepare)
+
+    wait = sub.add_parser("wait", help="wait for HA and the OCPP port")
+    wait.add_argument("--pid", type=int, required=True)
+    wait.add_argument("--url", required=True)
+    wait.add_argument("--username", required=True)
+    wait.add_argument("--password", required=True)
+    wait.add_argument("--ocpp-port", type=int, default=DEFAULT_OCPP_PORT)
+    wait.add_argument("--timeout", type=float, default=600)
+    wait.set_defaults(func=cmd_wait)
+
+    args = parser.parse_args()
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
