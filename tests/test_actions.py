@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-import pytest
-from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.components.number import (
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     SERVICE_TURN_OFF,
@@ -22,6 +14,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.const import DOMAIN
@@ -32,6 +25,9 @@ from simulator.spec import ChargerSpec
 from .helpers import connect_charger, wait_for
 
 CP = "CP-ACT"
+BUTTON_DOMAIN, SERVICE_PRESS = "button", "press"
+NUMBER_DOMAIN, SERVICE_SET_VALUE, ATTR_VALUE = "number", "set_value", "value"
+SWITCH_DOMAIN = "switch"
 
 
 @pytest.fixture

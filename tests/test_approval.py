@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 import aiohttp
-
-import pytest
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
@@ -155,7 +154,7 @@ async def test_remove_charger_device(
 
 
 async def _async_setup_config_component(hass: HomeAssistant) -> bool:
-    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+    from homeassistant.setup import async_setup_component
 
     return await async_setup_component(hass, "config", {})
 

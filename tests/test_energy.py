@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from homeassistant.components.energy import data as energy_data
-from homeassistant.components.energy import validate as energy_validate
-from homeassistant.components.recorder import Recorder
+from homeassistant.components.energy import data as energy_data, validate as energy_validate
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
@@ -49,7 +48,14 @@ async def test_energy_sensor_passes_energy_dashboard_validation(
     await async_wait_recording_done(hass)
     assert await async_setup_component(hass, "energy", {})
     manager = await energy_data.async_get_manager(hass)
-    await manager.async_update({"device_consumption": [{"stat_consumption": entity_id}]})
+    await manager.async_update(
+        {
+            "energy_sources": [],
+            "device_consumption": [
+                {"stat_consumption": entity_id, "name": None, "included_in_stat": None}
+            ],
+        }
+    )
     await hass.async_block_till_done()
     result = await energy_validate.async_validate(hass)
     assert result.as_dict() == {"energy_sources": [], "device_consumption": [[]]}

@@ -32,6 +32,7 @@ async def test_transaction_survives_restart_and_stops_once(
     try:
         charger.connector(1).register_wh = 5000.0
         transaction_id, _ = await charger.start_transaction(1)
+        assert transaction_id is not None
         charger.advance(600)  # ten simulated minutes of charging
         await charger.send_meter_values(1)
         await wait_for(hass, lambda: (coordinator.data.connector(1).session_energy or 0) > 0)

@@ -26,9 +26,8 @@ async def refuse(charger_id: str, connection: WebSocketConnection, retry_interva
         message = json.loads(frame)
         if (
             isinstance(message, list)
-            and len(message) >= 3
-            and message[0] == MessageType.Call
-            and message[2] == "BootNotification"
+            and message[:1] == [MessageType.Call]
+            and message[2:3] == ["BootNotification"]
         ):
             payload = {
                 "status": "Rejected",

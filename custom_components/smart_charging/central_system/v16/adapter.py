@@ -77,8 +77,11 @@ class V16Adapter:
         except ConnectionClosedError:
             pass
         finally:
-            for task in self._tasks:
+            # Setup still running for a closed connection has nothing left to talk to.
+            tasks = list(self._tasks)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self) -> None:
         """Close the connection."""
@@ -107,14 +110,10 @@ class V16Adapter:
 
     async def _configure_metering(self) -> None:
         settings = self.session.settings
-        capabilities = self.session.state.capabilities
-        supported = capabilities.supported_measurands if capabilities else ()
         await self.change_configuration("MeterValueSampleInterval", str(settings.meter_interval))
-        wanted = [
-            measurand
-            for measurand in WANTED_MEASURANDS
-            if not supported or measurand in supported or measurand == ENERGY_IMPORT
-        ]
+        # Ask for everything wanted: MeterValuesSampledData holds what the charger samples
+        # now, not what it supports, so it cannot narrow the list.
+        wanted = list(WANTED_MEASURANDS)
         if await self._try_configuration("MeterValuesSampledData", ",".join(wanted)):
             return
         # One unsupported measurand rejects the whole list: grow the list one at a time,
@@ -165,8 +164,8 @@ class V16Adapter:
             state.connector(limit.connector_id).transaction_id if limit.connector_id else None
         )
         scope = scope_of(limit, transaction_id)
-        last_error: ChargerRejectedError | None = None
-        for purpose in purposes_for(scope, self.session.limit_purposes.get(scope)):
+        purposes = purposes_for(scope, self.session.limit_purposes.get(scope))
+        for attempt, purpose in enumerate(purposes, start=1):
             profile = build_profile(
                 limit,
                 purpose,
@@ -181,15 +180,14 @@ class V16Adapter:
                     ),
                     {"Accepted"},
                 )
-            except ChargerRejectedError as error:
-                last_error = error
-                continue
-            if self.session.limit_purposes.get(scope) != purpose:
-                self.session.limit_purposes[scope] = purpose
-                self.session.save_capabilities()
-            return
-        assert last_error is not None
-        raise last_error
+            except ChargerRejectedError:
+                if attempt == len(purposes):
+                    raise
+            else:
+                if self.session.limit_purposes.get(scope) != purpose:
+                    self.session.limit_purposes[scope] = purpose
+                    self.session.save_capabilities()
+                return
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove every profile this integration installed on the connector."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..limits import ChargingLimit, LimitUnit
+from ..limits import DEFAULT_PHASES, ChargingLimit, LimitUnit
 from ..model import Capabilities
 from ..timestamps import format_timestamp
 
@@ -102,7 +102,7 @@ def build_profile(
         "charging_profile_kind": "Absolute",
         "charging_schedule": schedule,
     }
-    if limit.phases != 3 and unit is LimitUnit.AMPERE:
+    if limit.phases != DEFAULT_PHASES and unit is LimitUnit.AMPERE:
         schedule["charging_schedule_period"][0]["number_phases"] = limit.phases
     if limit.duration is not None:
         # Past the duration the charger falls back to lower stack levels by itself.
