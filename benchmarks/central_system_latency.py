@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -26,10 +26,7 @@ from custom_components.smart_charging.central_system.policy import (
     UnknownChargerPolicy,
 )
 from custom_components.smart_charging.central_system.server import CentralSystem
-from custom_components.smart_charging.central_system.session import (
-    ChargerSession,
-    SessionSettings,
-)
+from custom_components.smart_charging.central_system.session import ChargerSession, SessionSettings
 
 
 class _Listener:
@@ -144,7 +141,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=50)
     args = parser.parse_args()
     figures = asyncio.run(run(args.chargers, args.messages))
-    print(  # noqa: T201 - the benchmark's output
+    print(
         "chargers={chargers:.0f} messages={messages:.0f} "
         "throughput={messages_per_second:.0f}/s p50={p50_ms:.2f}ms p99={p99_ms:.2f}ms "
         "max={max_ms:.2f}ms".format(**figures)

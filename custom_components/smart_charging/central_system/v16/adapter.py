@@ -81,7 +81,9 @@ class V16Adapter:
             tasks = list(self._tasks)
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if tasks:
+                # wait(), unlike gather(return_exceptions), leaves a real error visible.
+                await asyncio.wait(tasks)
 
     async def close(self) -> None:
         """Close the connection."""
