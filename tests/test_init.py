@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -63,3 +66,28 @@ async def test_charger_becomes_device_with_entities(
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.state == STATE_UNAVAILABLE
+
+
+async def test_port_in_use_retries_setup(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """A port held by another program makes setup retry later (translated reason)."""
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", mock_config_entry.data["port"]))
+        blocker.listen()
+        mock_config_entry.add_to_hass(hass)
+        assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+        assert str(mock_config_entry.data["port"]) in (mock_config_entry.reason or "")
+
+
+async def test_remove_entry_deletes_store(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """Removing the entry deletes the central system's stored state."""
+    key = f"{DOMAIN}.{init_integration.entry_id}"
+    await hub_of(init_integration).central.save_now()
+    assert key in hass_storage
+    await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
