@@ -19,7 +19,8 @@ import time
 from typing import Any
 
 import aiohttp
-from ocpp.v16 import ChargePoint, call
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call, call_result
 
 from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
@@ -65,6 +66,18 @@ class _Connection:
         await self._websocket.send_str(text)
 
 
+class _BenchChargePoint(ChargePoint):  # type: ignore[misc]
+    """Answers the central system's setup calls, as any charger would."""
+
+    @on("GetConfiguration")  # type: ignore[misc]
+    def on_get_configuration(self, **_: Any) -> call_result.GetConfiguration:
+        return call_result.GetConfiguration(configuration_key=[])
+
+    @on("ChangeConfiguration")  # type: ignore[misc]
+    def on_change_configuration(self, **_: Any) -> call_result.ChangeConfiguration:
+        return call_result.ChangeConfiguration(status="Accepted")
+
+
 def _meter_values(seq: int) -> call.MeterValues:
     sampled = [
         {"value": str(1000 + seq), "unit": "Wh", "measurand": "Energy.Active.Import.Register"},
@@ -88,7 +101,7 @@ async def _charger(
     http: aiohttp.ClientSession, url: str, index: int, messages: int, latencies: list[float]
 ) -> None:
     async with http.ws_connect(f"{url}/BENCH-{index:04d}", protocols=("ocpp1.6",)) as ws:
-        charge_point = ChargePoint(f"BENCH-{index:04d}", _Connection(ws))
+        charge_point = _BenchChargePoint(f"BENCH-{index:04d}", _Connection(ws))
         receiver = asyncio.create_task(charge_point.start())
         await charge_point.call(
             call.BootNotification(charge_point_vendor="Bench", charge_point_model="B1")
