@@ -1,0 +1,1 @@
+"""Tests of the simulated OCPP 1.6J charge point."""

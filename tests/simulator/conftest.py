@@ -1,0 +1,44 @@
+"""Fixtures: a central system on 127.0.0.1 and simulated chargers connected to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from simulator.charger import ChargerSpec, SimulatedCharger
+
+from .central_system import CentralSystem, ChargerFactory
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override the project-wide autouse fixture: these tests need no Home Assistant."""
+
+
+@pytest_asyncio.fixture
+async def central_system(socket_enabled: None) -> AsyncIterator[CentralSystem]:
+    """A running central system (pytest-socket lets 127.0.0.1 through only)."""
+    server = CentralSystem()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def make_charger(central_system: CentralSystem) -> AsyncIterator[ChargerFactory]:
+    """Build chargers for the central system (closed after the test)."""
+    chargers: list[SimulatedCharger] = []
+
+    def build(charge_point_id: str = "SIM-TEST", **spec: Any) -> SimulatedCharger:
+        spec.setdefault("reconnect", False)
+        spec.setdefault("response_timeout", 5.0)
+        charger = SimulatedCharger(ChargerSpec(charge_point_id, **spec), central_system.url)
+        chargers.append(charger)
+        return charger
+
+    yield build
+    for charger in chargers:
+        await charger.close()

@@ -1,0 +1,149 @@
+"""`python -m simulator`: arguments, a run against a central system, clean shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+import signal
+import sys
+
+import pytest
+
+from simulator import cli
+from simulator.spec import ChargerSpec
+
+from .central_system import CentralSystem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_parse_charger() -> None:
+    """ID:CONNECTORS:PHASES[:MAX_A], 16 A by default."""
+    spec = cli.parse_charger("HOME:2:1:32", meter_interval=5)
+    assert (spec.charge_point_id, spec.connectors, spec.phases, spec.max_current) == (
+        "HOME",
+        2,
+        1,
+        32.0,
+    )
+    assert spec.meter_interval == 5
+    assert cli.parse_charger("X:1:3").max_current == 16.0
+
+
+@pytest.mark.parametrize("text", ["bad", "X:1", ":1:3", "X:one:3", "X:1:2", "X:1:3:16:1", "X:0:3"])
+def test_parse_charger_refuses(text: str) -> None:
+    """Malformed or impossible chargers are argument errors."""
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli.parse_charger(text)
+
+
+def test_parse_args_defaults() -> None:
+    """Without arguments: two chargers on ws://127.0.0.1:9000."""
+    url, specs, verbose = cli.parse_args([])
+    assert url == "ws://127.0.0.1:9000"
+    assert [(s.charge_point_id, s.connectors, s.phases, s.max_current) for s in specs] == [
+        ("SIM-AC11", 1, 3, 16.0),
+        ("SIM-DUAL", 2, 3, 32.0),
+    ]
+    assert not verbose
+
+
+def test_parse_args_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad or duplicate chargers exit with status 2 and a message."""
+    with pytest.raises(SystemExit) as bad:
+        cli.parse_args(["--charger", "nope"])
+    assert bad.value.code == 2
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--charger", "A:1:3", "--charger", "A:2:3"])
+    assert "unique" in capsys.readouterr().err
+
+
+async def test_run_charges_until_stopped(central_system: CentralSystem) -> None:
+    """Every connector charges; on stop the transactions end and the run returns 0."""
+    specs = [ChargerSpec("CLI-1", meter_interval=0), ChargerSpec("CLI-2", connectors=2)]
+    stop = asyncio.Event()
+    running = asyncio.create_task(cli.run(central_system.url, specs, stop))
+    await central_system.wait_connected(count=2)
+    logs = central_system.logs
+    await logs["CLI-1"].wait_for("MeterValues")
+    await logs["CLI-2"].wait_for("MeterValues", predicate=lambda p: p["connectorId"] == 1)
+    await logs["CLI-2"].wait_for("MeterValues", predicate=lambda p: p["connectorId"] == 2)
+    stop.set()
+    assert await asyncio.wait_for(running, 5) == 0
+    for charge_point_id, count in (("CLI-1", 1), ("CLI-2", 2)):
+        stops = [p for a, p in logs[charge_point_id].calls if a == "StopTransaction"]
+        assert [p["reason"] for p in stops] == ["Local"] * count
+
+
+async def test_run_stops_while_the_server_refuses(central_system: CentralSystem) -> None:
+    """A charger still retrying its connection is simply closed."""
+    central_system.password = "0123456789abcdef"  # the chargers have none: 401
+    stop = asyncio.Event()
+    running = asyncio.create_task(cli.run(central_system.url, [ChargerSpec("CLI-3")], stop))
+    await asyncio.sleep(0.05)
+    stop.set()
+    assert await asyncio.wait_for(running, 5) == 0
+    assert central_system.connections == []
+
+
+async def test_run_gives_up_stopping_after_a_while(
+    central_system: CentralSystem, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A central system that never confirms StopTransaction does not block the shutdown."""
+    monkeypatch.setattr(cli, "_SHUTDOWN_TIMEOUT", 0.1)
+    central_system.stall_actions = {"StopTransaction"}
+    stop = asyncio.Event()
+    running = asyncio.create_task(cli.run(central_system.url, [ChargerSpec("CLI-4")], stop))
+    await central_system.wait_connected()
+    await central_system.logs["CLI-4"].wait_for("MeterValues")
+    stop.set()
+    assert await asyncio.wait_for(running, 5) == 0
+    assert "could not stop connector 1" in caplog.text
+    central_system.release.set()
+
+
+def test_main_configures_and_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() parses, sets logging up quietly unless --verbose, and returns run()'s code."""
+    seen: list[tuple[str, list[ChargerSpec]]] = []
+
+    async def fake_run(url: str, specs: list[ChargerSpec], stop: asyncio.Event) -> int:
+        seen.append((url, specs))
+        assert not stop.is_set()
+        return 0
+
+    monkeypatch.setattr(cli, "run", fake_run)
+    ocpp_logger = logging.getLogger("ocpp")
+    monkeypatch.setattr(ocpp_logger, "level", ocpp_logger.level)
+    monkeypatch.setattr(logging.getLogger("aiohttp"), "level", logging.getLogger("aiohttp").level)
+    assert cli.main(["--url", "ws://127.0.0.1:1", "--charger", "X:1:3"]) == 0
+    assert seen[0][0] == "ws://127.0.0.1:1"
+    assert ocpp_logger.level == logging.WARNING
+
+
+async def test_python_m_simulator_exits_cleanly_on_sigterm(central_system: CentralSystem) -> None:
+    """The real command: charges, and on SIGTERM stops the transaction and exits 0."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--url",
+        central_system.url,
+        "--charger",
+        "PROC-1:1:1:10",
+        cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await central_system.wait_connected(timeout=10)
+        await central_system.logs["PROC-1"].wait_for("MeterValues", timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 0, stderr.decode()
+    stop = await central_system.logs["PROC-1"].wait_for("StopTransaction")
+    assert stop["reason"] == "Local"
+    log = stderr.decode()
+    assert "PROC-1>: connector 1 transaction" in log
+    assert "stopping" in log
