@@ -46,7 +46,7 @@ async def connect_charger(
     await wait_for(
         hass,
         lambda: spec.charge_point_id in hub.coordinators
-        and hub.coordinators[spec.charge_point_id].data.capabilities is not None,
+        and hub.coordinators[spec.charge_point_id].data.configured,
     )
     await hass.async_block_till_done()
     return charger, hub.coordinators[spec.charge_point_id]

@@ -15,11 +15,14 @@ class WebSocketConnection:
     def __init__(self, websocket: web.WebSocketResponse) -> None:
         """Wrap an open server-side WebSocket."""
         self._websocket = websocket
+        # Whether the frame `recv` returned last came binary (answered as malformed).
+        self.last_frame_binary = False
 
     async def recv(self) -> str:
         """Return the next text frame; raise `ConnectionClosedError` at the end."""
         while True:
             message = await self._websocket.receive()
+            self.last_frame_binary = message.type is WSMsgType.BINARY
             if message.type is WSMsgType.TEXT:
                 return str(message.data)
             if message.type is WSMsgType.BINARY:

@@ -115,6 +115,8 @@ class ChargerState:
 
     charger_id: str
     connected: bool = False
+    # Capabilities read and metering configured on the current connection.
+    configured: bool = False
     ocpp_version: str | None = None
     boot: BootInfo | None = None
     capabilities: Capabilities | None = None

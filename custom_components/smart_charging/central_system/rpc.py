@@ -13,7 +13,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ocpp.exceptions import GenericError, InternalError, OCPPError
+from ocpp.exceptions import FormatViolationError, GenericError, InternalError, OCPPError
 from ocpp.messages import Call, MessageType, unpack
 
 # Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.
@@ -21,7 +21,8 @@ MAX_FRAME_BYTES = 64 * 1024
 # The message id a CALLERROR carries when the frame's own id cannot be read (OCPP-J).
 UNKNOWN_MESSAGE_ID = "-1"
 
-_MESSAGE_ID = re.compile(r'^\s*\[\s*2\s*,\s*"([^"]{1,36})"')
+# A CALL's id, or the id of a frame of an unknown type (not a CALLRESULT/CALLERROR).
+_MESSAGE_ID = re.compile(r'^\s*\[\s*(?![34]\s*,)\d+\s*,\s*"([^"]{1,36})"')
 # OCPP 1.6 spells two error codes differently from 2.x (and from the library).
 _V16_CODES = {
     "FormatViolation": "FormationViolation",
@@ -50,7 +51,7 @@ def call_error_frame(version: str, message_id: str, error: OCPPError, descriptio
 
 
 def message_id_of(raw: str) -> str:
-    """Best-effort message id of a CALL frame that failed to parse."""
+    """Best-effort message id of a CALL (or unknown-type) frame that failed to parse."""
     match = _MESSAGE_ID.match(raw[:200])
     return match.group(1) if match else UNKNOWN_MESSAGE_ID
 
@@ -62,6 +63,7 @@ class SafeRouting:
     logger: logging.Logger
     _ocpp_version: str
     _response_queue: Any
+    _connection: Any
 
     if TYPE_CHECKING:  # Provided by the library's ChargePoint.
 
@@ -71,11 +73,17 @@ class SafeRouting:
 
     async def route_message(self, raw_msg: str) -> None:
         """Route one frame; answer bad ones with the CALLERROR the spec names."""
-        if len(raw_msg) > MAX_FRAME_BYTES:
+        size = len(raw_msg.encode())
+        if size > MAX_FRAME_BYTES:
             await self._reject(
                 message_id_of(raw_msg),
                 GenericError(),
-                f"frame of {len(raw_msg)} bytes exceeds {MAX_FRAME_BYTES}",
+                f"frame of {size} bytes exceeds {MAX_FRAME_BYTES}",
+            )
+            return
+        if getattr(self._connection, "last_frame_binary", False):
+            await self._reject(
+                message_id_of(raw_msg), FormatViolationError(), "binary frame: OCPP-J is text"
             )
             return
         try:

@@ -90,6 +90,7 @@ class ChargerSession:
         self.adapter = adapter
         self.admission = None
         self.state.connected = True
+        self.state.configured = False
         self.state.ocpp_version = adapter.ocpp_version
         self.state.last_seen = utc_now()
         self._host.state_changed(self)
@@ -244,6 +245,11 @@ class ChargerSession:
         connector.id_tag = transaction.id_tag
         connector.session_start = parse_timestamp(transaction.started_at)
         connector.session_energy = transaction.energy
+
+    def setup_finished(self) -> None:
+        """The post-connect setup (capabilities, metering) is done for this connection."""
+        self.state.configured = True
+        self._host.state_changed(self)
 
     def save_capabilities(self) -> None:
         """Persist what was learned about the charger (capabilities, working purposes)."""

@@ -109,6 +109,7 @@ class V16Adapter:
             _LOGGER.warning(
                 "%s: setup after connect incomplete: %s", self.session.charger_id, error
             )
+        self.session.setup_finished()
 
     async def _configure_metering(self) -> None:
         settings = self.session.settings

@@ -1,0 +1,1 @@
+"""Tests of the OCPP central system package (no Home Assistant involved)."""
