@@ -180,6 +180,7 @@ class SimChargePoint(ChargePoint):
             number
             for number, state in charger.connectors.items()
             if state.transaction_id is None
+            and not state.starting
             and state.operative
             and state.status in (AVAILABLE, PREPARING)
         ]
@@ -198,10 +199,15 @@ class SimChargePoint(ChargePoint):
                 return rejected
         authorize = charger.config.flag("AuthorizeRemoteTxRequests")
 
+        charger.connector(target).starting = True
+
         async def start() -> None:
-            await charger.start_transaction(
-                target, id_tag, authorize=authorize, charging_profile=profile
-            )
+            try:
+                await charger.start_transaction(
+                    target, id_tag, authorize=authorize, charging_profile=profile
+                )
+            finally:
+                charger.connector(target).starting = False
 
         self._after(call_unique_id, "remote start", start)
         return call_result.RemoteStartTransaction(status=enums.RemoteStartStopStatus.accepted)

@@ -39,6 +39,8 @@ class ConnectorState:
     operative: bool = True
     unavailable_after_transaction: bool = False  # ChangeAvailability answered Scheduled
     transaction_id: int | None = None
+    # A RemoteStartTransaction was accepted and its StartTransaction is under way.
+    starting: bool = False
     id_tag: str | None = None
     session_start: datetime | None = None
     register_wh: float = 0.0
