@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from .adapter import ChargerAdapter
 from .connection import WebSocketConnection
 from .errors import ChargerError
 from .policy import AccessPolicy, Admission
@@ -25,7 +26,11 @@ from .v16.adapter import V16Adapter
 
 _LOGGER = logging.getLogger(__name__)
 
-SUBPROTOCOLS = ("ocpp1.6",)
+# One adapter per OCPP version, by WebSocket subprotocol; 2.0.1 and 2.1 slot in here.
+ADAPTERS: dict[str, Callable[[ChargerSession, WebSocketConnection], ChargerAdapter]] = {
+    "ocpp1.6": V16Adapter,
+}
+SUBPROTOCOLS = tuple(ADAPTERS)
 # WebSocket ping interval (s): finds dead links that TCP would keep for hours.
 PING_INTERVAL = 30.0
 # aiohttp refuses (and closes on) frames above this; smaller oversized frames are
@@ -188,12 +193,14 @@ class CentralSystem:
         if self.policy.admission(charger_id) is Admission.REJECTED:
             await refuse(charger_id, connection, self.settings.pending_retry_interval)
             return websocket
-        await self._serve(charger_id, connection)
+        await self._serve(charger_id, connection, websocket.ws_protocol)
         return websocket
 
-    async def _serve(self, charger_id: str, connection: WebSocketConnection) -> None:
+    async def _serve(
+        self, charger_id: str, connection: WebSocketConnection, subprotocol: str
+    ) -> None:
         session = self.session(charger_id)
-        adapter = V16Adapter(session, connection)
+        adapter = ADAPTERS[subprotocol](session, connection)
         previous = session.adapter
         if previous is not None:
             _LOGGER.info("%s: new connection replaces the previous one", charger_id)
