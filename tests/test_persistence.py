@@ -49,7 +49,11 @@ async def test_transaction_survives_restart_and_stops_once(
         energy_entity = entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-PERSIST-1-energy")
         assert energy_entity is not None
 
-        await wait_for(hass, lambda: hub.coordinators["CP-PERSIST"].data.connected, timeout=10)
+        await wait_for(
+            hass,
+            lambda: charger.connected and hub.coordinators["CP-PERSIST"].data.configured,
+            timeout=10,
+        )
         charger.advance(600)
         meter_stop = int(charger.energy_wh(1))
         await charger.stop_transaction(1)

@@ -13,7 +13,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import SmartChargingConfigEntry
 from .entity import ChargerEntity, ChargerEntityDescription, async_setup_charger_platform
 
 PARALLEL_UPDATES = 0
@@ -45,12 +45,6 @@ async def async_setup_entry(
 
 class ConnectedBinarySensor(ChargerEntity, BinarySensorEntity):
     """On while the charger holds a WebSocket connection."""
-
-    def __init__(
-        self, coordinator: ChargerCoordinator, description: ChargerBinarySensorDescription
-    ) -> None:
-        """Create the sensor."""
-        super().__init__(coordinator, description)
 
     @property
     def available(self) -> bool:

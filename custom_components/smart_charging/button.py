@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .central_system.session import ChargerSession
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -72,12 +72,6 @@ class ChargerButton(ChargerEntity, ButtonEntity):
 
     entity_description: ChargerButtonDescription
 
-    def __init__(
-        self, coordinator: ChargerCoordinator, description: ChargerButtonDescription
-    ) -> None:
-        """Create the button."""
-        super().__init__(coordinator, description)
-
     @charger_command
     async def async_press(self) -> None:
         """Send the command."""
@@ -88,15 +82,6 @@ class ConnectorButton(ConnectorEntity, ButtonEntity):
     """A button of one connector."""
 
     entity_description: ConnectorButtonDescription
-
-    def __init__(
-        self,
-        coordinator: ChargerCoordinator,
-        description: ConnectorButtonDescription,
-        connector_id: int,
-    ) -> None:
-        """Create the button."""
-        super().__init__(coordinator, description, connector_id)
 
     @charger_command
     async def async_press(self) -> None:

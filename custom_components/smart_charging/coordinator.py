@@ -8,7 +8,7 @@ only that charger's entities are written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 import logging
 from typing import Any
 
@@ -202,16 +202,14 @@ class SmartChargingHub:
         saved = self.store.settings.get(charger_id, {}).get(str(connector_id), {})
         return ConnectorSettings(**saved)
 
-    def save_connector_settings(
-        self, charger_id: str, connector_id: int, settings: ConnectorSettings
-    ) -> None:
-        """Persist a connector's user settings."""
-        charger = self.store.settings.setdefault(charger_id, {})
-        charger[str(connector_id)] = {
-            "max_current": settings.max_current,
-            "paused": settings.paused,
-        }
+    def update_connector_settings(
+        self, charger_id: str, connector_id: int, **changes: Any
+    ) -> ConnectorSettings:
+        """Change and persist a connector's user settings."""
+        settings = replace(self.connector_settings(charger_id, connector_id), **changes)
+        self.store.settings.setdefault(charger_id, {})[str(connector_id)] = asdict(settings)
         self.store.save_later()
+        return settings
 
     async def async_apply_connector_limit(self, charger_id: str, connector_id: int) -> None:
         """Send the connector the limit its settings ask for (0 A while paused)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -12,7 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .central_system.model import ChargerState, ConnectorState
 from .const import DOMAIN
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import ChargerCoordinator, ConnectorSettings, SmartChargingConfigEntry
 
 
 def charger_device_info(state: ChargerState) -> DeviceInfo:
@@ -74,6 +75,25 @@ class ConnectorEntity(ChargerEntity):
     def connector(self) -> ConnectorState:
         """Return the connector's live state."""
         return self.coordinator.data.connector(self.connector_id)
+
+    @property
+    def settings(self) -> ConnectorSettings:
+        """Return what the user set for this connector."""
+        return self.coordinator.hub.connector_settings(
+            self.coordinator.charger_id, self.connector_id
+        )
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change and persist what the user set for this connector."""
+        self.coordinator.hub.update_connector_settings(
+            self.coordinator.charger_id, self.connector_id, **changes
+        )
+
+    async def async_apply_limit(self) -> None:
+        """Send the connector the limit its settings ask for."""
+        await self.coordinator.hub.async_apply_connector_limit(
+            self.coordinator.charger_id, self.connector_id
+        )
 
 
 def connector_ids(state: ChargerState) -> list[int]:

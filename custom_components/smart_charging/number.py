@@ -14,7 +14,7 @@ from homeassistant.const import UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import SmartChargingConfigEntry
 from .entity import ConnectorEntity, ConnectorEntityDescription, async_setup_charger_platform
 from .errors import charger_command
 
@@ -57,28 +57,14 @@ async def async_setup_entry(
 class MaxCurrentNumber(ConnectorEntity, NumberEntity):
     """The most a connector may draw (A per phase); applied at once as a charging profile."""
 
-    def __init__(
-        self,
-        coordinator: ChargerCoordinator,
-        description: ConnectorNumberDescription,
-        connector_id: int,
-    ) -> None:
-        """Create the number."""
-        super().__init__(coordinator, description, connector_id)
-        self._hub = coordinator.hub
-
     @property
     def native_value(self) -> float:
         """Return the user's maximum."""
-        return self._hub.connector_settings(
-            self.coordinator.charger_id, self.connector_id
-        ).max_current
+        return self.settings.max_current
 
     @charger_command
     async def async_set_native_value(self, value: float) -> None:
-        """Store the maximum and send it to the charger (unless charging is paused)."""
-        settings = self._hub.connector_settings(self.coordinator.charger_id, self.connector_id)
-        settings.max_current = value
-        self._hub.save_connector_settings(self.coordinator.charger_id, self.connector_id, settings)
+        """Store the maximum and send it to the charger (0 A while charging is paused)."""
+        self.update_settings(max_current=value)
         self.async_write_ha_state()
-        await self._hub.async_apply_connector_limit(self.coordinator.charger_id, self.connector_id)
+        await self.async_apply_limit()

@@ -27,7 +27,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -238,12 +238,6 @@ class ChargerSensor(ChargerEntity, SensorEntity):
 
     entity_description: ChargerSensorDescription
 
-    def __init__(
-        self, coordinator: ChargerCoordinator, description: ChargerSensorDescription
-    ) -> None:
-        """Create the sensor."""
-        super().__init__(coordinator, description)
-
     @property
     def native_value(self) -> StateValue:
         """Return the value from the charger's state."""
@@ -254,15 +248,6 @@ class ConnectorSensor(ConnectorEntity, SensorEntity):
     """A sensor of one connector."""
 
     entity_description: ConnectorSensorDescription
-
-    def __init__(
-        self,
-        coordinator: ChargerCoordinator,
-        description: ConnectorSensorDescription,
-        connector_id: int,
-    ) -> None:
-        """Create the sensor."""
-        super().__init__(coordinator, description, connector_id)
 
     @property
     def native_value(self) -> StateValue:

@@ -67,12 +67,6 @@ class ChargerSwitch(ChargerEntity, SwitchEntity):
 
     entity_description: ChargerSwitchDescription
 
-    def __init__(
-        self, coordinator: ChargerCoordinator, description: ChargerSwitchDescription
-    ) -> None:
-        """Create the switch."""
-        super().__init__(coordinator, description)
-
     @property
     def is_on(self) -> bool:
         """Return the state from the charger."""
@@ -96,32 +90,16 @@ class ChargingSwitch(ConnectorEntity, SwitchEntity):
     charging resumes.
     """
 
-    def __init__(
-        self,
-        coordinator: ChargerCoordinator,
-        description: ConnectorSwitchDescription,
-        connector_id: int,
-    ) -> None:
-        """Create the switch."""
-        super().__init__(coordinator, description, connector_id)
-        self._hub = coordinator.hub
-
     @property
     def is_on(self) -> bool:
         """On while a session runs and is not paused."""
-        paused = self._hub.connector_settings(self.coordinator.charger_id, self.connector_id).paused
-        return self.connector.transaction_id is not None and not paused
-
-    def _set_paused(self, paused: bool) -> None:
-        settings = self._hub.connector_settings(self.coordinator.charger_id, self.connector_id)
-        settings.paused = paused
-        self._hub.save_connector_settings(self.coordinator.charger_id, self.connector_id, settings)
+        return self.connector.transaction_id is not None and not self.settings.paused
 
     @charger_command
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Resume charging at the connector's maximum, or start a session."""
-        self._set_paused(False)
-        await self._hub.async_apply_connector_limit(self.coordinator.charger_id, self.connector_id)
+        self.update_settings(paused=False)
+        await self.async_apply_limit()
         if self.connector.transaction_id is None:
             await self.coordinator.session.remote_start(self.connector_id, REMOTE_ID_TAG)
         self.async_write_ha_state()
@@ -129,6 +107,6 @@ class ChargingSwitch(ConnectorEntity, SwitchEntity):
     @charger_command
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Pause at 0 A without ending the session."""
-        self._set_paused(True)
-        await self._hub.async_apply_connector_limit(self.coordinator.charger_id, self.connector_id)
+        self.update_settings(paused=True)
+        await self.async_apply_limit()
         self.async_write_ha_state()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 
 class ConnectionClosedError(Exception):
@@ -45,6 +45,9 @@ class WebSocketConnection:
         except ConnectionResetError as error:
             raise ConnectionClosedError from error
 
-    async def close(self) -> None:
-        """Close the WebSocket."""
-        await self._websocket.close()
+    async def close(self, code: int = WSCloseCode.OK) -> None:
+        """Close the WebSocket (safe to call from another task than the reader)."""
+        await self._websocket.close(code=code)
+        # aiohttp 3.11 re-arms its ping timer when close() interrupts a pending receive()
+        # in another task; cancel it again so a closed socket leaves no timer behind.
+        self._websocket._cancel_heartbeat()

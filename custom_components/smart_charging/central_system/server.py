@@ -13,7 +13,7 @@ import logging
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from .adapter import ChargerAdapter
 from .connection import WebSocketConnection
@@ -89,6 +89,8 @@ class CentralSystem:
         self._saved_chargers: dict[str, Any] = {}
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._connections: set[WebSocketConnection] = set()
+        self._stopping = False
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -116,15 +118,21 @@ class CentralSystem:
 
     async def stop(self) -> None:
         """Close every connection, save, and stop serving."""
-        for session in list(self.sessions.values()):
-            if session.adapter is not None:
-                await session.adapter.close()
+        # No new connections from here on: chargers reconnect fast, even during a stop.
+        self._stopping = True
+        for connection in list(self._connections):
+            await connection.close(WSCloseCode.GOING_AWAY)
         for task in list(self._tasks):
             task.cancel()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         await self._persistence.save_now(self.dump())
+
+    @property
+    def stopping(self) -> bool:
+        """Return whether `stop` has begun (new connections are turned away)."""
+        return self._stopping
 
     # --- chargers --------------------------------------------------------------------
 
@@ -176,10 +184,30 @@ class CentralSystem:
         charger_id = unquote(request.match_info["charger_id"]).strip("/").rsplit("/", 1)[-1]
         if not charger_id:
             raise web.HTTPNotFound
+        if self._stopping:
+            raise web.HTTPServiceUnavailable
         websocket = web.WebSocketResponse(
             protocols=SUBPROTOCOLS, heartbeat=PING_INTERVAL, max_msg_size=TRANSPORT_MAX_FRAME
         )
         await websocket.prepare(request)
+        if self.stopping:  # The stop began during the handshake.
+            await websocket.close(code=WSCloseCode.GOING_AWAY)
+            return websocket
+        connection = WebSocketConnection(websocket)
+        self._connections.add(connection)
+        try:
+            await self._talk(charger_id, connection, websocket, request)
+        finally:
+            self._connections.discard(connection)
+        return websocket
+
+    async def _talk(
+        self,
+        charger_id: str,
+        connection: WebSocketConnection,
+        websocket: web.WebSocketResponse,
+        request: web.Request,
+    ) -> None:
         if websocket.ws_protocol is None:
             _LOGGER.warning(
                 "%s: refused, offers subprotocols %r; supported: %s",
@@ -188,13 +216,11 @@ class CentralSystem:
                 ", ".join(SUBPROTOCOLS),
             )
             await websocket.close()
-            return websocket
-        connection = WebSocketConnection(websocket)
+            return
         if self.policy.admission(charger_id) is Admission.REJECTED:
             await refuse(charger_id, connection, self.settings.pending_retry_interval)
-            return websocket
+            return
         await self._serve(charger_id, connection, websocket.ws_protocol)
-        return websocket
 
     async def _serve(
         self, charger_id: str, connection: WebSocketConnection, subprotocol: str
