@@ -69,15 +69,9 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 
 
 @pytest.fixture
-def entry_options() -> dict[str, Any]:
+def entry_options(entry_options: dict[str, Any]) -> dict[str, Any]:
     """Pending chargers wait for approval (the policy discovery is for)."""
-    return {
-        CONF_UNKNOWN_CHARGERS: "ask",
-        CONF_ID_TAG_POLICY: "accept_all",
-        CONF_ALLOWED_ID_TAGS: [],
-        CONF_METER_INTERVAL: 10,
-        CONF_HEARTBEAT_INTERVAL: 300,
-    }
+    return {**entry_options, CONF_UNKNOWN_CHARGERS: "ask"}
 
 
 @contextlib.contextmanager
