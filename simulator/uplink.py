@@ -111,6 +111,9 @@ class Uplink:
 
     def spawn(self, coro: Coroutine[Any, Any, None], *, link: bool = False) -> None:
         """Run `coro` as a task that `close()` (with `link`, losing the link) cancels."""
+        if self.closing:
+            coro.close()  # Closing: nothing new may start, or it would outlive close().
+            return
         task = asyncio.create_task(coro)
         (self._link_tasks if link else self._tasks).add(task)
         task.add_done_callback(self._task_done)
@@ -127,8 +130,9 @@ class Uplink:
     async def close(self) -> None:
         """Drop the connection, cancel every task, close the HTTP session."""
         self.closing = True
-        await self.drop()
+        # Follow-ups first (a reset reconnecting would open new links), then the link.
         await cancel(self._tasks)
+        await self.drop()
         if self._session is not None:
             await self._session.close()
             self._session = None
