@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.enums import ConfigurationStatus
 
 from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
@@ -66,16 +67,16 @@ class _Connection:
         await self._websocket.send_str(text)
 
 
-class _BenchChargePoint(ChargePoint):  # type: ignore[misc]
+class _BenchChargePoint(ChargePoint):
     """Answers the central system's setup calls, as any charger would."""
 
-    @on("GetConfiguration")  # type: ignore[misc]
+    @on("GetConfiguration")
     def on_get_configuration(self, **_: Any) -> call_result.GetConfiguration:
         return call_result.GetConfiguration(configuration_key=[])
 
-    @on("ChangeConfiguration")  # type: ignore[misc]
+    @on("ChangeConfiguration")
     def on_change_configuration(self, **_: Any) -> call_result.ChangeConfiguration:
-        return call_result.ChangeConfiguration(status="Accepted")
+        return call_result.ChangeConfiguration(status=ConfigurationStatus.accepted)
 
 
 def _meter_values(seq: int) -> call.MeterValues:
@@ -101,14 +102,14 @@ async def _charger(
     http: aiohttp.ClientSession, url: str, index: int, messages: int, latencies: list[float]
 ) -> None:
     async with http.ws_connect(f"{url}/BENCH-{index:04d}", protocols=("ocpp1.6",)) as ws:
-        charge_point = _BenchChargePoint(f"BENCH-{index:04d}", _Connection(ws))
-        receiver = asyncio.create_task(charge_point.start())
-        await charge_point.call(
+        charge_point = _BenchChargePoint(f"BENCH-{index:04d}", _Connection(ws))  # type: ignore[no-untyped-call]
+        receiver = asyncio.create_task(charge_point.start())  # type: ignore[no-untyped-call]
+        await charge_point.call(  # type: ignore[no-untyped-call]
             call.BootNotification(charge_point_vendor="Bench", charge_point_model="B1")
         )
         for seq in range(messages):
             started = time.perf_counter()
-            await charge_point.call(_meter_values(seq))
+            await charge_point.call(_meter_values(seq))  # type: ignore[no-untyped-call]
             latencies.append(time.perf_counter() - started)
         receiver.cancel()
 

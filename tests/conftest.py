@@ -86,6 +86,8 @@ def mock_config_entry(
     """A central system on 127.0.0.1 and a free port."""
     return MockConfigEntry(
         domain=DOMAIN,
+        # Fixed, so unique ids built from it (the site's entities) snapshot stably.
+        entry_id="01JTESTSMARTCHARGINGENTRY0",
         title=f"OCPP central system :{ocpp_port}",
         unique_id=str(ocpp_port),
         data={

@@ -156,12 +156,19 @@ async def test_available_switch_and_buttons(
     assert await simulated.wait_for_call("UnlockConnector") == {"connectorId": 1}
 
     reset = _entity(entity_registry, BUTTON_DOMAIN, f"{CP}-reset")
+    link_before = coordinator.session.adapter
     await hass.services.async_call(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: reset}, blocking=True
     )
     assert await simulated.wait_for_call("Reset") == {"type": "Soft"}
     # The charger reboots: it disconnects, comes back and boots again.
-    await wait_for(hass, lambda: coordinator.data.connected, timeout=10)
+    await wait_for(
+        hass,
+        lambda: coordinator.session.adapter not in (None, link_before)
+        and simulated.connected
+        and coordinator.data.configured,
+        timeout=10,
+    )
 
 
 async def test_actions_on_offline_charger_raise_translated_error(

@@ -41,8 +41,10 @@ from custom_components.smart_charging.const import (
     CONF_PORT,
     CONF_UNKNOWN_CHARGERS,
     DOMAIN,
+    MeterSource,
 )
 from custom_components.smart_charging.coordinator import SmartChargingHub, discovery_unique_id
+from custom_components.smart_charging.site_options import SITE_SCHEMA
 
 # Every test binds on 127.0.0.1 (pytest-socket allows no other host): the free port of the
 # test entry, the flow's own bind check, the central system of a loaded entry.
@@ -690,6 +692,16 @@ async def test_pending_charger_ignored(
 # --- options ---------------------------------------------------------------------------
 
 
+async def _open_charger_options(hass: HomeAssistant, entry_id: str) -> ConfigFlowResult:
+    """Open the options and pick the chargers page from the menu."""
+    result = await hass.config_entries.options.async_init(entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["chargers", "site"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "chargers"}
+    )
+
+
 async def test_options_flow_applies_live(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
@@ -697,9 +709,9 @@ async def test_options_flow_applies_live(
     entry = init_integration
     hub = hub_of(entry)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_charger_options(hass, entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "chargers"
     assert result["data_schema"] is not None
     suggested = {
         str(key): key.description["suggested_value"]
@@ -753,7 +765,7 @@ async def test_options_flow_allow_list_empty(
         CONF_METER_INTERVAL: 10,
         CONF_HEARTBEAT_INTERVAL: 300,
     }
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_charger_options(hass, entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], options)
 
     assert result["type"] is FlowResultType.FORM
@@ -773,7 +785,7 @@ async def test_options_flow_list_may_stay_empty_when_accepting_all(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The allow list is only required by the allow-list policy; an omitted list is empty."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_charger_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -821,9 +833,15 @@ async def test_translations(hass: HomeAssistant) -> None:
     assert config[f"{prefix}.config.flow_title"] == "{name}"
 
     for field in OPTIONS_SCHEMA.schema:
-        assert f"{prefix}.options.step.init.data.{field}" in options
-        assert f"{prefix}.options.step.init.data_description.{field}" in options
+        assert f"{prefix}.options.step.chargers.data.{field}" in options
+        assert f"{prefix}.options.step.chargers.data_description.{field}" in options
+    for field in SITE_SCHEMA.schema:
+        assert f"{prefix}.options.step.site.data.{field}" in options
+    for menu_option in ("chargers", "site"):
+        assert f"{prefix}.options.step.init.menu_options.{menu_option}" in options
     assert f"{prefix}.options.error.allowed_id_tags_empty" in options
+    for source in MeterSource:
+        assert f"{prefix}.selector.meter_source.options.{source}" in selector
 
     for key, values in (
         (CONF_UNKNOWN_CHARGERS, UnknownChargerPolicy),

@@ -24,6 +24,7 @@ from custom_components.smart_charging.services import (
     SERVICE_DATA_TRANSFER,
     SERVICE_GET_CONFIGURATION,
     SERVICE_SET_CHARGING_LIMIT,
+    SERVICE_SET_CHARGING_MODE,
     SERVICE_TRIGGER_MESSAGE,
 )
 from simulator.charger import SimulatedCharger
@@ -663,7 +664,7 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
     registered = hass.services.async_services_for_domain(DOMAIN)
 
-    assert set(descriptions) == set(registered) == set(VALID_CALL_IDS)
+    assert set(descriptions) == set(registered) == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE}
     for service, description in descriptions.items():
         assert description["name"]
         assert description["name"] != service

@@ -13,8 +13,15 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .balancing import LimitReason
 from .coordinator import SmartChargingConfigEntry
-from .entity import ChargerEntity, ChargerEntityDescription, async_setup_charger_platform
+from .entity import (
+    BalancedConnectorEntity,
+    ChargerEntity,
+    ChargerEntityDescription,
+    ConnectorEntityDescription,
+    async_setup_charger_platform,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -32,6 +39,18 @@ CONNECTED = ChargerBinarySensorDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ConnectorBinarySensorDescription(ConnectorEntityDescription, BinarySensorEntityDescription):
+    """A connector binary sensor."""
+
+
+OVER_ALLOCATION = ConnectorBinarySensorDescription(
+    key="over_allocation",
+    translation_key="over_allocation",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmartChargingConfigEntry,
@@ -39,7 +58,10 @@ async def async_setup_entry(
 ) -> None:
     """Add the connectivity sensor of every charger."""
     async_setup_charger_platform(
-        entry, async_add_entities, charger=((CONNECTED,), ConnectedBinarySensor)
+        entry,
+        async_add_entities,
+        charger=((CONNECTED,), ConnectedBinarySensor),
+        connector=((OVER_ALLOCATION,), OverAllocationBinarySensor),
     )
 
 
@@ -55,3 +77,19 @@ class ConnectedBinarySensor(ChargerEntity, BinarySensorEntity):
     def is_on(self) -> bool:
         """Return whether the charger is connected."""
         return self.coordinator.data.connected
+
+
+class OverAllocationBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
+    """On while the connector draws more than the balancer allows (its draw is fixed load)."""
+
+    def current_value(self) -> object:
+        """Whether the connector is flagged."""
+        return self.is_on
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the connector is flagged non-compliant."""
+        allocation = self.allocation
+        if allocation is None:
+            return None
+        return allocation.reason is LimitReason.NON_COMPLIANT

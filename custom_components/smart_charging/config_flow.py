@@ -50,6 +50,12 @@ from .const import (
     DOMAIN,
 )
 from .coordinator import SmartChargingHub, discovery_unique_id
+from .site_options import (
+    SITE_SCHEMA,
+    clean_site_options,
+    default_site_options,
+    validate_site_options,
+)
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -305,10 +311,32 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class SmartChargingOptionsFlow(OptionsFlow):
-    """Policies and intervals of a central system; the hub applies them live."""
+    """Charger policies and the site (load balancing); the hub applies them live."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Edit the options."""
+        """Choose what to edit."""
+        return self.async_show_menu(step_id="init", menu_options=["chargers", "site"])
+
+    async def async_step_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Edit the site: grid limit, meter, solar, failsafe."""
+        errors: dict[str, str] = {}
+        suggested: dict[str, Any] = {**default_site_options(), **self.config_entry.options}
+        if user_input is not None:
+            site = clean_site_options(user_input)
+            errors = validate_site_options(self.hass, site)
+            if not errors:
+                return self.async_create_entry(data={**self.config_entry.options, **site})
+            suggested = {**suggested, **site}
+        return self.async_show_form(
+            step_id="site",
+            data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def async_step_chargers(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit who may connect and charge, and the charger intervals."""
         errors: dict[str, str] = {}
         suggested: dict[str, Any] = {**default_options(), **self.config_entry.options}
         if user_input is not None:
@@ -319,11 +347,11 @@ class SmartChargingOptionsFlow(OptionsFlow):
             ):
                 errors[CONF_ALLOWED_ID_TAGS] = "allowed_id_tags_empty"
             else:
-                return self.async_create_entry(data=options)
+                return self.async_create_entry(data={**self.config_entry.options, **options})
             suggested = options
 
         return self.async_show_form(
-            step_id="init",
+            step_id="chargers",
             data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, suggested),
             errors=errors,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "smart_charging"
@@ -23,3 +24,37 @@ CONF_METER_INTERVAL: Final = "meter_interval"
 CONF_HEARTBEAT_INTERVAL: Final = "heartbeat_interval"
 DEFAULT_METER_INTERVAL: Final = 10
 DEFAULT_HEARTBEAT_INTERVAL: Final = 300
+
+# Site options (load balancing). Balancing is on once a grid limit is set.
+CONF_GRID_LIMIT: Final = "grid_limit"  # A per phase (main fuse)
+CONF_MAX_IMPORT_POWER: Final = "max_import_power"  # W, optional
+CONF_SAFETY_MARGIN: Final = "safety_margin"  # A per phase
+CONF_BASE_LOAD: Final = "base_load"  # A per phase, assumed without a meter
+CONF_FAILSAFE_CURRENT: Final = "failsafe_current"  # A per connector without a meter
+CONF_METER_SOURCE: Final = "meter_source"
+CONF_METER_ENTITIES: Final = "meter_entities"  # 3 per-phase entities, or 1 total power
+CONF_METER_INVERTED: Final = "meter_inverted"  # the meter reports export as positive
+CONF_NOMINAL_VOLTAGE: Final = "nominal_voltage"
+CONF_METER_STALE_AFTER: Final = "meter_stale_after"  # s
+CONF_PV_POWER_ENTITY: Final = "pv_power_entity"
+CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
+CONF_SOLAR_START_DELAY: Final = "solar_start_delay"
+CONF_SOLAR_STOP_DELAY: Final = "solar_stop_delay"
+CONF_LIVE_LIMIT_VALIDITY: Final = "live_limit_validity"  # s
+
+DEFAULT_SAFETY_MARGIN: Final = 1.0
+DEFAULT_FAILSAFE_CURRENT: Final = 6.0
+DEFAULT_NOMINAL_VOLTAGE: Final = 230.0
+DEFAULT_METER_STALE_AFTER: Final = 60
+DEFAULT_SOLAR_START_DELAY: Final = 60
+DEFAULT_SOLAR_STOP_DELAY: Final = 180
+DEFAULT_LIVE_LIMIT_VALIDITY: Final = 120
+
+
+class MeterSource(StrEnum):
+    """Where the grid meter reading comes from."""
+
+    NONE = "none"  # static (cluster) balancing against the grid limit
+    PHASE_CURRENTS = "phase_currents"
+    PHASE_POWERS = "phase_powers"
+    TOTAL_POWER = "total_power"

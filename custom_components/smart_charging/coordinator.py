@@ -24,6 +24,8 @@ from homeassistant.helpers import device_registry as dr, discovery_flow
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
+from .balancer import Balancer
+from .balancing import Mode
 from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
@@ -64,6 +66,25 @@ class ConnectorSettings:
 
     max_current: float = DEFAULT_MAX_CURRENT
     paused: bool = False
+    mode: str = Mode.FAST.value
+    priority: int = 0
+    min_current: float = 6.0
+
+
+@dataclass(slots=True)
+class ChargerSettings:
+    """What the user set (and we installed) for a whole charger."""
+
+    # Grid phase (0-2) the charger's L1 is wired to; L2 and L3 follow in order.
+    phase_rotation: int = 0
+    # The station's shared maximum (A per phase), None: none.
+    station_max_current: float | None = None
+    # The safe default last installed on the charger (A per connector), None: none yet.
+    safe_default: float | None = None
+
+
+# Key of a charger's own settings among its connectors' in the store.
+_CHARGER_KEY = "charger"
 
 
 class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
@@ -116,6 +137,7 @@ class SmartChargingHub:
             persistence=self.store,
         )
         self.apply_options()
+        self.balancer = Balancer(hass, self)
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -132,9 +154,11 @@ class SmartChargingHub:
         await self.central.start()
         for charger_id in sorted(self.central.policy.approved):
             self._add_coordinator(self.central.session(charger_id))
+        self.balancer.async_start()
 
     async def async_stop(self) -> None:
-        """Stop the server, closing every charger connection."""
+        """Stop balancing and the server, closing every charger connection."""
+        self.balancer.async_stop()
         await self.central.stop()
 
     def apply_options(self) -> None:
@@ -157,6 +181,7 @@ class SmartChargingHub:
         settings = self.central.settings
         before = (settings.meter_interval, settings.heartbeat_interval)
         self.apply_options()
+        self.balancer.async_reconfigure()
         if (settings.meter_interval, settings.heartbeat_interval) == before:
             return
         for session in list(self.central.sessions.values()):
@@ -197,6 +222,25 @@ class SmartChargingHub:
                 listener(coordinator)
         return coordinator
 
+    def connector_ids(self, state: ChargerState) -> list[int]:
+        """The connectors a charger has: reported ones plus NumberOfConnectors."""
+        ids = {connector.connector_id for connector in state.outlets}
+        if state.capabilities and state.capabilities.number_of_connectors:
+            ids.update(range(1, state.capabilities.number_of_connectors + 1))
+        return sorted(ids)
+
+    def charger_settings(self, charger_id: str) -> ChargerSettings:
+        """Return a charger's settings."""
+        saved = self.store.settings.get(charger_id, {}).get(_CHARGER_KEY, {})
+        return ChargerSettings(**saved)
+
+    def update_charger_settings(self, charger_id: str, **changes: Any) -> ChargerSettings:
+        """Change and persist a charger's settings."""
+        settings = replace(self.charger_settings(charger_id), **changes)
+        self.store.settings.setdefault(charger_id, {})[_CHARGER_KEY] = asdict(settings)
+        self.store.save_later()
+        return settings
+
     def connector_settings(self, charger_id: str, connector_id: int) -> ConnectorSettings:
         """Return a connector's user settings."""
         saved = self.store.settings.get(charger_id, {}).get(str(connector_id), {})
@@ -212,7 +256,13 @@ class SmartChargingHub:
         return settings
 
     async def async_apply_connector_limit(self, charger_id: str, connector_id: int) -> None:
-        """Send the connector the limit its settings ask for (0 A while paused)."""
+        """Send the connector the limit its settings ask for (0 A while paused).
+
+        With load balancing on, the settings are the engine's input instead: it decides.
+        """
+        if self.balancer.enabled:
+            self.balancer.recompute()
+            return
         settings = self.connector_settings(charger_id, connector_id)
         value = 0.0 if settings.paused else settings.max_current
         session = self.central.sessions[charger_id]
@@ -269,6 +319,7 @@ class SmartChargingHub:
         if coordinator is not None:
             coordinator.async_set_updated_data(session.state)
             self._update_device(coordinator)
+            self.balancer.charger_changed(session.state)
 
     def charger_approved(self, session: ChargerSession) -> None:
         """A charger admitted by policy: remember it and create its entities."""

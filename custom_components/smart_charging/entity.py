@@ -6,11 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .balancer import SiteCoordinator
+from .balancing import Allocation
 from .central_system.model import ChargerState, ConnectorState
 from .const import DOMAIN
 from .coordinator import ChargerCoordinator, ConnectorSettings, SmartChargingConfigEntry
@@ -96,14 +99,6 @@ class ConnectorEntity(ChargerEntity):
         )
 
 
-def connector_ids(state: ChargerState) -> list[int]:
-    """The connectors a charger has: reported ones plus NumberOfConnectors."""
-    ids = {connector.connector_id for connector in state.outlets}
-    if state.capabilities and state.capabilities.number_of_connectors:
-        ids.update(range(1, state.capabilities.number_of_connectors + 1))
-    return sorted(ids)
-
-
 @dataclass(frozen=True, kw_only=True)
 class ChargerEntityDescription(EntityDescription):
     """Description of a charger-level entity; `exists_fn` decides if the charger has it."""
@@ -147,7 +142,7 @@ def async_setup_charger_platform[CD: ChargerEntityDescription, OD: ConnectorEnti
                         new.append(factory(coordinator, description))
             if connector is not None:
                 descriptions_c, factory_c = connector
-                for connector_id in connector_ids(state):
+                for connector_id in hub.connector_ids(state):
                     connector_state = state.connector(connector_id)
                     for description_c in descriptions_c:
                         key = (connector_id, description_c.key)
@@ -161,3 +156,68 @@ def async_setup_charger_platform[CD: ChargerEntityDescription, OD: ConnectorEnti
         entry.async_on_unload(coordinator.async_add_listener(add_new))
 
     entry.async_on_unload(hub.async_add_charger_listener(add_charger))
+
+
+def site_device_info(entry: SmartChargingConfigEntry) -> DeviceInfo:
+    """Describe the site (grid connection and its balancing) as a device."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}-site")},
+        name="Charging site",
+        manufacturer="Smart Charging",
+        model="Load balancer",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class SiteEntity(CoordinatorEntity[SiteCoordinator]):
+    """An entity of the site: grid, budget and headroom."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, entry: SmartChargingConfigEntry, description: EntityDescription) -> None:
+        """Bind the entity to the site of a central system."""
+        super().__init__(entry.runtime_data.balancer.site)
+        self.balancer = entry.runtime_data.balancer
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}-site-{description.key}"
+        self._attr_device_info = site_device_info(entry)
+
+
+class BalancedConnectorEntity(ConnectorEntity):
+    """A connector entity that shows the balancer's decision for it.
+
+    It follows the site coordinator (every allocation) besides its charger's, and writes
+    its state only when its own value changed: one meter event must not rewrite every
+    entity of every charger.
+    """
+
+    _last_written: object = None
+
+    @property
+    def key(self) -> str:
+        """The connector's id in the engine."""
+        return f"{self.coordinator.charger_id}/{self.connector_id}"
+
+    @property
+    def allocation(self) -> Allocation | None:
+        """The latest allocation of this connector, if balancing runs."""
+        result = self.coordinator.hub.balancer.site.data
+        return None if result is None else result.allocations.get(self.key)
+
+    def current_value(self) -> object:
+        """The value shown; compared to decide whether to write."""
+        raise NotImplementedError
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the allocations too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.hub.balancer.site.async_add_listener(self._allocation_updated)
+        )
+
+    @callback
+    def _allocation_updated(self) -> None:
+        value = self.current_value()
+        if value != self._last_written:
+            self._last_written = value
+            self.async_write_ha_state()

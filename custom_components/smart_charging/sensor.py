@@ -26,13 +26,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .balancer import Balancer
+from .balancing import LimitReason, Result
+from .balancing.model import PhaseCurrents
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
-from .coordinator import SmartChargingConfigEntry
+from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
 from .entity import (
+    BalancedConnectorEntity,
     ChargerEntity,
     ChargerEntityDescription,
     ConnectorEntity,
     ConnectorEntityDescription,
+    SiteEntity,
     async_setup_charger_platform,
 )
 
@@ -219,18 +224,169 @@ CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SiteSensorDescription(SensorEntityDescription):
+    """A site sensor, read from the balancer."""
+
+    value_fn: Callable[[Balancer], StateValue]
+
+
+def _phase(
+    values: Callable[[Balancer], PhaseCurrents | None], index: int
+) -> Callable[[Balancer], float | None]:
+    def value(balancer: Balancer) -> float | None:
+        phases = values(balancer)
+        return None if phases is None else round(phases[index], 2)
+
+    return value
+
+
+def _grid_current(balancer: Balancer) -> PhaseCurrents | None:
+    return None if balancer.last_site is None else balancer.last_site.grid_current
+
+
+def _headroom(balancer: Balancer) -> PhaseCurrents | None:
+    return None if balancer.site.data is None else balancer.site.data.headroom
+
+
+def _total_power(values: Callable[[Result], PhaseCurrents]) -> Callable[[Balancer], float | None]:
+    def value(balancer: Balancer) -> float | None:
+        result = balancer.site.data
+        if result is None:
+            return None
+        return round(sum(values(result)) * balancer.meter.voltage)
+
+    return value
+
+
+def _per_phase(
+    key: str, values: Callable[[Balancer], PhaseCurrents | None]
+) -> tuple[SiteSensorDescription, ...]:
+    """One current sensor per grid phase (L1-L3) of a site quantity."""
+    return tuple(
+        SiteSensorDescription(
+            key=f"{key}_l{phase}",
+            translation_key=f"{key}_l{phase}",
+            device_class=SensorDeviceClass.CURRENT,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+            suggested_display_precision=1,
+            value_fn=_phase(values, phase - 1),
+        )
+        for phase in (1, 2, 3)
+    )
+
+
+SITE_SENSORS: tuple[SiteSensorDescription, ...] = (
+    *_per_phase("grid_current", _grid_current),
+    *_per_phase("headroom", _headroom),
+    SiteSensorDescription(
+        key="ev_budget",
+        translation_key="ev_budget",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=_total_power(lambda result: result.ev_budget),
+    ),
+    SiteSensorDescription(
+        key="allocated_total",
+        translation_key="allocated_total",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        value_fn=_total_power(lambda result: result.allocated),
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BalancedSensorDescription(ConnectorEntityDescription, SensorEntityDescription):
+    """A connector sensor showing the balancer's decision."""
+
+
+ALLOCATED_CURRENT = BalancedSensorDescription(
+    key="allocated_current",
+    translation_key="allocated_current",
+    device_class=SensorDeviceClass.CURRENT,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+    suggested_display_precision=1,
+)
+LIMIT_REASON = BalancedSensorDescription(
+    key="limit_reason",
+    translation_key="limit_reason",
+    device_class=SensorDeviceClass.ENUM,
+    options=[reason.value for reason in LimitReason],
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmartChargingConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add sensors for every charger and connector, now and as they appear."""
+    """Add sensors for the site, every charger and connector, now and as they appear."""
+    async_add_entities(SiteSensor(entry, description) for description in SITE_SENSORS)
     async_setup_charger_platform(
         entry,
         async_add_entities,
         charger=(CHARGER_SENSORS, ChargerSensor),
         connector=(CONNECTOR_SENSORS, ConnectorSensor),
     )
+    async_setup_charger_platform(
+        entry,
+        async_add_entities,
+        connector=((ALLOCATED_CURRENT, LIMIT_REASON), _balanced_sensor),
+    )
+
+
+def _balanced_sensor(
+    coordinator: ChargerCoordinator, description: BalancedSensorDescription, connector_id: int
+) -> BalancedConnectorEntity:
+    if description.key == LIMIT_REASON.key:
+        return LimitReasonSensor(coordinator, description, connector_id)
+    return AllocatedCurrentSensor(coordinator, description, connector_id)
+
+
+class SiteSensor(SiteEntity, SensorEntity):
+    """A sensor of the site."""
+
+    entity_description: SiteSensorDescription
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the balancer."""
+        return self.entity_description.value_fn(self.balancer)
+
+
+class AllocatedCurrentSensor(BalancedConnectorEntity, SensorEntity):
+    """What the balancer allocated to the connector (A per phase)."""
+
+    def current_value(self) -> object:
+        """The allocated current, or None while balancing is off."""
+        allocation = self.allocation
+        return None if allocation is None else allocation.current
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the allocation."""
+        allocation = self.allocation
+        return None if allocation is None else allocation.current
+
+
+class LimitReasonSensor(BalancedConnectorEntity, SensorEntity):
+    """Why the connector got what it got."""
+
+    def current_value(self) -> object:
+        """The reason, or None while balancing is off."""
+        allocation = self.allocation
+        return None if allocation is None else allocation.reason.value
+
+    @property
+    def native_value(self) -> str | None:
+        """Return the reason."""
+        allocation = self.allocation
+        return None if allocation is None else allocation.reason.value
 
 
 class ChargerSensor(ChargerEntity, SensorEntity):

@@ -24,6 +24,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
+from .balancing import Mode
 from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit, LimitUnit
 from .central_system.session import ChargerSession
@@ -37,6 +38,7 @@ SERVICE_GET_CONFIGURATION: Final = "get_configuration"
 SERVICE_CHANGE_CONFIGURATION: Final = "change_configuration"
 SERVICE_TRIGGER_MESSAGE: Final = "trigger_message"
 SERVICE_DATA_TRANSFER: Final = "data_transfer"
+SERVICE_SET_CHARGING_MODE: Final = "set_charging_mode"
 
 ATTR_CURRENT: Final = "current"
 ATTR_POWER: Final = "power"
@@ -48,6 +50,7 @@ ATTR_MESSAGE: Final = "message"
 ATTR_VENDOR_ID: Final = "vendor_id"
 ATTR_MESSAGE_ID: Final = "message_id"
 ATTR_DATA: Final = "data"
+ATTR_MODE: Final = "mode"
 
 MAX_CURRENT: Final = 500.0  # A per phase
 MAX_POWER: Final = 1_000_000.0  # W
@@ -103,6 +106,9 @@ DATA_TRANSFER_SCHEMA: Final = _DEVICE_SCHEMA.extend(
         vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=_MESSAGE_ID_LENGTH)),
         vol.Optional(ATTR_DATA): cv.string,
     }
+)
+SET_CHARGING_MODE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {vol.Required(ATTR_MODE): vol.In([mode.value for mode in Mode])}
 )
 
 
@@ -185,6 +191,20 @@ async def _async_set_charging_limit(call: ServiceCall) -> None:
         await target.session.apply_limit(limit)
 
 
+@callback
+def _async_set_charging_mode(call: ServiceCall) -> None:
+    """Set the mode of a connector, or of every connector of a charger."""
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    hub = target.hub
+    charger = hub.coordinators[target.charger_id].data
+    connectors = [target.connector_id] if target.connector_id else hub.connector_ids(charger)
+    for connector_id in connectors:
+        hub.update_connector_settings(target.charger_id, connector_id, mode=call.data[ATTR_MODE])
+    hub.coordinators[target.charger_id].async_update_listeners()
+    # A mode is the balancer's input: it acts on it at once (and it is kept while off).
+    hub.balancer.recompute()
+
+
 async def _async_clear_charging_limit(call: ServiceCall) -> None:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     with _charger_errors():
@@ -242,6 +262,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SET_CHARGING_LIMIT,
         _async_set_charging_limit,
         schema=SET_CHARGING_LIMIT_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_CHARGING_MODE,
+        _async_set_charging_mode,
+        schema=SET_CHARGING_MODE_SCHEMA,
     )
     hass.services.async_register(
         DOMAIN,

@@ -34,6 +34,9 @@ class ChargingLimit:
     unit: LimitUnit = LimitUnit.AMPERE
     duration: int | None = None
     phases: int = DEFAULT_PHASES
+    # The charger's own fallback for when the central system is gone: installed on
+    # connector 0 below every live limit, without expiry, and written only when it changes.
+    safe_default: bool = False
 
     def __post_init__(self) -> None:
         """Reject values no charger could follow."""
@@ -45,6 +48,9 @@ class ChargingLimit:
             raise ValueError(msg)
         if self.duration is not None and self.duration <= 0:
             msg = "duration must be positive"
+            raise ValueError(msg)
+        if self.safe_default and (self.connector_id != 0 or self.duration is not None):
+            msg = "a safe default is for connector 0 and never expires"
             raise ValueError(msg)
 
     def in_unit(self, unit: LimitUnit, voltage: float = NOMINAL_VOLTAGE) -> Decimal:

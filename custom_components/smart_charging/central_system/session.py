@@ -266,15 +266,18 @@ class ChargerSession:
     async def apply_limit(self, limit: ChargingLimit) -> None:
         """Apply a limit to the station (connector 0) or a connector."""
         await self.require_adapter().apply_limit(limit)
+        if limit.safe_default:
+            return  # Not what applies now: only what applies when we are gone.
         targets = (
             self.state.outlets
             if limit.connector_id == 0
             else [self.state.connector(limit.connector_id)]
         )
+        # No entity shows the applied limit (diagnostics read it), so no state push: with
+        # balancing, every allocation would otherwise rewrite every entity of the charger.
         for connector in targets:
             connector.applied_limit = limit.value
             connector.applied_limit_unit = limit.unit.value
-        self._host.state_changed(self)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove the central system's limits from the station or a connector."""

@@ -23,16 +23,21 @@ TX = "TxProfile"
 # The stack level of limits set by this integration; lower levels stay free for the
 # installer's own defaults (and, later, our failsafe profile).
 LIVE_STACK_LEVEL = 2
+# The safe default sits below the live limits: when they expire, it applies.
+SAFE_STACK_LEVEL = 1
 # Profile ids owned by this integration: base + 10 * connector + purpose index, so a new
 # limit replaces the previous one with the same id instead of piling up.
 PROFILE_ID_BASE = 7000
 _PURPOSE_INDEX = {CHARGE_POINT_MAX: 1, TX_DEFAULT: 2, TX: 3}
+SAFE_DEFAULT_PROFILE_ID = PROFILE_ID_BASE + 4
 # Schedules start a little in the past: a future start leaves the charger unlimited.
 _START_MARGIN = timedelta(minutes=1)
 
 
 def scope_of(limit: ChargingLimit, transaction_id: int | None) -> str:
     """Name the situation a limit is applied in, for remembering what works."""
+    if limit.safe_default:
+        return "safe"
     if limit.connector_id == 0:
         return "station"
     return "tx" if transaction_id is not None else "idle"
@@ -44,6 +49,7 @@ def purposes_for(scope: str, remembered: str | None) -> list[str]:
         "station": [CHARGE_POINT_MAX, TX_DEFAULT],
         "tx": [TX, TX_DEFAULT],
         "idle": [TX_DEFAULT],
+        "safe": [TX_DEFAULT],
     }[scope]
     if remembered in candidates:
         candidates.remove(remembered)
@@ -69,11 +75,12 @@ def rate_unit_for(limit: ChargingLimit, capabilities: Capabilities | None) -> Li
     return LimitUnit.WATT if "W" in allowed else LimitUnit.AMPERE
 
 
-def stack_level_for(capabilities: Capabilities | None) -> int:
-    """Our live stack level, within what the charger supports."""
+def stack_level_for(capabilities: Capabilities | None, *, safe_default: bool = False) -> int:
+    """Our live (or safe default) stack level, within what the charger supports."""
+    wanted = SAFE_STACK_LEVEL if safe_default else LIVE_STACK_LEVEL
     if capabilities is None or capabilities.max_stack_level is None:
-        return LIVE_STACK_LEVEL
-    return max(0, min(LIVE_STACK_LEVEL, capabilities.max_stack_level))
+        return wanted
+    return max(0, min(wanted, capabilities.max_stack_level))
 
 
 def build_profile(
@@ -96,8 +103,10 @@ def build_profile(
         ],
     }
     profile: dict[str, Any] = {
-        "charging_profile_id": profile_id(limit.connector_id, purpose),
-        "stack_level": stack_level_for(capabilities),
+        "charging_profile_id": SAFE_DEFAULT_PROFILE_ID
+        if limit.safe_default
+        else profile_id(limit.connector_id, purpose),
+        "stack_level": stack_level_for(capabilities, safe_default=limit.safe_default),
         "charging_profile_purpose": purpose,
         "charging_profile_kind": "Absolute",
         "charging_schedule": schedule,

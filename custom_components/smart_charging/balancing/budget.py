@@ -1,0 +1,147 @@
+"""What the EVs may draw: non-EV load, headroom per phase, circuit, station, import power."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .context import Context, Status, fixed_draw
+from .model import PhaseCurrents, SiteInput
+from .network import Network, finite
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The site's non-EV load and the EV budget per grid phase."""
+
+    non_ev_load: PhaseCurrents  # A per phase, never below 0
+    ev_budget: PhaseCurrents  # A per phase the EVs may draw in total
+    overloaded: tuple[str, ...]  # limits the measured draw exceeds now
+
+
+def _phases(values: Sequence[float]) -> PhaseCurrents:
+    return (values[0], values[1], values[2])
+
+
+def apply_budget(
+    net: Network,
+    site: SiteInput,
+    station_draw: dict[str, list[float]],
+    *,
+    static: bool,
+) -> Budget:
+    """Set every constraint's capacity to what the EVs may draw under it.
+
+    `station_draw`: what the connectors measure, summed per station id. Dynamic (a grid
+    meter): the non-EV load per phase is the grid current minus what the connectors
+    measure (never below 0). Static (no meter, or failsafe): it is the configured base
+    load. A safety margin is kept below every limit; the max import power keeps one
+    margin per live phase and nets the phases (as the meter does).
+    """
+    settings = site.settings
+    margin = max(0.0, finite(settings.safety_margin))
+    voltage = finite(settings.voltage, 230.0) or 230.0
+    drawn = [0.0, 0.0, 0.0]
+    for a, b, c in station_draw.values():
+        drawn[0] += a
+        drawn[1] += b
+        drawn[2] += c
+
+    grid = site.grid_current
+    if static or grid is None:
+        base = [max(0.0, finite(site.base_load[phase])) for phase in range(3)]
+        raw = base
+        total = [base[phase] + drawn[phase] for phase in range(3)]
+    else:
+        total = [finite(grid[phase]) for phase in range(3)]
+        raw = [total[phase] - drawn[phase] for phase in range(3)]
+        base = [max(0.0, raw[phase]) for phase in range(3)]
+
+    limits = net.limits
+    capacity = net.capacity
+    capacity[:] = [limit - margin if limit > margin else 0.0 for limit in limits]
+
+    # Measured load under every circuit and station, for the overload report: each
+    # station's draw goes to its own limit and its circuit, circuits add up bottom-up.
+    load = [0.0] * len(limits)
+    links = net.station_links
+    for station_id, station in station_draw.items():
+        own, circuit = links.get(station_id, (-1, -1))
+        for k in (own, circuit):
+            if k >= 0:
+                load[k] += station[0]
+                load[k + 1] += station[1]
+                load[k + 2] += station[2]
+    for k, parent in net.circuit_links:
+        if parent >= 0:
+            load[parent] += load[k]
+            load[parent + 1] += load[k + 1]
+            load[parent + 2] += load[k + 2]
+    overloaded: list[str] = []
+    budget = [0.0, 0.0, 0.0]
+    for phase in range(3):
+        budget[phase] = max(0.0, limits[phase] - base[phase] - margin)
+        capacity[phase] = budget[phase]
+        load[phase] = total[phase]
+    if net.import_k is not None:
+        live = sum(1 for phase in range(3) if limits[phase] > 0) or 3
+        capacity[net.import_k] = max(
+            0.0, limits[net.import_k] - margin * voltage * live - sum(raw) * voltage
+        )
+        load[net.import_k] = sum(total) * voltage
+    overloaded.extend(
+        net.label(k)
+        for k, (drawing, limit) in enumerate(zip(load, limits, strict=True))
+        if drawing > limit + 1e-9
+    )
+    return Budget(
+        non_ev_load=_phases(base),
+        ev_budget=_phases(budget),
+        overloaded=tuple(overloaded),
+    )
+
+
+def reserve_fixed(net: Network, station_id: str, draw: PhaseCurrents, voltage: float) -> None:
+    """Take a connector's measured draw out of every constraint it counts against.
+
+    For connectors we cannot steer: offline ones and non-compliant ones. Capacities may
+    reach 0 (never below): then nobody else gets anything there.
+    """
+    capacity = net.capacity
+    for phase in range(3):
+        amount = draw[phase]
+        if amount > 0:
+            for k, _w in net.paths(station_id)[phase]:
+                capacity[k] = max(0.0, capacity[k] - amount)
+    if net.import_k is not None:
+        k = net.import_k
+        capacity[k] = max(0.0, capacity[k] - (draw[0] + draw[1] + draw[2]) * voltage)
+
+
+def reserve_unsteerable(context: Context) -> None:
+    """Offline and non-compliant connectors: their draw is fixed load for the others."""
+    net = context.net
+    capacity = net.capacity
+    for i in context.unsteerable:
+        if context.status[i] is Status.OFFLINE:
+            reserve_fixed(
+                net, context.connectors[i].station_id, context.measured[i], context.voltage
+            )
+        else:
+            # Non-compliant: it keeps its last sent value, cut to what fits if even that is too much.
+            memory = context.memories[i]
+            allocation = min(memory.sent, context.max_current[i])
+            room = allocation
+            for k, w in context.members[i]:
+                if w * room > capacity[k]:
+                    room = capacity[k] / w
+            if room < allocation:
+                allocation = room if room >= context.min_current[i] else 0.0
+            context.target[i] = allocation
+            context.ceiling[i] = allocation
+            reserve_fixed(
+                net,
+                context.connectors[i].station_id,
+                fixed_draw(context, i, allocation),
+                context.voltage,
+            )

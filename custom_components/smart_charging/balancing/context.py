@@ -1,0 +1,409 @@
+"""One call's working state: each connector's status, phases and memberships.
+
+Connectors are handled by index, sorted by station then id (so the input order never
+matters, and ties are always broken the same way), in parallel lists: the engine's
+inner loops run over plain lists of floats and ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+import math
+from operator import attrgetter
+
+from .compliance import check_compliance
+from .model import (
+    Allocation,
+    ConnectorInput,
+    ConnectorMemory,
+    EngineState,
+    LimitReason,
+    Mode,
+    PhaseCurrents,
+    SiteInput,
+)
+from .network import GRID_PAIRS, NO_PHASE, Network, Pairs, build_network, finite
+
+BLANK = ConnectorMemory()
+ALL_PHASES = (0, 1, 2)
+NONE = -1  # no constraint bound the connector
+# Phase tuples already valid (sorted, unique, within 0..2): used as given.
+_VALID_PHASES = {
+    (0,),
+    (1,),
+    (2,),
+    (0, 1),
+    (0, 2),
+    (1, 2),
+    (0, 1, 2),
+}
+
+
+class Status(IntEnum):
+    """What the engine can do with a connector."""
+
+    CHARGE = 0  # takes part in the sharing
+    OFFLINE = 1  # cannot be steered: its draw is fixed load
+    NON_COMPLIANT = 2  # does not obey: its draw is fixed load
+    INACTIVE = 3  # no car / no session
+    OFF = 4  # mode off
+    UNABLE = 5  # its maximum is below its minimum
+
+
+STATUS_REASONS = {
+    Status.OFFLINE: LimitReason.CHARGER_OFFLINE,
+    Status.NON_COMPLIANT: LimitReason.NON_COMPLIANT,
+    Status.INACTIVE: LimitReason.NOT_CHARGING,
+    Status.OFF: LimitReason.MODE_OFF,
+    Status.UNABLE: LimitReason.USER_MAXIMUM,
+}
+
+
+def _clean(values: PhaseCurrents) -> PhaseCurrents:
+    """Measured currents: missing, NaN or negative readings are 0."""
+    a, b, c = (max(0.0, finite(value)) for value in values)
+    return (a, b, c)
+
+
+def _phases(phases: tuple[int, ...]) -> tuple[int, ...]:
+    """Valid grid phases, sorted; none valid: all three (the cautious guess)."""
+    if phases in _VALID_PHASES:
+        return phases
+    valid = tuple(sorted({phase for phase in phases if phase in ALL_PHASES}))
+    return valid or ALL_PHASES
+
+
+@dataclass(slots=True)
+class Context:
+    """Per-call state shared by the stages of `allocate`."""
+
+    site: SiteInput
+    now: float
+    dt: float | None  # seconds since the last call; None on the first
+    voltage: float
+    net: Network
+    previous_allocations: dict[str, Allocation]
+    connectors: list[ConnectorInput]
+    memories: list[ConnectorMemory]
+    measured: list[PhaseCurrents]
+    min_current: list[float]
+    max_current: list[float]
+    priority: list[int]
+    status: list[Status]
+    over_since: list[float | None]
+    switchable: list[bool]  # a 3-phase car on a charger that can switch it to 1 phase
+    wired: list[tuple[int, ...]]  # the phases the input says it draws on
+    # Solar and phase state, as decided this call (start from memory).
+    phase_count: list[int]
+    phase_since: list[float | None]
+    solar_on: list[bool]
+    solar_energy: list[float]
+    # The answer being built.
+    target: list[float]
+    reason: list[LimitReason]
+    bound_by: list[int]  # the constraint that bound it (NONE: none)
+    ceiling: list[float]  # the most it may be held at by the dead band
+    phases: list[tuple[int, ...]]  # the grid phases it draws on (set by `build_members`)
+    members: list[Pairs]  # its constraints with weights (set by `build_members`)
+    # Gathered while classifying: the measured draw per station (only those drawing),
+    # what solar-mode cars draw (A, over all phases), who can charge in a solar mode,
+    # who cannot be steered (offline, non-compliant), who does not take part.
+    station_draw: dict[str, list[float]]
+    solar_drawn: float
+    solar: list[int]
+    unsteerable: list[int]
+    idle: list[int]
+    leaves: list[tuple[int, ...]]  # its innermost constraint per phase (`build_members`)
+    extras: list[Pairs]  # its power constraints with weights (`build_members`)
+    by_station: dict[str, range]  # connectors per station id (see `_stations`)
+
+    def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
+        """The connectors of `among` that count against constraint k.
+
+        For circuit and station constraints, found from the stations under them (so
+        connectors not in `among` may be named too); grid phases hold every connector on
+        that phase, power constraints (import, surplus) every connector filled with them.
+        """
+        phase = self.net.phase_of[k]
+        phases = self.phases
+        if phase == NO_PHASE:
+            return among
+        under = self.net.stations_under.get(k)
+        if under is None:  # a grid phase
+            return [i for i in among if phase in phases[i]]
+        by_station = self._stations()
+        return [i for sid in under for i in by_station.get(sid, ()) if phase in phases[i]]
+
+    def effective_phases(self, i: int) -> tuple[int, ...]:
+        """The grid phases it draws on with its current phase count."""
+        if self.switchable[i]:
+            if self.phase_count[i] == 1:
+                return (self.connectors[i].single_phase % 3,)
+            return ALL_PHASES
+        return self.wired[i]
+
+    def build_members(self) -> None:
+        """Every connector's constraints on the phases it draws on, with weights.
+
+        Also, for `sums`: its innermost constraint on each phase (the others are above
+        it), and its power constraints with their weights.
+        """
+        net = self.net
+        import_k = net.import_k
+        voltage = self.voltage
+        station_paths = net.station_paths
+        phases = self.phases
+        members = self.members
+        leaves = self.leaves
+        extras = self.extras
+        phases.clear()
+        members.clear()
+        leaves.clear()
+        extras.clear()
+        self.by_station.clear()
+        cache = net.member_cache.get(voltage)
+        if cache is None:
+            net.member_cache.clear()
+            cache = net.member_cache[voltage] = {}
+        switchable = self.switchable
+        phase_count = self.phase_count
+        wired = self.wired
+        own: tuple[int, ...]
+        for i, connector in enumerate(self.connectors):
+            if switchable[i]:
+                own = (connector.single_phase % 3,) if phase_count[i] == 1 else ALL_PHASES
+            else:
+                own = wired[i]
+            phases.append(own)
+            station: str | None = connector.station_id
+            if station not in station_paths:
+                station = None  # directly on the grid connection
+            key = (station, own)
+            known = cache.get(key)
+            if known is None:
+                # The widest limits first (import, grid, outer circuits): a check that
+                # fails on a full one fails at once.
+                paths = GRID_PAIRS if station is None else station_paths[station]
+                pairs = tuple(pair for phase in own for pair in reversed(paths[phase]))
+                power: Pairs = ()
+                if import_k is not None:
+                    power = ((import_k, len(own) * voltage),)
+                    pairs = (*power, *pairs)
+                known = cache[key] = (pairs, tuple(paths[phase][0][0] for phase in own), power)
+            members.append(known[0])
+            leaves.append(known[1])
+            extras.append(known[2])
+
+    def sums(
+        self,
+        items: Iterable[int],
+        amounts: Sequence[float] | None = None,
+        extras: Sequence[Pairs] | None = None,
+    ) -> list[float]:
+        """Per constraint: the weighted sum of `amounts[i]` (1 if None) over `items`.
+
+        Adds at each connector's innermost constraint per phase, then upwards: cheaper
+        than going through every membership when many connectors are concerned.
+        `extras` replaces the connectors' power constraints (the solar stage adds one).
+        """
+        delta = [0.0] * len(self.net.capacity)
+        leaves = self.leaves
+        power = self.extras if extras is None else extras
+        if amounts is None:
+            for i in items:
+                for k in leaves[i]:
+                    delta[k] += 1.0
+                for k, w in power[i]:
+                    delta[k] += w
+        else:
+            for i in items:
+                amount = amounts[i]
+                for k in leaves[i]:
+                    delta[k] += amount
+                for k, w in power[i]:
+                    delta[k] += w * amount
+        up = self.net.up
+        for k in self.net.upward:
+            value = delta[k]
+            if value:
+                delta[up[k]] += value
+        return delta
+
+    def _stations(self) -> dict[str, range]:
+        """Connectors per station id (built when first needed; they are contiguous)."""
+        by_station = self.by_station
+        if not by_station:
+            start = 0
+            connectors = self.connectors
+            for i in range(1, len(connectors) + 1):
+                if i == len(connectors) or connectors[i].station_id != connectors[start].station_id:
+                    by_station[connectors[start].station_id] = range(start, i)
+                    start = i
+        return by_station
+
+
+def _duplicate(connectors: Sequence[ConnectorInput]) -> None:
+    seen: set[str] = set()
+    for connector in connectors:
+        if connector.connector_id in seen:
+            raise ValueError(f"connector {connector.connector_id!r} appears twice")
+        seen.add(connector.connector_id)
+
+
+def make_context(site: SiteInput, previous: EngineState | None) -> Context:
+    """Sort the connectors, recall their memory, classify them."""
+    state = previous or EngineState()
+    now = finite(site.now)
+    dt = None if state.last_now is None else max(0.0, now - state.last_now)
+    # By station, then id: the order never depends on the input's, and each station's
+    # connectors are next to each other.
+    connectors = sorted(site.connectors, key=attrgetter("station_id", "connector_id"))
+    if len({c.connector_id for c in connectors}) != len(connectors):
+        _duplicate(connectors)
+    settings = site.settings
+    remembered = state.connectors
+    n = len(connectors)
+    inf = math.inf
+    get_memory = remembered.get
+    memories = [get_memory(c.connector_id, BLANK) for c in connectors]
+    measured = [c.measured for c in connectors]
+    wired = [c.phases for c in connectors]
+    context = Context(
+        site=site,
+        now=now,
+        dt=dt,
+        voltage=finite(settings.voltage, 230.0) or 230.0,
+        net=build_network(site),
+        previous_allocations=state.allocations,
+        connectors=connectors,
+        memories=memories,
+        measured=measured,
+        min_current=[low if 0 <= (low := c.min_current) < inf else 0.0 for c in connectors],
+        max_current=[high if 0 <= (high := c.max_current) < inf else 0.0 for c in connectors],
+        priority=[c.priority for c in connectors],
+        status=[Status.CHARGE] * n,
+        over_since=[None] * n,
+        switchable=[False] * n,
+        wired=wired,
+        phase_count=[3] * n,
+        phase_since=[None] * n,
+        solar_on=[False] * n,
+        solar_energy=[0.0] * n,
+        target=[0.0] * n,
+        reason=[LimitReason.NOT_CHARGING] * n,
+        bound_by=[NONE] * n,
+        ceiling=[0.0] * n,
+        phases=[],
+        members=[],
+        leaves=[],
+        extras=[],
+        by_station={},
+        station_draw={},
+        solar_drawn=0.0,
+        solar=[],
+        unsteerable=[],
+        idle=[],
+    )
+    _gather(context)
+    _classify(context)
+    return context
+
+
+def _gather(context: Context) -> None:
+    """Clean readings and phase sets; sum the draw per station; who can switch phases."""
+    inf = math.inf
+    connectors = context.connectors
+    memories = context.memories
+    measured = context.measured
+    wired = context.wired
+    station_draw = context.station_draw
+    switchable = context.switchable
+    station_id: str | None = None
+    station_sum = [0.0, 0.0, 0.0]
+    for i, connector in enumerate(connectors):
+        a, b, c = measured[i]
+        if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
+            measured[i] = _clean(measured[i])
+            a, b, c = measured[i]
+        if a or b or c:  # connectors of a station are next to each other
+            if connector.station_id != station_id:
+                station_id = connector.station_id
+                station_sum = station_draw[station_id] = [a, b, c]
+            else:
+                station_sum[0] += a
+                station_sum[1] += b
+                station_sum[2] += c
+        own = wired[i]
+        if own not in _VALID_PHASES:
+            own = wired[i] = _phases(own)
+        if connector.can_switch_phases and (len(own) == 3 or memories[i].phases == 1):  # noqa: PLR2004
+            switchable[i] = True
+
+
+def _classify(context: Context) -> None:
+    """Each connector's status; who is in a solar mode, who is idle or unsteerable."""
+    settings = context.site.settings
+    now = context.now
+    memories = context.memories
+    measured = context.measured
+    status = context.status
+    tolerance = settings.compliance_tolerance
+    low_currents = context.min_current
+    high_currents = context.max_current
+    add_solar = context.solar.append
+    add_idle = context.idle.append
+    solar, min_solar, off = Mode.SOLAR, Mode.MIN_SOLAR, Mode.OFF
+    solar_drawn = 0.0
+    for i, connector in enumerate(context.connectors):
+        if not connector.online:
+            status[i] = Status.OFFLINE
+            context.unsteerable.append(i)
+            add_idle(i)
+            continue
+        memory = memories[i]
+        a, b, c = draw = measured[i]
+        mode = connector.mode
+        is_solar = mode is solar or mode is min_solar
+        if is_solar and connector.active:
+            solar_drawn += a + b + c
+        if memory.sent_at is not None:
+            ceiling = memory.sent + tolerance
+            if memory.over_since is not None or a > ceiling or b > ceiling or c > ceiling:
+                flagged, context.over_since[i] = check_compliance(draw, memory, now, settings)
+                if flagged:
+                    _non_compliant(context, i, memory)
+                    continue
+        if not connector.active:
+            status[i] = Status.INACTIVE
+        elif mode is off:
+            status[i] = Status.OFF
+        elif high_currents[i] < low_currents[i] or high_currents[i] <= 0:
+            status[i] = Status.UNABLE
+        else:
+            if is_solar:
+                add_solar(i)
+            continue
+        add_idle(i)
+    context.solar_drawn = solar_drawn
+
+
+def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
+    context.status[i] = Status.NON_COMPLIANT
+    # It keeps the phase count and solar state it had (its draw says the rest).
+    context.phase_count[i] = memory.phases
+    context.solar_on[i] = memory.solar_on
+    context.solar_energy[i] = memory.solar_energy
+    context.unsteerable.append(i)
+    context.idle.append(i)
+
+
+def fixed_draw(context: Context, i: int, allocation: float) -> PhaseCurrents:
+    """What to reserve for a connector we cannot steer: its draw, at least `allocation`."""
+    measured = context.measured[i]
+    if allocation <= 0:
+        return measured
+    phases = context.phases[i]
+    a, b, c = (max(measured[p], allocation if p in phases else 0.0) for p in ALL_PHASES)
+    return (a, b, c)

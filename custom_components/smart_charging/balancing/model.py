@@ -1,0 +1,178 @@
+"""Inputs and outputs of the allocation engine.
+
+Currents are amperes per phase. A `PhaseCurrents` tuple is indexed by *grid* phase
+(0 = L1, 1 = L2, 2 = L3). Times are seconds on a monotonic clock chosen by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+type PhaseCurrents = tuple[float, float, float]
+
+ZERO: PhaseCurrents = (0.0, 0.0, 0.0)
+
+
+class Mode(StrEnum):
+    """How a connector charges."""
+
+    OFF = "off"  # never
+    FAST = "fast"  # as much as the limits allow
+    SOLAR = "solar"  # surplus only
+    MIN_SOLAR = "min_solar"  # the minimum from the grid, plus surplus
+
+
+class LimitReason(StrEnum):
+    """Why a connector got what it got: the constraint that bound it."""
+
+    GRID_LIMIT = "grid_limit"  # the site's fuse or maximum import power
+    CIRCUIT_LIMIT = "circuit_limit"  # a sub-circuit's limit
+    STATION_LIMIT = "station_limit"  # the station's maximum, shared by its connectors
+    SOLAR_SURPLUS = "solar_surplus"  # solar modes: what the surplus allows
+    USER_MAXIMUM = "user_maximum"  # the connector's own maximum: nothing else bound it
+    MODE_OFF = "mode_off"  # mode off
+    WAITING_FOR_MINIMUM = "waiting_for_minimum"  # not enough for the minimum (yet)
+    FAILSAFE = "failsafe"  # the meter is unavailable or stale: failsafe current
+    CHARGER_OFFLINE = "charger_offline"  # the charger is not connected
+    NOT_CHARGING = "not_charging"  # no car / no session on the connector
+    NON_COMPLIANT = "non_compliant"  # draws more than allocated: its draw is fixed load
+    RAMPING = "ramping"  # on its way up: increases are rate-limited (ramp_up_rate)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CircuitInput:
+    """A sub-circuit (a breaker) feeding some stations; circuits nest."""
+
+    circuit_id: str
+    limit: PhaseCurrents
+    parent_id: str | None = None  # None: directly on the grid connection
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StationInput:
+    """A charging station whose connectors share a maximum (e.g. an AC and a DC outlet)."""
+
+    station_id: str
+    max_current: PhaseCurrents | None = None  # None: no shared maximum
+    circuit_id: str | None = None  # None: directly on the grid connection
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorInput:
+    """One connector, as the coordinator sees it now."""
+
+    connector_id: str
+    station_id: str
+    # Grid phases this connector draws on, after the charger's phase rotation and the
+    # car's own phase count: (0, 1, 2) for a 3-phase car on a normally wired charger,
+    # (1,) for a 1-phase car on a charger whose L1 is wired to grid L2.
+    phases: tuple[int, ...] = (0, 1, 2)
+    min_current: float = 6.0
+    max_current: float = 16.0  # the user's maximum, already capped by charger and car
+    priority: int = 0  # higher is served first
+    mode: Mode = Mode.FAST
+    active: bool = True  # a car is plugged in and may charge
+    online: bool = True
+    measured: PhaseCurrents = ZERO  # what it draws now, per grid phase (own meter)
+    # The charger can switch this connector from 3 to 1 phase (ConnectorSwitch3to1PhaseSupported).
+    can_switch_phases: bool = False
+    # Which grid phase a 1-phase fallback uses (the charger's L1 after rotation).
+    single_phase: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineSettings:
+    """Tuning of the engine; defaults suit a home, the coordinator exposes them."""
+
+    voltage: float = 230.0
+    safety_margin: float = 1.0  # A per phase kept free below every limit
+    failsafe_current: float = 6.0  # A per connector while the meter is unavailable
+    ramp_up_rate: float = 2.0  # A/s: increases are rate-limited, decreases are not
+    dead_band: float = 0.5  # A: smaller changes are not sent (safety cuts always are)
+    solar_start_delay: float = 60.0  # s of enough surplus before solar charging starts
+    solar_stop_delay: float = 180.0  # s of deficit before it stops
+    phase_switch_delay: float = 300.0  # s a 3→1 (or back) condition must hold
+    rotation_interval: float = 900.0  # s: who waits for the minimum takes turns this often
+    compliance_tolerance: float = 2.0  # A above the allocation that is tolerated
+    compliance_delay: float = 30.0  # s of over-draw before a connector is flagged
+    # True: a home battery is served before the cars (its charging is not surplus, its
+    # discharging is subtracted from it); False: the cars come first (what the battery
+    # charges with counts as surplus).
+    battery_priority: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteInput:
+    """A snapshot of the site."""
+
+    now: float
+    grid_limit: PhaseCurrents  # the main fuse, per phase
+    max_import_power: float | None = None  # W, total, optional
+    # Grid meter, import positive, per phase. None: no meter (cluster/static balancing).
+    grid_current: PhaseCurrents | None = None
+    meter_available: bool = True  # False: the meter is configured but unavailable/stale
+    base_load: PhaseCurrents = ZERO  # static balancing: fixed non-EV load to assume
+    pv_power: float | None = None  # W, optional: refines the surplus
+    battery_power: float | None = None  # W, charging positive, optional: surplus it takes
+    circuits: tuple[CircuitInput, ...] = ()
+    stations: tuple[StationInput, ...] = ()
+    connectors: tuple[ConnectorInput, ...] = ()
+    settings: EngineSettings = field(default_factory=EngineSettings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allocation:
+    """The engine's answer for one connector."""
+
+    connector_id: str
+    current: float  # A per phase; 0 = paused
+    phases: int  # 1 or 3: how many phases it should charge on (3→1 switching)
+    reason: LimitReason
+    changed: bool  # differs from the last sent value by more than the dead band (or is a cut)
+    # The limit that bound it, for display: "grid L1", "circuit garage L2",
+    # "station wallbox L3", "max import power", "solar surplus"; None: none did.
+    constraint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorMemory:
+    """What the engine remembers about a connector between calls."""
+
+    sent: float = 0.0  # the last allocation that was reported as changed
+    sent_at: float | None = None
+    phases: int = 3
+    solar_on: bool = False
+    solar_energy: float = 0.0  # Ws: surplus beyond the minimum (start) or deficit (stop)
+    phase_since: float | None = None  # when a pending phase switch condition began
+    waiting_since: float | None = None  # when it began waiting for its minimum
+    served_since: float | None = None  # when it last began to charge (rotation)
+    over_since: float | None = None  # when it began drawing above its allocation
+    non_compliant: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineState:
+    """Everything carried from one call to the next (immutable; a new one each call)."""
+
+    last_now: float | None = None
+    connectors: dict[str, ConnectorMemory] = field(default_factory=dict)
+    # The last answer: an unchanged allocation is handed out again as the same object.
+    allocations: dict[str, Allocation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    """The engine's answer for the site."""
+
+    allocations: dict[str, Allocation]
+    state: EngineState
+    non_ev_load: PhaseCurrents  # grid - EV draw (or the base load without a meter)
+    ev_budget: PhaseCurrents  # what EVs may draw in total, per phase
+    allocated: PhaseCurrents  # the sum of the allocations, per phase
+    headroom: PhaseCurrents  # ev_budget - allocated
+    failsafe: bool  # the meter was unavailable: failsafe currents were given
+    # Limits the measured draw exceeds now (same labels as Allocation.constraint); their
+    # connectors were cut in this very call.
+    overloaded: tuple[str, ...] = ()
+    surplus_power: float = 0.0  # W the solar modes could use (0 without a grid meter)

@@ -1,0 +1,171 @@
+"""The sharing itself: grid stage, then solar stage.
+
+Grid stage: FAST connectors, and MIN_SOLAR ones for their minimum. Who gets a minimum
+is decided first (priority, then rotation), every minimum is reserved, then priority
+classes are filled from the highest, max-min fair within a class.
+
+Solar stage: what the grid stage left, SOLAR connectors that the hysteresis has on
+and MIN_SOLAR ones above their minimum share the surplus (one more constraint, in W),
+still within every fuse, circuit, station and import limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .admission import give_minimums
+from .context import NONE, Context, Status
+from .model import LimitReason, Mode
+from .network import Pairs
+from .waterfill import OWN_CAP, fill
+
+SOLAR_LABEL = "solar surplus"
+
+
+def _by_priority(items: Iterable[int], context: Context) -> list[list[int]]:
+    """Items grouped by priority class, highest first."""
+    classes: dict[int, list[int]] = {}
+    priorities = context.priority
+    for i in items:
+        priority = priorities[i]
+        group = classes.get(priority)
+        if group is None:
+            classes[priority] = [i]
+        else:
+            group.append(i)
+    return [classes[priority] for priority in sorted(classes, reverse=True)]
+
+
+def _settle(context: Context, items: Sequence[int], caps: Sequence[float], bind: list[int]) -> None:
+    """Reasons for filled items: the constraint that froze them, or their own cap."""
+    reasons = context.net.reasons
+    max_current = context.max_current
+    for i in items:
+        k = bind[i]
+        if k == OWN_CAP:
+            ramped = caps[i] < max_current[i]
+            context.reason[i] = LimitReason.RAMPING if ramped else LimitReason.USER_MAXIMUM
+            context.bound_by[i] = NONE
+        else:
+            context.reason[i] = reasons[k]
+            context.bound_by[i] = k
+
+
+def _wait(context: Context, blocked: dict[int, int]) -> None:
+    for i, k in blocked.items():
+        context.target[i] = 0.0
+        context.reason[i] = LimitReason.WAITING_FOR_MINIMUM
+        context.bound_by[i] = k
+
+
+def share(context: Context, surplus: float) -> None:
+    """The grid stage, then the solar stage; results in context.target/reason/bound_by."""
+    connectors = context.connectors
+    net = context.net
+    n = len(connectors)
+    surplus_k = net.add(surplus, LimitReason.SOLAR_SURPLUS, SOLAR_LABEL)
+    floors = context.min_current
+    max_current = context.max_current
+    memories = context.memories
+    caps = [0.0] * n
+    blocked: dict[int, int] = {}
+
+    dt = context.dt
+    rate = max(0.0, context.site.settings.ramp_up_rate)
+    grid: list[int] = []
+    solar: list[int] = []
+    fast, min_solar = Mode.FAST, Mode.MIN_SOLAR
+    for i, status in enumerate(context.status):
+        if status is not Status.CHARGE:
+            continue
+        low = floors[i]
+        high = max_current[i]
+        context.ceiling[i] = high
+        if dt is not None:  # the ramp: see safety.ramp_ceiling
+            ramp = memories[i].sent + rate * dt
+            if ramp < high:
+                high = ramp if ramp > low else low
+        caps[i] = high if high > low else low
+        mode = connectors[i].mode
+        if mode is fast or mode is min_solar:
+            grid.append(i)
+        elif context.solar_on[i]:
+            solar.append(i)
+        else:
+            context.reason[i] = LimitReason.SOLAR_SURPLUS
+            context.bound_by[i] = surplus_k
+
+    partial = _grid_stage(context, grid, caps, blocked)
+    _solar_stage(
+        context, partial + give_minimums(context, solar, blocked), caps, surplus, surplus_k
+    )
+    _wait(context, blocked)
+
+
+def _grid_stage(
+    context: Context, grid: list[int], caps: list[float], blocked: dict[int, int]
+) -> list[int]:
+    """FAST connectors, and MIN_SOLAR ones up to their minimum; returns the latter."""
+    floors = context.min_current
+    admitted = give_minimums(context, grid, blocked)
+    grid_caps = list(caps)
+    partial = [i for i in admitted if context.connectors[i].mode is Mode.MIN_SOLAR]
+    for i in partial:
+        grid_caps[i] = floors[i]
+    level = context.target
+    bind = [OWN_CAP] * len(caps)
+    capacity = context.net.capacity
+    for group in _by_priority(admitted, context):
+        fill(
+            group,
+            floors,
+            grid_caps,
+            context.members,
+            capacity,
+            level,
+            bind,
+            context.members_of,
+            context.sums,
+        )
+    _settle(context, admitted, grid_caps, bind)
+    return partial
+
+
+def _solar_stage(
+    context: Context, items: list[int], caps: list[float], surplus: float, surplus_k: int
+) -> None:
+    """What the surplus allows on top, within every limit (one more constraint, in W)."""
+    if not items:
+        return
+    floors = context.min_current
+    voltage = context.voltage
+    phases = context.phases
+    members = context.members
+    capacity = context.net.capacity
+    with_surplus: list[Pairs] = list(members)
+    extras: list[Pairs] = list(context.extras)
+    taken = 0.0
+    for i in items:
+        power = len(phases[i]) * voltage
+        taken += floors[i] * power
+        with_surplus[i] = (*members[i], (surplus_k, power))
+        extras[i] = (*extras[i], (surplus_k, power))
+    capacity[surplus_k] = max(0.0, surplus - taken)
+
+    def aggregate(batch: Sequence[int]) -> list[float]:
+        return context.sums(batch, extras=extras)
+
+    bind = [OWN_CAP] * len(caps)
+    for group in _by_priority(items, context):
+        fill(
+            group,
+            floors,
+            caps,
+            with_surplus,
+            capacity,
+            context.target,
+            bind,
+            context.members_of,
+            aggregate,
+        )
+    _settle(context, items, caps, bind)

@@ -1,0 +1,153 @@
+"""The site options (load balancing): schema, defaults and checks of the options flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import UnitOfElectricCurrent, UnitOfPower
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_BASE_LOAD,
+    CONF_BATTERY_POWER_ENTITY,
+    CONF_FAILSAFE_CURRENT,
+    CONF_GRID_LIMIT,
+    CONF_LIVE_LIMIT_VALIDITY,
+    CONF_MAX_IMPORT_POWER,
+    CONF_METER_ENTITIES,
+    CONF_METER_INVERTED,
+    CONF_METER_SOURCE,
+    CONF_METER_STALE_AFTER,
+    CONF_NOMINAL_VOLTAGE,
+    CONF_PV_POWER_ENTITY,
+    CONF_SAFETY_MARGIN,
+    CONF_SOLAR_START_DELAY,
+    CONF_SOLAR_STOP_DELAY,
+    DEFAULT_FAILSAFE_CURRENT,
+    DEFAULT_LIVE_LIMIT_VALIDITY,
+    DEFAULT_METER_STALE_AFTER,
+    DEFAULT_NOMINAL_VOLTAGE,
+    DEFAULT_SAFETY_MARGIN,
+    DEFAULT_SOLAR_START_DELAY,
+    DEFAULT_SOLAR_STOP_DELAY,
+    MeterSource,
+)
+
+CURRENT_UNITS = {UnitOfElectricCurrent.AMPERE, UnitOfElectricCurrent.MILLIAMPERE}
+POWER_UNITS = {UnitOfPower.WATT, UnitOfPower.KILO_WATT}
+_ENTITIES_NEEDED = {
+    MeterSource.NONE: 0,
+    MeterSource.PHASE_CURRENTS: 3,
+    MeterSource.PHASE_POWERS: 3,
+    MeterSource.TOTAL_POWER: 1,
+}
+
+
+def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=step,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+SITE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_GRID_LIMIT): _number(0, 2000, 1, "A"),
+        vol.Optional(CONF_MAX_IMPORT_POWER): _number(0, 2_000_000, 100, "W"),
+        vol.Required(CONF_SAFETY_MARGIN): _number(0, 50, 0.5, "A"),
+        vol.Required(CONF_BASE_LOAD): _number(0, 2000, 0.5, "A"),
+        vol.Required(CONF_FAILSAFE_CURRENT): _number(0, 80, 0.5, "A"),
+        vol.Required(CONF_METER_SOURCE): SelectSelector(
+            SelectSelectorConfig(
+                options=[source.value for source in MeterSource],
+                mode=SelectSelectorMode.DROPDOWN,
+                translation_key=CONF_METER_SOURCE,
+            )
+        ),
+        vol.Optional(CONF_METER_ENTITIES, default=[]): EntitySelector(
+            EntitySelectorConfig(domain="sensor", multiple=True)
+        ),
+        vol.Required(CONF_METER_INVERTED): BooleanSelector(),
+        vol.Required(CONF_NOMINAL_VOLTAGE): _number(100, 480, 1, "V"),
+        vol.Required(CONF_METER_STALE_AFTER): _number(5, 3600, 1, "s"),
+        vol.Optional(CONF_PV_POWER_ENTITY): EntitySelector(EntitySelectorConfig(domain="sensor")),
+        vol.Optional(CONF_BATTERY_POWER_ENTITY): EntitySelector(
+            EntitySelectorConfig(domain="sensor")
+        ),
+        vol.Required(CONF_SOLAR_START_DELAY): _number(0, 3600, 1, "s"),
+        vol.Required(CONF_SOLAR_STOP_DELAY): _number(0, 3600, 1, "s"),
+        vol.Required(CONF_LIVE_LIMIT_VALIDITY): _number(30, 3600, 1, "s"),
+    }
+)
+
+
+def default_site_options() -> dict[str, Any]:
+    """A site without balancing (grid limit 0) and sensible defaults for the rest."""
+    return {
+        CONF_GRID_LIMIT: 0,
+        CONF_SAFETY_MARGIN: DEFAULT_SAFETY_MARGIN,
+        CONF_BASE_LOAD: 0.0,
+        CONF_FAILSAFE_CURRENT: DEFAULT_FAILSAFE_CURRENT,
+        CONF_METER_SOURCE: MeterSource.NONE.value,
+        CONF_METER_ENTITIES: [],
+        CONF_METER_INVERTED: False,
+        CONF_NOMINAL_VOLTAGE: DEFAULT_NOMINAL_VOLTAGE,
+        CONF_METER_STALE_AFTER: DEFAULT_METER_STALE_AFTER,
+        CONF_SOLAR_START_DELAY: DEFAULT_SOLAR_START_DELAY,
+        CONF_SOLAR_STOP_DELAY: DEFAULT_SOLAR_STOP_DELAY,
+        CONF_LIVE_LIMIT_VALIDITY: DEFAULT_LIVE_LIMIT_VALIDITY,
+    }
+
+
+def clean_site_options(user_input: dict[str, Any]) -> dict[str, Any]:
+    """Normalise the form: numbers as floats, whole seconds, optional entities dropped."""
+    site = {**default_site_options(), **user_input}
+    for key in (
+        CONF_METER_STALE_AFTER,
+        CONF_SOLAR_START_DELAY,
+        CONF_SOLAR_STOP_DELAY,
+        CONF_LIVE_LIMIT_VALIDITY,
+    ):
+        site[key] = round(site[key])
+    for key in (CONF_MAX_IMPORT_POWER, CONF_PV_POWER_ENTITY, CONF_BATTERY_POWER_ENTITY):
+        if not site.get(key):
+            site.pop(key, None)
+    site[CONF_METER_ENTITIES] = list(site[CONF_METER_ENTITIES])
+    return site
+
+
+def validate_site_options(hass: HomeAssistant, site: dict[str, Any]) -> dict[str, str]:
+    """Check the meter: the right number of entities, in units we can read."""
+    source = MeterSource(site[CONF_METER_SOURCE])
+    entities: list[str] = site[CONF_METER_ENTITIES]
+    if len(entities) != _ENTITIES_NEEDED[source]:
+        return {CONF_METER_ENTITIES: f"meter_entities_{source.value}"}
+    if source is not MeterSource.NONE and not site[CONF_GRID_LIMIT]:
+        return {CONF_GRID_LIMIT: "grid_limit_needed"}
+    units = CURRENT_UNITS if source is MeterSource.PHASE_CURRENTS else POWER_UNITS
+    for entity_id in entities:
+        state = hass.states.get(entity_id)
+        if state is not None and state.attributes.get("unit_of_measurement") not in units:
+            return {CONF_METER_ENTITIES: "meter_unit"}
+    for key in (CONF_PV_POWER_ENTITY, CONF_BATTERY_POWER_ENTITY):
+        extra = hass.states.get(site[key]) if site.get(key) else None
+        if extra is not None and extra.attributes.get("unit_of_measurement") not in POWER_UNITS:
+            return {key: "power_unit"}
+    return {}
