@@ -492,3 +492,41 @@ async def test_site_entities_and_settings(
         assert state.state == "0.0"
     finally:
         await charger.close()
+
+
+async def test_circuit_limits_its_chargers(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """Two chargers on a 16 A sub-circuit share it, whatever the grid would allow."""
+    entry, hub, clock = site
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "circuits": ["garage: 16"]}
+    )
+    await hass.async_block_till_done()
+    first = await charging(hass, entry, "CP-G1")
+    second = await charging(hass, entry, "CP-G2")
+    try:
+        for charger_id in ("CP-G1", "CP-G2"):
+            await hass.services.async_call(
+                "select",
+                "select_option",
+                {
+                    "entity_id": f"select.{charger_id.lower().replace('-', '_')}_circuit",
+                    "option": "garage",
+                },
+                blocking=True,
+            )
+        state = hass.states.get("select.cp_g1_circuit")
+        assert state is not None
+        assert state.attributes["options"] == ["none", "garage"]
+        for _ in range(3):
+            await step(hass, hub, clock, 5, first, second)
+        result = hub.balancer.site.data
+        assert result is not None
+        allocations = [result.allocations[key] for key in ("CP-G1/1", "CP-G2/1")]
+        assert sum(allocation.current for allocation in allocations) <= 16.0
+        assert all(allocation.current >= 6.0 for allocation in allocations)
+        assert {allocation.reason for allocation in allocations} == {LimitReason.CIRCUIT_LIMIT}
+    finally:
+        await first.close()
+        await second.close()

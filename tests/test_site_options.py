@@ -108,3 +108,28 @@ async def test_site_options_errors(hass: HomeAssistant, init_integration: MockCo
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_METER_SOURCE] == "total_power"
+
+
+async def test_circuits_validated_and_saved(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Circuit lines: bad format, unknown parent, loops and duplicates are refused."""
+    flow_id = await _open_site(hass, init_integration.entry_id)
+    for lines in (
+        ["garage"],
+        ["garage: -5"],
+        ["garage: 32: cellar"],
+        ["a: 10: b", "b: 10: a"],
+        ["a: 10", "a: 12"],
+        ["garage: lots"],
+    ):
+        result = await hass.config_entries.options.async_configure(
+            flow_id, _site(grid_limit=25, circuits=lines)
+        )
+        assert result["type"] is FlowResultType.FORM, lines
+        assert result["errors"] == {"circuits": "circuit_format"}
+    result = await hass.config_entries.options.async_configure(
+        flow_id, _site(grid_limit=25, circuits=[" garage: 32 ", "carport: 16: garage", ""])
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options["circuits"] == ["garage: 32", "carport: 16: garage"]

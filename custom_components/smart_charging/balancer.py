@@ -29,6 +29,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .balancing import (
+    CircuitInput,
     ConnectorInput,
     EngineSettings,
     EngineState,
@@ -45,6 +46,7 @@ from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
 from .const import (
     CONF_BASE_LOAD,
+    CONF_CIRCUITS,
     CONF_FAILSAFE_CURRENT,
     CONF_GRID_LIMIT,
     CONF_LIVE_LIMIT_VALIDITY,
@@ -60,6 +62,7 @@ from .const import (
     DOMAIN,
 )
 from .meter import SiteMeter
+from .site_options import parse_circuits
 
 if TYPE_CHECKING:
     from .coordinator import SmartChargingHub
@@ -251,16 +254,24 @@ class Balancer:
         limit = float(options[CONF_GRID_LIMIT])
         base = float(options.get(CONF_BASE_LOAD) or 0)
         reading = self.meter.read(dt_util.utcnow())
+        circuits = {
+            circuit.name: CircuitInput(
+                circuit_id=circuit.name, limit=(circuit.limit,) * 3, parent_id=circuit.parent
+            )
+            for circuit in parse_circuits(options.get(CONF_CIRCUITS, []))
+        }
         stations: list[StationInput] = []
         connectors: list[ConnectorInput] = []
         for coordinator in self.hub.coordinators.values():
             charger = coordinator.data
             charger_settings = self.hub.charger_settings(charger.charger_id)
             station_max = charger_settings.station_max_current
+            circuit = charger_settings.circuit
             stations.append(
                 StationInput(
                     station_id=charger.charger_id,
                     max_current=(station_max,) * 3 if station_max else None,
+                    circuit_id=circuit if circuit in circuits else None,
                 )
             )
             connectors.extend(
@@ -277,6 +288,7 @@ class Balancer:
             base_load=(base, base, base),
             pv_power=reading.pv_power,
             battery_power=reading.battery_power,
+            circuits=tuple(circuits.values()),
             stations=tuple(stations),
             connectors=tuple(connectors),
             settings=self.engine_settings(),

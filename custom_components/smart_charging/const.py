@@ -41,6 +41,8 @@ CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
 CONF_SOLAR_START_DELAY: Final = "solar_start_delay"
 CONF_SOLAR_STOP_DELAY: Final = "solar_stop_delay"
 CONF_LIVE_LIMIT_VALIDITY: Final = "live_limit_validity"  # s
+# Sub-circuits (breakers), one per line: "name: limit A per phase[: parent]".
+CONF_CIRCUITS: Final = "circuits"
 
 DEFAULT_SAFETY_MARGIN: Final = 1.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6.0

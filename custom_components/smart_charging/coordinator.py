@@ -81,6 +81,8 @@ class ChargerSettings:
     station_max_current: float | None = None
     # The safe default last installed on the charger (A per connector), None: none yet.
     safe_default: float | None = None
+    # The sub-circuit (by name) feeding the charger, None: directly on the grid connection.
+    circuit: str | None = None
 
 
 # Key of a charger's own settings among its connectors' in the store.

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Mode
+from .const import CONF_CIRCUITS
 from .coordinator import SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
@@ -19,6 +20,7 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .errors import charger_command
+from .site_options import parse_circuits
 
 PARALLEL_UPDATES = 1
 
@@ -49,6 +51,15 @@ PHASE_ROTATION = ChargerSelectDescription(
 )
 
 
+CIRCUIT = ChargerSelectDescription(
+    key="circuit",
+    translation_key="circuit",
+    entity_category=EntityCategory.CONFIG,
+)
+# The option for "directly on the grid connection" (no sub-circuit).
+NO_CIRCUIT = "none"
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: SmartChargingConfigEntry,
@@ -59,6 +70,11 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         charger=((PHASE_ROTATION,), PhaseRotationSelect),
+    )
+    async_setup_charger_platform(
+        entry,
+        async_add_entities,
+        charger=((CIRCUIT,), CircuitSelect),
         connector=((CHARGING_MODE,), ChargingModeSelect),
     )
 
@@ -93,6 +109,31 @@ class PhaseRotationSelect(ChargerEntity, SelectEntity):
         hub = self.coordinator.hub
         hub.update_charger_settings(
             self.coordinator.charger_id, phase_rotation=PHASE_ROTATIONS.index(option)
+        )
+        self.async_write_ha_state()
+        hub.balancer.recompute()
+
+
+class CircuitSelect(ChargerEntity, SelectEntity):
+    """Which sub-circuit (from the site options) feeds the charger."""
+
+    @property
+    def options(self) -> list[str]:
+        """Every configured circuit, and none."""
+        lines = self.coordinator.hub.entry.options.get(CONF_CIRCUITS, [])
+        return [NO_CIRCUIT, *(circuit.name for circuit in parse_circuits(lines))]
+
+    @property
+    def current_option(self) -> str:
+        """Return the charger's circuit."""
+        circuit = self.coordinator.hub.charger_settings(self.coordinator.charger_id).circuit
+        return circuit if circuit in self.options else NO_CIRCUIT
+
+    async def async_select_option(self, option: str) -> None:
+        """Move the charger to a circuit; the balancer uses it at once."""
+        hub = self.coordinator.hub
+        hub.update_charger_settings(
+            self.coordinator.charger_id, circuit=None if option == NO_CIRCUIT else option
         )
         self.async_write_ha_state()
         hub.balancer.recompute()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.const import UnitOfElectricCurrent, UnitOfPower
@@ -16,12 +17,15 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
 )
 import voluptuous as vol
 
 from .const import (
     CONF_BASE_LOAD,
     CONF_BATTERY_POWER_ENTITY,
+    CONF_CIRCUITS,
     CONF_FAILSAFE_CURRENT,
     CONF_GRID_LIMIT,
     CONF_LIVE_LIMIT_VALIDITY,
@@ -94,8 +98,48 @@ SITE_SCHEMA = vol.Schema(
         vol.Required(CONF_SOLAR_START_DELAY): _number(0, 3600, 1, "s"),
         vol.Required(CONF_SOLAR_STOP_DELAY): _number(0, 3600, 1, "s"),
         vol.Required(CONF_LIVE_LIMIT_VALIDITY): _number(30, 3600, 1, "s"),
+        vol.Optional(CONF_CIRCUITS, default=[]): TextSelector(TextSelectorConfig(multiple=True)),
     }
 )
+
+# A circuit line: a name, a limit, and optionally a parent.
+_CIRCUIT_PARTS = (2, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Circuit:
+    """A sub-circuit as configured: its name is also its id."""
+
+    name: str
+    limit: float
+    parent: str | None
+
+
+def parse_circuits(lines: list[str]) -> list[Circuit]:
+    """Parse "name: limit[: parent]" lines; raise ValueError on a bad or cyclic line."""
+    circuits: list[Circuit] = []
+    for line in lines:
+        parts = [part.strip() for part in line.split(":")]
+        if len(parts) not in _CIRCUIT_PARTS or not parts[0]:
+            raise ValueError(line)
+        limit = float(parts[1])
+        if limit <= 0:
+            raise ValueError(line)
+        parent = parts[2] if len(parts) == _CIRCUIT_PARTS[1] else None
+        circuits.append(Circuit(parts[0], limit, parent))
+    names = [circuit.name for circuit in circuits]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate circuit")
+    parents = {circuit.name: circuit.parent for circuit in circuits}
+    for circuit in circuits:
+        seen = {circuit.name}
+        ancestor = circuit.parent
+        while ancestor is not None:
+            if ancestor not in parents or ancestor in seen:
+                raise ValueError(f"unknown or cyclic parent {ancestor}")
+            seen.add(ancestor)
+            ancestor = parents[ancestor]
+    return circuits
 
 
 def default_site_options() -> dict[str, Any]:
@@ -113,6 +157,7 @@ def default_site_options() -> dict[str, Any]:
         CONF_SOLAR_START_DELAY: DEFAULT_SOLAR_START_DELAY,
         CONF_SOLAR_STOP_DELAY: DEFAULT_SOLAR_STOP_DELAY,
         CONF_LIVE_LIMIT_VALIDITY: DEFAULT_LIVE_LIMIT_VALIDITY,
+        CONF_CIRCUITS: [],
     }
 
 
@@ -130,11 +175,16 @@ def clean_site_options(user_input: dict[str, Any]) -> dict[str, Any]:
         if not site.get(key):
             site.pop(key, None)
     site[CONF_METER_ENTITIES] = list(site[CONF_METER_ENTITIES])
+    site[CONF_CIRCUITS] = [line.strip() for line in site.get(CONF_CIRCUITS, []) if line.strip()]
     return site
 
 
 def validate_site_options(hass: HomeAssistant, site: dict[str, Any]) -> dict[str, str]:
-    """Check the meter: the right number of entities, in units we can read."""
+    """Check the circuits and the meter (entities, units)."""
+    try:
+        parse_circuits(site.get(CONF_CIRCUITS, []))
+    except ValueError:
+        return {CONF_CIRCUITS: "circuit_format"}
     source = MeterSource(site[CONF_METER_SOURCE])
     entities: list[str] = site[CONF_METER_ENTITIES]
     if len(entities) != _ENTITIES_NEEDED[source]:
