@@ -65,6 +65,9 @@ def _set_meter(hass: HomeAssistant, amps: float) -> None:
 
 async def test_reaction_latency(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
     """Measure and print the meter-to-last-charger latency over real websockets."""
+    # As in production: the test harness runs asyncio in debug mode, which records a stack
+    # trace for every task and callback; Home Assistant does not.
+    hass.loop.set_debug(False)
     # As in production (HA logs warnings by default), not every frame at INFO.
     for name in ("ocpp", "simulator", "custom_components.smart_charging"):
         logging.getLogger(name).setLevel(logging.WARNING)
