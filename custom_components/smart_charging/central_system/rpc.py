@@ -8,6 +8,8 @@ and keeps the connection.
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import json
 import logging
 import re
@@ -15,13 +17,37 @@ from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import FormatViolationError, GenericError, InternalError, OCPPError
 import ocpp.messages
-from ocpp.messages import Call, MessageType, unpack
+from ocpp.messages import Call, MessageType, get_validator, unpack
+from ocpp.v16.enums import Action
 
 # The library validates every frame in a thread pool by default. A frame validates in
 # well under a millisecond; the hop to a thread and back (twice per call) costs more and
 # competes with Home Assistant's own executor jobs. Measured with
 # benchmarks/test_reaction_latency.py: p50 from 287 ms to 133 ms for 50 chargers.
 ocpp.messages.ASYNC_VALIDATION = False
+
+# Schemas the library parses with Decimal (1.6 limits are multiples of 0.1); a validator is
+# cached by name only, so preloading must use the same parser the library would.
+_DECIMAL_SCHEMAS = {
+    (MessageType.Call, "SetChargingProfile"),
+    (MessageType.Call, "RemoteStartTransaction"),
+    (MessageType.CallResult, "GetCompositeSchedule"),
+}
+
+
+def preload_validators() -> None:
+    """Read every OCPP 1.6 schema into the library's cache (file I/O: run in an executor).
+
+    Inline validation would otherwise open a schema file inside the event loop the first
+    time each action is seen.
+    """
+    for action in Action:
+        for message_type in (MessageType.Call, MessageType.CallResult):
+            parse_float = (
+                decimal.Decimal if (message_type, action.value) in _DECIMAL_SCHEMAS else float
+            )
+            with contextlib.suppress(OSError):  # not every action has both schemas
+                get_validator(message_type, action.value, "1.6", parse_float=parse_float)
 
 # Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.
 MAX_FRAME_BYTES = 64 * 1024

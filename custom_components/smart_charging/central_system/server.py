@@ -20,6 +20,7 @@ from .connection import WebSocketConnection
 from .errors import ChargerError
 from .policy import AccessPolicy, Admission
 from .rejection import refuse
+from .rpc import preload_validators
 from .session import ChargerSession, SessionSettings
 from .transactions import TransactionLedger
 from .v16.adapter import V16Adapter
@@ -96,6 +97,7 @@ class CentralSystem:
 
     async def start(self) -> None:
         """Restore saved state and start serving."""
+        await asyncio.get_running_loop().run_in_executor(None, preload_validators)
         data = await self._persistence.load() or {}
         self.ledger.load(data.get("ledger") or {})
         self._saved_chargers = dict(data.get("chargers") or {})
