@@ -49,6 +49,7 @@ def preload_validators() -> None:
             with contextlib.suppress(OSError):  # not every action has both schemas
                 get_validator(message_type, action.value, "1.6", parse_float=parse_float)
 
+
 # Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.
 MAX_FRAME_BYTES = 64 * 1024
 # The message id a CALLERROR carries when the frame's own id cannot be read (OCPP-J).
