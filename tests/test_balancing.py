@@ -530,3 +530,24 @@ async def test_circuit_limits_its_chargers(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_live_limit_renewed_before_it_expires(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """An unchanged allocation is sent again after half its validity, and not before."""
+    _entry, hub, clock = site
+    charger = await charging_at(hass, site, "CP-R", 16.0)
+    try:
+        await report(hass, 5, charger)
+        sent = len([action for action, _ in charger.calls if action == "SetChargingProfile"])
+        await settle(hass, hub, clock, seconds=30)  # 30 s < 120 s / 2: nothing to renew
+        assert len([a for a, _ in charger.calls if a == "SetChargingProfile"]) == sent
+        await settle(hass, hub, clock, seconds=31)  # 61 s since the last send: renew
+        await wait_for(
+            hass,
+            lambda: len([a for a, _ in charger.calls if a == "SetChargingProfile"]) == sent + 1,
+        )
+        assert last_limit(charger) == 16.0
+    finally:
+        await charger.close()
