@@ -268,25 +268,22 @@ class ChargerSession:
         await self.require_adapter().apply_limit(limit)
         if limit.safe_default:
             return  # Not what applies now: only what applies when we are gone.
-        targets = (
-            self.state.outlets
-            if limit.connector_id == 0
-            else [self.state.connector(limit.connector_id)]
-        )
         # No entity shows the applied limit (diagnostics read it), so no state push: with
         # balancing, every allocation would otherwise rewrite every entity of the charger.
-        for connector in targets:
-            connector.applied_limit = limit.value
-            connector.applied_limit_unit = limit.unit.value
+        self._note_applied(limit.connector_id, limit.value, limit.unit.value)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove the central system's limits from the station or a connector."""
         await self.require_adapter().clear_limit(connector_id)
+        self._note_applied(connector_id, None, None)
+        self._host.state_changed(self)
+
+    def _note_applied(self, connector_id: int, value: float | None, unit: str | None) -> None:
+        """Record the limit now on the station (connector 0: all outlets) or a connector."""
         targets = self.state.outlets if connector_id == 0 else [self.state.connector(connector_id)]
         for connector in targets:
-            connector.applied_limit = None
-            connector.applied_limit_unit = None
-        self._host.state_changed(self)
+            connector.applied_limit = value
+            connector.applied_limit_unit = unit
 
     async def remote_start(self, connector_id: int, id_tag: str) -> None:
         """Start charging on an idle connector."""
