@@ -15,7 +15,7 @@ every charger falls back to its safe share on its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 import logging
 import math
@@ -128,9 +128,9 @@ class Balancer:
     # --- configuration ---------------------------------------------------------------
 
     @property
-    def options(self) -> dict[str, Any]:
-        """The entry's options (site settings live there)."""
-        return dict(self.hub.entry.options)
+    def options(self) -> Mapping[str, Any]:
+        """The entry's options (site settings live there), read-only and not copied."""
+        return self.hub.entry.options
 
     @property
     def enabled(self) -> bool:
