@@ -1,0 +1,1 @@
+"""The scenario benchmark: our balancer against baselines and the offline optimum."""

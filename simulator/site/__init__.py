@@ -1,0 +1,1 @@
+"""A simulated site: house load, PV, home battery, prices, cars arriving and leaving."""
