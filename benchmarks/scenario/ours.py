@@ -1,0 +1,186 @@
+"""Run our integration on a scenario day: Home Assistant, OCPP over websockets, the engine.
+
+Nothing of the integration is replaced. The chargers are simulated (with their cars) and
+connect over real websockets on 127.0.0.1; the grid meter and PV are HA sensors that
+the plant writes; the balancer reacts to them as it does on a real site. Only time is
+virtual: one `SimClock` drives the chargers, the cars, the balancer's clock and the
+central system's timestamps (so profiles' validity means the same on both sides), and
+after every step the harness lets HA and the chargers finish what they are doing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smart_charging.central_system import session as session_module
+from custom_components.smart_charging.central_system.v16 import (
+    adapter as adapter_module,
+    charge_point as charge_point_module,
+)
+from custom_components.smart_charging.coordinator import SmartChargingHub
+from custom_components.smart_charging.site_options import default_site_options
+from simulator.charger import SimulatedCharger
+from simulator.site.model import ScenarioDay
+from simulator.site.plant import Plant, charger_spec, day_start
+from simulator.timeutil import SimClock
+from tests.helpers import wait_for
+
+from .offline import RUN_LENGTH
+from .trace import Trace
+
+STRATEGY = "ours"
+GRID_SENSORS = ("sensor.scenario_grid_l1", "sensor.scenario_grid_l2", "sensor.scenario_grid_l3")
+PV_SENSOR = "sensor.scenario_pv_power"
+BATTERY_SENSOR = "sensor.scenario_battery_power"
+# Loop iterations without pending work before a step counts as settled.
+_QUIET_ITERATIONS = 3
+_CLOCKED_MODULES = (session_module, adapter_module, charge_point_module)
+
+
+def site_options(day: ScenarioDay) -> dict[str, Any]:
+    """The entry options a user of this site would set."""
+    return {
+        **default_site_options(),
+        "unknown_chargers": "accept_all",
+        "id_tag_policy": "accept_all",
+        "allowed_id_tags": [],
+        "meter_interval": day.meter_values_interval,
+        "heartbeat_interval": 300,
+        "grid_limit": day.grid_limit,
+        "safety_margin": day.safety_margin,
+        "nominal_voltage": day.voltage,
+        "meter_source": "phase_currents",
+        "meter_entities": list(GRID_SENSORS),
+        **({"pv_power_entity": PV_SENSOR} if day.pv else {}),
+        **({"battery_power_entity": BATTERY_SENSOR} if day.battery else {}),
+        **({"max_import_power": day.max_import_power} if day.max_import_power else {}),
+    }
+
+
+@contextlib.contextmanager
+def central_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Let the central system read the scenario's clock instead of the wall clock."""
+    saved = [module.utc_now for module in _CLOCKED_MODULES]
+    try:
+        for module in _CLOCKED_MODULES:
+            module.utc_now = now  # type: ignore[assignment]
+        yield
+    finally:
+        for module, original in zip(_CLOCKED_MODULES, saved, strict=True):
+            module.utc_now = original  # type: ignore[assignment]
+
+
+async def run_ours(
+    hass: HomeAssistant, entry: MockConfigEntry, day: ScenarioDay, step: float = 1.0
+) -> Trace:
+    """Run the day against the loaded `entry` (its options from `site_options(day)`)."""
+    hub: SmartChargingHub = entry.runtime_data
+    clock = SimClock(start=day_start(day))
+    hub.balancer.clock = clock.monotonic
+    trace = Trace(strategy=STRATEGY, step=step)
+    with central_clock(clock.now):
+        chargers = await _connect(hass, entry, hub, day, clock)
+        try:
+            plant = Plant(day, chargers, clock, online=True)
+            await _run(hass, hub, plant, trace, step)
+            await plant.finish()
+            await _settle(hass, hub, plant)
+            trace.close(plant)
+        finally:
+            for charger in chargers.values():
+                await charger.close()
+    return trace
+
+
+async def _connect(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hub: SmartChargingHub,
+    day: ScenarioDay,
+    clock: SimClock,
+) -> dict[str, SimulatedCharger]:
+    url = f"ws://127.0.0.1:{entry.data['port']}"
+    chargers: dict[str, SimulatedCharger] = {}
+    for plan in day.chargers:
+        hub.update_charger_settings(
+            plan.charger_id,
+            phase_rotation=plan.phase_rotation,
+            station_max_current=plan.station_max_current,
+        )
+        for connector_id, maximum in enumerate(plan.max_current, start=1):
+            hub.update_connector_settings(plan.charger_id, connector_id, max_current=maximum)
+        charger = SimulatedCharger(charger_spec(plan, day.meter_values_interval), url, clock=clock)
+        await charger.connect()
+        chargers[plan.charger_id] = charger
+    _publish(hass, day, (0.0, 0.0, 0.0), 0.0, 0.0)
+    await wait_for(
+        hass,
+        lambda: all(
+            charger_id in hub.coordinators and hub.coordinators[charger_id].data.configured
+            for charger_id in chargers
+        ),
+        timeout=60,
+    )
+    return chargers
+
+
+async def _run(
+    hass: HomeAssistant, hub: SmartChargingHub, plant: Plant, trace: Trace, step: float
+) -> None:
+    day = plant.day
+    next_reading = 0.0
+    arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
+    while plant.t < RUN_LENGTH:
+        # The driver picks the mode as the car arrives (as in the HA dashboard).
+        while arrivals and arrivals[0].arrive - day.start_offset <= plant.t + step:
+            visit = arrivals.pop(0)
+            hub.update_connector_settings(
+                visit.charger_id, visit.connector_id, mode=visit.mode, priority=visit.priority
+            )
+        snapshot = await plant.step(step)
+        trace.record(snapshot)
+        if plant.t >= next_reading:
+            next_reading = plant.t + day.meter_period
+            _publish(
+                hass,
+                day,
+                snapshot.grid_current,
+                snapshot.pv_power,
+                snapshot.battery_power,
+            )
+        await _settle(hass, hub, plant)
+
+
+def _publish(
+    hass: HomeAssistant,
+    day: ScenarioDay,
+    grid: tuple[float, float, float],
+    pv: float,
+    battery: float,
+) -> None:
+    """The site's meters report (as a P1/Modbus meter integration would)."""
+    for entity_id, amps in zip(GRID_SENSORS, grid, strict=True):
+        hass.states.async_set(entity_id, f"{amps:.2f}", {"unit_of_measurement": "A"})
+    if day.pv:
+        hass.states.async_set(PV_SENSOR, f"{pv:.0f}", {"unit_of_measurement": "W"})
+    if day.battery:
+        hass.states.async_set(BATTERY_SENSOR, f"{battery:.0f}", {"unit_of_measurement": "W"})
+
+
+async def _settle(hass: HomeAssistant, hub: SmartChargingHub, plant: Plant) -> None:
+    """Let HA, the balancer and every charger finish what the step started."""
+    quiet = 0
+    while quiet < _QUIET_ITERATIONS:
+        await asyncio.sleep(0)
+        busy = not hub.balancer.idle or any(
+            charger.requests_in_flight for charger in plant.chargers.values()
+        )
+        quiet = 0 if busy else quiet + 1
+    await hass.async_block_till_done()

@@ -1,0 +1,1 @@
+"""Tests of the scenario benchmark's baselines, optimum and metrics."""
