@@ -15,20 +15,24 @@ from .calllog import CallLog, Payload, Predicate
 from .config import HEARTBEAT_INTERVAL, METER_VALUE_SAMPLE_INTERVAL, Configuration
 from .connection import WebSocketConnection
 from .electrics import Electrics
+from .ev import EV, EVSpec
 from .handlers import SimChargePoint
 from .meter import (
     AVAILABLE,
     CHARGING,
     FINISHING,
     PREPARING,
+    SUSPENDED_EV,
     SUSPENDED_EVSE,
     UNAVAILABLE,
     ConnectorState,
+    Reading,
     energy_register,
     sampled_values,
 )
 from .ocpp16 import call, enums
-from .profiles import TX_PROFILE, ChargingProfile, ProfileError, ProfileStore
+from .profiles import TX_DEFAULT, TX_PROFILE, ChargingProfile, ProfileError, ProfileStore
+from .schedule import RELATIVE, SchedulePeriod
 from .spec import ENERGY_KWH, NO_BOOT_ON_RECONNECT, ChargerSpec
 from .timeutil import SimClock, to_iso
 from .uplink import Uplink
@@ -39,7 +43,8 @@ __all__ = ["ChargerSpec", "SimulatedCharger", "SimulatorError"]
 _LOGGER = logging.getLogger(__name__)
 ACCEPTED = "Accepted"
 _RETRY_FIRST_DELAY = 0.5  # s before the first reconnection attempt
-_CHARGING_STATES = (CHARGING, SUSPENDED_EVSE)
+_CHARGING_STATES = (CHARGING, SUSPENDED_EVSE, SUSPENDED_EV)
+_EV_POLL = 5.0  # s between checks whether a charging EV is full (no schedule predicts it)
 _PERIODIC = (HEARTBEAT_INTERVAL, METER_VALUE_SAMPLE_INTERVAL)
 
 Work = Callable[[], Coroutine[Any, Any, None]]
@@ -52,8 +57,11 @@ class SimulatorError(RuntimeError):
 class SimulatedCharger:
     """An OCPP 1.6J charge point: connects, boots, charges cars, obeys profiles."""
 
-    def __init__(self, spec: ChargerSpec, url: str) -> None:
-        """Describe the charger; `url` is the central system's, without the id."""
+    def __init__(self, spec: ChargerSpec, url: str, clock: SimClock | None = None) -> None:
+        """Describe the charger; `url` is the central system's, without the id.
+
+        `clock` may be shared with other chargers (see `catch_up`); default: its own.
+        """
         self.spec = spec
         self.url = url.rstrip("/")
         self.config = Configuration(spec)
@@ -62,8 +70,9 @@ class SimulatedCharger:
         self.station_status = AVAILABLE
         self.boot_status: str | None = None
         self.call_log = CallLog()
-        self.clock = SimClock()
+        self.clock = SimClock() if clock is None else clock
         self._electrics = Electrics(spec, self.profiles, self.clock)
+        self.profiles.before_change = self._meter_all  # a limit change starts a new period
         self._uplink = Uplink(self, self.call_log, self._link_lost)
         self._accepted = asyncio.Event()
         self._wake = Wakeup()  # state, configuration or clock changed: loops re-check
@@ -104,16 +113,33 @@ class SimulatedCharger:
         """The charger's clock: UTC now plus whatever `advance` added."""
         return self.clock.now()
 
+    @property
+    def requests_in_flight(self) -> int:
+        """Calls to the central system still waiting for their answer."""
+        return self._uplink.in_flight
+
     def advance(self, seconds: float) -> None:
-        """Move the charger's clock forward, metering the skipped time, without sleeping.
+        """Move the charger's own clock forward, metering the skipped time, without sleeping.
 
         Periodic messages that fall due are sent, and statuses follow the limits.
+        With a clock shared by several chargers, do not call this on each of them:
+        advance the clock once and call `catch_up()` on every charger.
         """
-        for state in self.connectors.values():
-            self._electrics.integrate(state)
+        self.catch_up()
         self.clock.advance(seconds)
-        for state in self.connectors.values():
-            self._electrics.integrate(state)
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Bring the cars and meters up to the clock's time, without moving the clock.
+
+        Online, the background loops then send what fell due; offline (not booted)
+        the connectors' statuses are updated in place, without messages.
+        """
+        self._meter_all()
+        if not self._uplink.accepted:
+            for state in self.connectors.values():
+                if state.transaction_id is not None and state.status in _CHARGING_STATES:
+                    state.status = self._electrics.charging_status(state)
         self._wake.fire()
 
     def connector(self, connector_id: int) -> ConnectorState:
@@ -133,13 +159,24 @@ class SimulatedCharger:
 
     def draw(self, connector_id: int) -> float:
         """A per phase the car draws now (0 unless charging)."""
-        return self._electrics.draw(self.connector(connector_id))
+        state = self.connector(connector_id)
+        if state.ev is not None:
+            self._electrics.integrate(state)
+        return self._electrics.draw(state)
 
     def energy_wh(self, connector_id: int) -> float:
         """The connector's energy register now, Wh."""
         state = self.connector(connector_id)
         self._electrics.integrate(state)
         return state.register_wh
+
+    def reading(self, connector_id: int) -> Reading:
+        """The connector's electrical values now, as MeterValues would report them."""
+        return self._electrics.reading(self.connector(connector_id))
+
+    def ev(self, connector_id: int) -> EV | None:
+        """The car attached to a connector, if any."""
+        return self.connector(connector_id).ev
 
     # -- connection --------------------------------------------------------------------------
 
@@ -316,8 +353,8 @@ class SimulatedCharger:
             )
         )
         transaction_id, status = int(result.transaction_id), str(result.id_tag_info["status"])
+        self._electrics.integrate(state)  # nothing flowed before: metering starts now
         state.transaction_id, state.id_tag = transaction_id, id_tag
-        state.integrated_until = self.clock.monotonic()
         _LOGGER.info("%s: connector %d transaction %d started", self, connector_id, transaction_id)
         if charging_profile is not None:
             self._install_tx_profile(connector_id, charging_profile)
@@ -337,6 +374,7 @@ class SimulatedCharger:
         self._electrics.integrate(state)
         stopped_at, id_tag = self.now(), state.id_tag
         state.transaction_id = state.id_tag = state.session_start = None
+        self._electrics.integrate(state)  # the contactor opens: an attached car stops at once
         self.profiles.clear(connector_id=connector_id, purpose=TX_PROFILE)
         self._wake.fire()
         await self.send_status(connector_id, FINISHING)
@@ -390,6 +428,81 @@ class SimulatedCharger:
         await self.start_transaction(connector_id)
         await self.send_meter_values(connector_id)
 
+    # -- attached cars and offline use ------------------------------------------------------
+
+    def attach_ev(self, connector_id: int, spec: EVSpec) -> EV:
+        """Attach a car of `spec` to a connector (no messages); it replaces the stand-in.
+
+        The car follows the offered current with its delay, ramp and taper, and
+        the meter reports its current, phases, energy and SoC.
+        """
+        ev = self._electrics.attach(self.connector(connector_id), spec)
+        self._wake.fire()
+        return ev
+
+    def detach_ev(self, connector_id: int) -> EV | None:
+        """Detach the car from a connector (no messages) and return it."""
+        ev = self._electrics.detach(self.connector(connector_id))
+        self._wake.fire()
+        return ev
+
+    def begin_offline_session(
+        self, connector_id: int, spec: EVSpec, transaction_id: int, id_tag: str = "SIMTAG"
+    ) -> EV:
+        """Plug a car of `spec` in and start `transaction_id` without any message.
+
+        For chargers driven without a central system: limits come from
+        `set_local_limit`, time from `advance` or the shared clock and `catch_up`.
+        """
+        state = self.connector(connector_id)
+        if state.transaction_id is not None:
+            raise SimulatorError(f"connector {connector_id} already has a transaction")
+        ev = self.attach_ev(connector_id, spec)
+        state.plugged = True
+        state.transaction_id, state.id_tag, state.session_start = transaction_id, id_tag, self.now()
+        state.status = self._electrics.charging_status(state)
+        return ev
+
+    def end_offline_session(self, connector_id: int) -> EV | None:
+        """Stop the transaction and unplug the car without any message; return the car."""
+        state = self.connector(connector_id)
+        if state.transaction_id is None:
+            raise SimulatorError(f"no transaction on connector {connector_id}")
+        self._electrics.integrate(state)
+        state.transaction_id = state.id_tag = state.session_start = None
+        self.profiles.clear(connector_id=connector_id, purpose=TX_PROFILE)
+        state.plugged = False
+        if state.unavailable_after_transaction:
+            state.unavailable_after_transaction, state.operative = False, False
+        state.status = AVAILABLE if state.operative else UNAVAILABLE
+        return self.detach_ev(connector_id)
+
+    def set_local_limit(self, connector_id: int, amps: float | None) -> None:
+        """Limit a connector (0: every one) to `amps` per phase locally, without OCPP.
+
+        Installs a TxDefaultProfile on stack level 0 with the reserved id
+        `local_profile_id(connector_id)` (None: clears it), as a local controller
+        would. A central system's TxDefaultProfile on the same connector and stack
+        level replaces it (and vice versa); TxProfiles still override it. Offline,
+        the connector's status follows at the next `advance` or `catch_up`.
+        """
+        profile_id = local_profile_id(connector_id)
+        if amps is None:
+            self.profiles.clear(profile_id=profile_id)
+        else:
+            profile = ChargingProfile(
+                profile_id=profile_id,
+                stack_level=0,
+                purpose=TX_DEFAULT,
+                kind=RELATIVE,
+                rate_unit="A",
+                periods=(SchedulePeriod(0, amps),),
+                installed_at=self.now(),
+            )
+            profile.check()
+            self.profiles.install(connector_id, profile)
+        self.limits_changed()
+
     # -- reactions to the central system -----------------------------------------------------
 
     def limits_changed(self) -> None:
@@ -408,6 +521,11 @@ class SimulatedCharger:
         return self._electrics.composite_schedule(connector_id, state, duration, unit)
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _meter_all(self) -> None:
+        """Meter every connector up to now (the cars follow their offers meanwhile)."""
+        for state in self.connectors.values():
+            self._electrics.integrate(state)
 
     def _charge_point(self, connection: WebSocketConnection) -> SimChargePoint:
         return SimChargePoint(
@@ -492,5 +610,17 @@ class SimulatedCharger:
                 if wanted != state.status:
                     with logged(self, "StatusNotification"):
                         await self.send_status(state.connector_id, wanted)
-            states = list(self.connectors.values())
-            await self._wake.wait_at_most(self._electrics.seconds_to_next_change(states))
+            await self._wake.wait_at_most(self._next_check())
+
+    def _next_check(self) -> float | None:
+        """Seconds until a status may change: a schedule change, or a charging EV filling up."""
+        states = list(self.connectors.values())
+        wait = self._electrics.seconds_to_next_change(states)
+        if any(s.ev is not None and s.transaction_id is not None and not s.ev.full for s in states):
+            wait = _EV_POLL if wait is None else min(wait, _EV_POLL)
+        return wait
+
+
+def local_profile_id(connector_id: int) -> int:
+    """The chargingProfileId `set_local_limit` uses: negative, so no central system's."""
+    return -1 - connector_id

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .ev import EV
+
 AVAILABLE = "Available"
 PREPARING = "Preparing"
 CHARGING = "Charging"
 SUSPENDED_EVSE = "SuspendedEVSE"
+SUSPENDED_EV = "SuspendedEV"
 FINISHING = "Finishing"
 UNAVAILABLE = "Unavailable"
 
@@ -22,8 +25,8 @@ SOC = "SoC"
 TEMPERATURE = "Temperature"
 
 MIN_CHARGING_CURRENT = 6.0  # A: below this an IEC 61851 car cannot charge
-BATTERY_WH = 60_000.0  # the simulated car's battery
-INITIAL_SOC = 20.0  # % when the car plugs in
+BATTERY_WH = 60_000.0  # the stand-in car's battery, when no EV is attached
+INITIAL_SOC = 20.0  # % when the stand-in car plugs in
 BODY_TEMPERATURE = 25.0  # Celsius
 _FULL = 100.0
 _PHASES = ("L1", "L2", "L3")
@@ -46,9 +49,10 @@ class ConnectorState:
     register_wh: float = 0.0
     soc: float = INITIAL_SOC
     integrated_until: float = 0.0  # the charger's monotonic clock, s
+    ev: EV | None = None  # the attached car; None: a stand-in that draws what is offered
 
     def add_energy(self, wh: float) -> None:
-        """Count `wh` into the register and the car's state of charge."""
+        """Count `wh` into the register and the stand-in car's state of charge."""
         self.register_wh += wh
         self.soc = min(_FULL, self.soc + wh / BATTERY_WH * _FULL)
 
@@ -63,11 +67,17 @@ class Reading:
     phases: int
     voltage: float
     soc: float
+    used_phases: int | None = None  # phases the car draws on (L1 first); None: all
+
+    @property
+    def drawing_phases(self) -> int:
+        """Phases the car draws on."""
+        return self.phases if self.used_phases is None else self.used_phases
 
     @property
     def power_w(self) -> float:
         """Total active power."""
-        return self.draw_a * self.voltage * self.phases
+        return self.draw_a * self.voltage * self.drawing_phases
 
 
 def energy_wh(draw_a: float, voltage: float, phases: int, seconds: float) -> float:
@@ -112,7 +122,7 @@ def _sampled(reading: Reading, measurand: str, energy_in_kwh: bool) -> list[dict
     if measurand == CURRENT:
         return [
             {"value": f"{reading.draw_a:.1f}", "measurand": CURRENT, "unit": "A", "phase": phase}
-            for phase in phases
+            for phase in _PHASES[: reading.drawing_phases]
         ]
     if measurand == OFFERED:
         return [{"value": f"{reading.offered_a:.1f}", "measurand": OFFERED, "unit": "A"}]

@@ -8,7 +8,7 @@ TxDefaultProfile; the result is capped by ChargePointMaxProfile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +68,8 @@ class ProfileStore:
         self.voltage = voltage
         self.default_phases = default_phases
         self.max_profiles = max_profiles
+        # Called before profiles are installed or cleared, e.g. to meter up to the change.
+        self.before_change: Callable[[], None] | None = None
         self._installed: dict[int, list[ChargingProfile]] = {}
 
     def install(
@@ -85,6 +87,7 @@ class ProfileStore:
             profile = ChargingProfile.from_dict(profile, installed_at or utcnow())
         if connector_id < 0:
             raise ProfileError("connectorId must not be negative")
+        self._changing()
         if profile.purpose == CHARGE_POINT_MAX and connector_id != 0:
             raise ProfileError("ChargePointMaxProfile can only be set on connector 0")
         if profile.purpose == TX_PROFILE and connector_id == 0:
@@ -121,6 +124,7 @@ class ProfileStore:
         With `profile_id` only the id matters; otherwise every given criterion
         must match, and no criterion at all clears everything.
         """
+        self._changing()
         removed = 0
         for connector, profiles in self._installed.items():
             kept = [
@@ -131,6 +135,10 @@ class ProfileStore:
             removed += len(profiles) - len(kept)
             self._installed[connector] = kept
         return removed
+
+    def _changing(self) -> None:
+        if self.before_change is not None:
+            self.before_change()
 
     def profiles(self, connector_id: int | None = None) -> list[tuple[int, ChargingProfile]]:
         """Return (connector id, profile) pairs, optionally for one connector."""

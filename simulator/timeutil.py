@@ -26,20 +26,31 @@ def parse_iso(text: str) -> datetime:
 
 
 class SimClock:
-    """Real time plus whatever tests skipped ahead with `advance`."""
+    """Real time plus whatever tests skipped ahead with `advance`, or purely virtual time.
 
-    def __init__(self) -> None:
-        """Start on real time."""
+    With a fixed `start` the clock never reads real time: `now()` is `start` plus
+    the seconds advanced and `monotonic()` those seconds, so a run is deterministic
+    however long it takes. Several chargers may share one clock.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        """Start on real time, or on virtual time at `start` (timezone-aware)."""
+        if start is not None and start.tzinfo is None:
+            raise ValueError("the start of a clock needs a timezone")
         self.offset = 0.0
+        self.start = None if start is None else start.astimezone(UTC)
 
     def now(self) -> datetime:
         """Wall clock, UTC."""
-        return utcnow() + timedelta(seconds=self.offset)
+        base = utcnow() if self.start is None else self.start
+        return base + timedelta(seconds=self.offset)
 
     def monotonic(self) -> float:
         """Monotonic seconds, for measuring durations."""
-        return time.monotonic() + self.offset
+        return self.offset if self.start is not None else time.monotonic() + self.offset
 
     def advance(self, seconds: float) -> None:
         """Skip `seconds` ahead."""
+        if seconds < 0:
+            raise ValueError("a clock does not run backwards")
         self.offset += seconds

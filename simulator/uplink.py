@@ -93,6 +93,12 @@ class Uplink:
             raise ConnectionClosedError("not connected")
         return link
 
+    @property
+    def in_flight(self) -> int:
+        """Calls to the central system still waiting for their answer."""
+        link = self._link
+        return 0 if link is None else len(link.waiting)
+
     async def request(self, payload: object) -> Any:
         """Call the central system; ConnectionClosedError if the link drops meanwhile."""
         link = self.live()
