@@ -1,4 +1,9 @@
-"""What a scenario day is made of (data only; `scenario.py` builds it from a file)."""
+"""What a scenario day is made of (data only; `scenario.py` builds it from a file).
+
+Time `t` everywhere is seconds since the run start: the day's local midnight plus
+`ScenarioDay.start_offset` (0 for a midnight-to-midnight run; 43 200 for a run from noon to noon
+the next day, as for overnight charging at home or in a depot). A run lasts `DAY` seconds.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ class HouseLoad(Protocol):
     """Non-EV consumption of the site, per phase."""
 
     def at(self, t: float) -> PhaseWatts:
-        """W per phase at `t` s after the day's local midnight."""
+        """W per phase at `t` s after the run start."""
         ...
 
 
@@ -27,7 +32,7 @@ class PvPlant(Protocol):
     peak_power: float  # W (kWp * 1000)
 
     def at(self, t: float) -> float:
-        """W AC at `t` s after the day's local midnight."""
+        """W AC at `t` s after the run start."""
         ...
 
 
@@ -73,8 +78,8 @@ class Visit:
 
     charger_id: str
     connector_id: int
-    arrive: float  # s after the day's local midnight
-    depart: float  # s after the day's local midnight (may exceed DAY: it stays)
+    arrive: float  # s after the run start
+    depart: float  # s after the run start (may exceed DAY: it stays)
     energy_wh: float  # what the driver wants charged (the battery side: capped by capacity)
     ev: EVSpec
     mode: str = "fast"  # the engine's Mode value the driver picked
@@ -87,7 +92,7 @@ class ScenarioDay:
 
     name: str  # "home-weekday"
     description: str
-    day: date
+    day: date  # the calendar day the run starts on
     timezone: str
     latitude: float
     longitude: float
@@ -105,4 +110,5 @@ class ScenarioDay:
     chargers: tuple[ChargerPlan, ...]
     visits: tuple[Visit, ...]
     seed: int = 0
+    start_offset: float = 0.0  # s after the day's local midnight at which the run (t = 0) starts
     notes: dict[str, str] = field(default_factory=dict)  # where inputs came from
