@@ -124,6 +124,9 @@ class Balancer:
         self._meter_issue = False
         self._non_compliant: set[str] = set()
         self._signatures: dict[str, tuple[object, ...]] = {}
+        # Each connector's last reading (its timestamp and values) and when it came, on
+        # the engine's clock: the engine compares it with when the limit last changed.
+        self._readings: dict[str, tuple[object, float]] = {}
 
     # --- configuration ---------------------------------------------------------------
 
@@ -218,6 +221,7 @@ class Balancer:
         """
         if not self.enabled:
             return
+        self._note_readings(charger)
         signature = _signature(charger)
         structural = self._signatures.get(charger.charger_id) != signature
         self._signatures[charger.charger_id] = signature
@@ -227,6 +231,19 @@ class Balancer:
             return
         self._batched = True
         self.hass.loop.call_soon(self._run_batched)
+
+    def _note_readings(self, charger: ChargerState) -> None:
+        """Remember when each connector's latest reading came in."""
+        for connector in charger.outlets:
+            key = connector_key(charger.charger_id, connector.connector_id)
+            reading = (
+                connector.meter_timestamp,
+                connector.current_phases,
+                connector.current_import,
+            )
+            known = self._readings.get(key)
+            if known is None or known[0] != reading:
+                self._readings[key] = (reading, self.clock())
 
     def _run_batched(self) -> None:
         self._batched = False
@@ -298,11 +315,12 @@ class Balancer:
         self, charger: ChargerState, connector_id: int, rotation: int
     ) -> ConnectorInput:
         connector = charger.connector(connector_id)
+        key = connector_key(charger.charger_id, connector_id)
         settings = self.hub.connector_settings(charger.charger_id, connector_id)
         measured, used = _measured(connector, rotation)
         capabilities = charger.capabilities
         return ConnectorInput(
-            connector_id=connector_key(charger.charger_id, connector_id),
+            connector_id=key,
             station_id=charger.charger_id,
             phases=used,
             min_current=settings.min_current,
@@ -312,6 +330,7 @@ class Balancer:
             active=connector.transaction_id is not None and connector.status in _CAN_CHARGE,
             online=charger.connected,
             measured=measured,
+            measured_at=reading[1] if (reading := self._readings.get(key)) else None,
             can_switch_phases=bool(capabilities and capabilities.switch_3_to_1_phase),
             single_phase=rotation % 3,
         )

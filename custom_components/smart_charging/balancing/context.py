@@ -111,6 +111,8 @@ class Context:
     # what solar-mode cars draw (A, over all phases), who can charge in a solar mode,
     # who cannot be steered (offline, non-compliant), who does not take part.
     station_draw: dict[str, list[float]]
+    # Connectors whose reading predates their last limit change (see _gather).
+    unconfirmed: list[bool]
     solar_drawn: float
     solar: list[int]
     unsteerable: list[int]
@@ -301,6 +303,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         extras=[],
         by_station={},
         station_draw={},
+        unconfirmed=[False] * n,
         solar_drawn=0.0,
         solar=[],
         unsteerable=[],
@@ -322,11 +325,28 @@ def _gather(context: Context) -> None:
     switchable = context.switchable
     station_id: str | None = None
     station_sum = [0.0, 0.0, 0.0]
+    response_time = context.site.settings.response_time
     for i, connector in enumerate(connectors):
         a, b, c = measured[i]
         if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
             measured[i] = _clean(measured[i])
             a, b, c = measured[i]
+        memory = memories[i]
+        read_at = connector.measured_at
+        if (
+            read_at is not None
+            and memory.sent_at is not None
+            and read_at < memory.sent_at + response_time
+            # A charger that reports rarely (or never) is not held for longer than this.
+            and context.now < memory.sent_at + 2 * response_time
+            and connector.active
+            and connector.online
+        ):
+            # The reading predates the last limit change: the grid meter may already show
+            # the car following it while the reading does not, which misjudges the non-EV
+            # load by the change. Hold the connector from rising until a reading shows
+            # what it really draws (cuts still apply).
+            context.unconfirmed[i] = True
         if a or b or c:  # connectors of a station are next to each other
             if connector.station_id != station_id:
                 station_id = connector.station_id

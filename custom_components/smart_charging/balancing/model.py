@@ -75,6 +75,9 @@ class ConnectorInput:
     active: bool = True  # a car is plugged in and may charge
     online: bool = True
     measured: PhaseCurrents = ZERO  # what it draws now, per grid phase (own meter)
+    # When `measured` was read (the caller's clock); None: just now. A reading older than
+    # the last change of its limit plus `response_time` does not show that change yet.
+    measured_at: float | None = None
     # The charger can switch this connector from 3 to 1 phase (ConnectorSwitch3to1PhaseSupported).
     can_switch_phases: bool = False
     # Which grid phase a 1-phase fallback uses (the charger's L1 after rotation).
@@ -94,6 +97,10 @@ class EngineSettings:
     solar_stop_delay: float = 180.0  # s of deficit before it stops
     phase_switch_delay: float = 300.0  # s a 3→1 (or back) condition must hold
     rotation_interval: float = 900.0  # s: who waits for the minimum takes turns this often
+    # s a car needs to follow a new limit and its charger to report it (IEC 61851: 5 s).
+    # Until a reading that recent comes (for at most twice this), a connector's draw is
+    # taken as at least its new limit and it does not rise further.
+    response_time: float = 10.0
     compliance_tolerance: float = 2.0  # A above the allocation that is tolerated
     compliance_delay: float = 30.0  # s of over-draw before a connector is flagged
     # True: a home battery is served before the cars (its charging is not surplus, its
