@@ -40,6 +40,7 @@ from .scenario.offline import run_offline
 from .scenario.optimum import solve_optimum
 from .scenario.ours import run_ours, site_options
 from .scenario.plots import Series, plot_day, resample
+from .scenario.trace import Trace
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "benchmarks" / "scenarios"
@@ -78,7 +79,7 @@ def _baselines(day: ScenarioDay) -> list[Controller]:
 async def test_scenario(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, day: ScenarioDay
 ) -> None:
-    """Run every strategy over the day and report."""
+    """Run every strategy over the day and report (SCENARIO_TRACES=dir: save the traces)."""
     hass.loop.set_debug(False)  # the test harness's asyncio debug mode; HA runs without it
     for name in ("ocpp", "custom_components.smart_charging", "homeassistant", "simulator"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -97,6 +98,8 @@ async def test_scenario(
     optimum = solve_optimum(day)
     seconds["optimum"] = time.perf_counter() - started
 
+    if dump := os.environ.get("SCENARIO_TRACES"):
+        _dump(Path(dump) / f"{day.name}.npz", traces)
     rows: dict[str, Metrics] = {trace.strategy: trace_metrics(day, trace) for trace in traces}
     rows["optimum"] = optimum.metrics
     comparison = {name: compare(metrics, optimum.metrics) for name, metrics in rows.items()}
@@ -120,6 +123,17 @@ async def test_scenario(
         pv=np.zeros(steps),  # the PV panel shows ours: the same sun
     )
     plot_day(PLOTS / f"{day.name}.png", f"{day.name}: {day.description}", day.grid_limit, series)
+
+
+def _dump(path: Path, traces: list[Trace]) -> None:
+    """Save every strategy's per-second grid current and EV power, for a closer look."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {}
+    for trace in traces:
+        arrays[f"{trace.strategy}_grid"] = trace.grid_array()
+        arrays[f"{trace.strategy}_ev"] = trace.array("ev")
+        arrays[f"{trace.strategy}_pv"] = trace.array("pv")
+    np.savez_compressed(path, **arrays)
 
 
 def _report(

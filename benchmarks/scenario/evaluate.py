@@ -13,8 +13,7 @@ from .trace import Trace
 def trace_metrics(day: ScenarioDay, trace: Trace) -> Metrics:
     """The metrics of a simulated run (1 sample per step, held for the step)."""
     grid = trace.grid_array()
-    # Samples describe the interval that ends at them: prices at the interval's start.
-    times = day.start_offset + np.arange(len(grid)) * trace.step
+    times = np.arange(len(grid)) * trace.step  # s after the run start
     net = grid.sum(axis=1) * day.voltage
     return summarize(
         grid_current=grid,

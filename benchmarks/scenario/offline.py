@@ -67,7 +67,7 @@ def _observe(plant: Plant, meter: PhaseCurrents, limits: dict[str, float]) -> Ob
                     key=key,
                     station_id=plan.charger_id,
                     active=session is not None and ev is not None and not ev.full,
-                    arrived_at=None if session is None else session.visit.arrive - day.start_offset,
+                    arrived_at=None if session is None else session.visit.arrive,
                     draw=plant.connector_draw(plan.charger_id, connector_id),
                     phases=plant.connector_phases(plan.charger_id, connector_id),
                     min_current=car.min_current if car else 6.0,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import contextlib
 from datetime import datetime
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -67,14 +68,10 @@ def site_options(day: ScenarioDay) -> dict[str, Any]:
 @contextlib.contextmanager
 def central_clock(now: Callable[[], datetime]) -> Iterator[None]:
     """Let the central system read the scenario's clock instead of the wall clock."""
-    saved = [module.utc_now for module in _CLOCKED_MODULES]
-    try:
+    with contextlib.ExitStack() as stack:
         for module in _CLOCKED_MODULES:
-            module.utc_now = now  # type: ignore[assignment]
+            stack.enter_context(patch.object(module, "utc_now", now))
         yield
-    finally:
-        for module, original in zip(_CLOCKED_MODULES, saved, strict=True):
-            module.utc_now = original  # type: ignore[assignment]
 
 
 async def run_ours(
@@ -139,7 +136,7 @@ async def _run(
     arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
     while plant.t < RUN_LENGTH:
         # The driver picks the mode as the car arrives (as in the HA dashboard).
-        while arrivals and arrivals[0].arrive - day.start_offset <= plant.t + step:
+        while arrivals and arrivals[0].arrive <= plant.t + step:
             visit = arrivals.pop(0)
             hub.update_connector_settings(
                 visit.charger_id, visit.connector_id, mode=visit.mode, priority=visit.priority

@@ -99,7 +99,7 @@ def plot_day(
     grid_ax.grid(alpha=0.3)
     for name, data in series.items():
         style = _STRATEGY_STYLES.get(name, {})
-        ev_ax.plot(data.hours, data.ev / 1000, label=name, **style)  # type: ignore[arg-type]
+        ev_ax.plot(data.hours, data.ev / 1000, label=name, **style)
     ev_ax.set_ylabel("EV power (kW)")
     ev_ax.legend(loc="upper left", fontsize=8, ncol=3)
     ev_ax.grid(alpha=0.3)

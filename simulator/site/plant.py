@@ -94,15 +94,11 @@ class Plant:
         self.plans = {plan.charger_id: plan for plan in day.chargers}
         self.sessions: dict[tuple[str, int], Session] = {}
         self.finished: list[Session] = []
-        self._arrivals = sorted(day.visits, key=lambda visit: visit.arrive - day.start_offset)
+        self._arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
         self._next_transaction = 1
         self.snapshot = self._measure(0.0)
 
     # --- time ------------------------------------------------------------------------
-
-    def site_time(self, t: float | None = None) -> float:
-        """Seconds after the day's local midnight for run time `t` (default: now)."""
-        return self.day.start_offset + (self.t if t is None else t)
 
     async def step(self, dt: float) -> Snapshot:
         """Advance by `dt` s: cars arrive and leave, the chargers and the battery follow."""
@@ -123,15 +119,15 @@ class Plant:
     # --- cars ------------------------------------------------------------------------
 
     async def _arrivals_due(self) -> None:
-        while self._arrivals and self._arrivals[0].arrive - self.day.start_offset <= self.t:
+        while self._arrivals and self._arrivals[0].arrive <= self.t:
             visit = self._arrivals.pop(0)
-            if visit.depart - self.day.start_offset <= self.t:
+            if visit.depart <= self.t:
                 continue
             await self._begin(visit)
 
     async def _departures(self) -> None:
         for key, session in list(self.sessions.items()):
-            if session.visit.depart - self.day.start_offset <= self.t:
+            if session.visit.depart <= self.t:
                 await self._end(key)
 
     async def _begin(self, visit: Visit) -> None:
@@ -192,7 +188,7 @@ class Plant:
 
     def _measure(self, dt: float) -> Snapshot:
         day = self.day
-        now = self.site_time()
+        now = self.t
         house = day.house.at(now)
         pv = day.pv.at(now) if day.pv else 0.0
         voltage = day.voltage
