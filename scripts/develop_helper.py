@@ -2,7 +2,8 @@ r"""Helpers for scripts/develop: prepare a Home Assistant config dir and wait fo
 
 Run with the project's .venv Python (it imports Home Assistant):
 
-    python scripts/develop_helper.py prepare --config config --username dev --password dev
+    python scripts/develop_helper.py prepare --config config --username dev --password dev \\
+        [--scenario home --speed 60]
     python scripts/develop_helper.py wait --pid 1234 --url http://127.0.0.1:8123 \\
         --username dev --password dev --ocpp-port 9000
 
@@ -12,6 +13,19 @@ way onboarding and `hass --script auth` do, so the files it writes are exactly w
 - onboarding marked done (no onboarding wizard),
 - a smart_charging config entry in core.config_entries, unless one exists (others are kept).
 It prints the OCPP port of the smart_charging entry on stdout.
+
+With `--scenario NAME` (benchmarks/scenarios/NAME.toml, for `python -m simulator.live`) it also
+- writes a long-lived access token of the user (client "demo") to <config>/.demo_token (0600),
+  replacing the previous one,
+- sets the entry's options to balance against the demo sensors the live runner publishes (grid
+  limit, safety margin, voltage, max import of the scenario; meter sensor.demo_grid_current_l1-3;
+  PV and battery sensors; every charger and idTag accepted),
+- stores each scenario charger's settings in the integration's store (phase rotation, station
+  maximum, each connector's maximum; other settings are kept),
+- installs the storage-mode dashboard "Smart charging demo" (/smart-charging-demo, in the
+  sidebar), rewritten on every run: edits made in the UI do not survive a prepare.
+Without `--scenario`, an entry still balancing against the demo sensors gets the default site
+options back (no balancing), so the default simulators run as before.
 
 `wait` polls the running HA: the HTTP API, then a real login (login flow + token), the core state
 and the smart_charging config entry state, and the OCPP port. Exit codes: 0 the OCPP port accepts
@@ -23,7 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 import logging
 import os
@@ -39,12 +53,21 @@ import urllib.request
 from homeassistant import runner
 from homeassistant.auth import auth_manager_from_config
 from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN, User
 from homeassistant.auth.providers import homeassistant as hass_auth
 from homeassistant.components.onboarding import STORAGE_KEY, STORAGE_VERSION, OnboardingStorage
 from homeassistant.components.onboarding.const import STEPS
 from homeassistant.config_entries import ConfigEntryStore
 from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers.storage import Store
 from homeassistant.util.ulid import ulid_now
+
+# The repo root is on sys.path (scripts/develop sets PYTHONPATH; running the file directly puts
+# scripts/ first, so add the root here too).
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+from custom_components.smart_charging.site_options import default_site_options
+from simulator import live
+from simulator.site.model import ScenarioDay
 
 DOMAIN = "smart_charging"
 DEFAULT_OCPP_PORT = 9000
@@ -58,6 +81,13 @@ ENTRY_OPTIONS: dict[str, Any] = {
     "meter_interval": 10,
     "heartbeat_interval": 300,
 }
+
+TOKEN_FILE = ".demo_token"  # noqa: S105 (a file name)
+TOKEN_CLIENT = "demo"  # noqa: S105 (the token's client name)
+TOKEN_LIFETIME = timedelta(days=3650)
+DASHBOARDS_KEY = "lovelace_dashboards"
+DASHBOARD_ID = "smart_charging_demo"  # HA's slug of the url path, as the UI would create it
+DASHBOARD_SITE_HOURS = 6.0  # site hours the demo charts show
 
 # How long the OCPP port may stay closed once HA runs and the config entry is loaded.
 LOADED_GRACE = 60
@@ -75,8 +105,8 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------------------------------
 # prepare
 # --------------------------------------------------------------------------------------------------
-async def _ensure_owner(hass: HomeAssistant, username: str, password: str) -> None:
-    """Create (or repair) an owner/admin user with Home Assistant credentials."""
+async def _ensure_owner(hass: HomeAssistant, username: str, password: str) -> User:
+    """Create (or repair) an owner/admin user with Home Assistant credentials; return it."""
     hass.auth = await auth_manager_from_config(hass, [{"type": "homeassistant"}], [])
     provider = cast("hass_auth.HassAuthProvider", hass.auth.auth_providers[0])
     await provider.async_initialize()
@@ -100,11 +130,14 @@ async def _ensure_owner(hass: HomeAssistant, username: str, password: str) -> No
         user = await hass.auth.async_create_user(username, group_ids=[GROUP_ID_ADMIN])
         await hass.auth.async_link_user(user, credentials)
         log(f"created user '{username}' (owner: {user.is_owner}, group {GROUP_ID_ADMIN})")
-    elif (
-        existing := await hass.auth.async_get_user_by_credentials(credentials)
-    ) and not existing.is_admin:
+        return user
+    existing = await hass.auth.async_get_user_by_credentials(credentials)
+    if existing is None:
+        raise RuntimeError(f"the credentials of '{username}' belong to no user")
+    if not existing.is_admin:
         await hass.auth.async_update_user(existing, group_ids=[GROUP_ID_ADMIN])
         log(f"user '{username}' added to {GROUP_ID_ADMIN}")
+    return existing
 
 
 async def _ensure_onboarded(hass: HomeAssistant) -> None:
@@ -117,47 +150,139 @@ async def _ensure_onboarded(hass: HomeAssistant) -> None:
         log(f"onboarding marked done ({', '.join(missing)})")
 
 
-async def _ensure_config_entry(hass: HomeAssistant) -> int:
-    """Add the smart_charging config entry unless one exists; return its OCPP port."""
+def _demo_options(options: dict[str, Any], day: ScenarioDay | None) -> dict[str, Any]:
+    """The entry's options for the scenario; without one, undo a previous scenario's."""
+    if day is not None:
+        return {**default_site_options(), **options, **live.demo_site_options(day)}
+    if options.get("meter_entities") == list(live.GRID_SENSORS):
+        log("the entry balanced against the demo sensors: site options reset (no balancing)")
+        optional = ("pv_power_entity", "battery_power_entity", "max_import_power")
+        kept = {key: value for key, value in options.items() if key not in optional}
+        return {**kept, **default_site_options()}
+    return options
+
+
+async def _ensure_config_entry(
+    hass: HomeAssistant, day: ScenarioDay | None, new_port: int
+) -> tuple[int, str]:
+    """Add the smart_charging config entry (on `new_port`) unless one exists; return port, id."""
     store = ConfigEntryStore(hass)
     data = await store.async_load() or {"entries": []}
     entries: list[dict[str, Any]] = data["entries"]
     for entry in entries:
-        if entry["domain"] == DOMAIN:
-            return int(entry.get("data", {}).get("port", DEFAULT_OCPP_PORT))
+        if entry["domain"] == DOMAIN and entry.get("source") != "ignore":
+            options = _demo_options(entry.get("options", {}), day)
+            if options != entry.get("options"):
+                entry["options"] = options
+                entry["modified_at"] = datetime.now(UTC).isoformat()
+                await store.async_save(data)
+                if day is not None:
+                    log(f"{DOMAIN} options set for the {day.name} scenario")
+            port = int(entry.get("data", {}).get("port", DEFAULT_OCPP_PORT))
+            return port, str(entry["entry_id"])
 
     now = datetime.now(UTC).isoformat()
+    entry_id = ulid_now()
     entries.append(
         {
             "created_at": now,
-            "data": ENTRY_DATA,
+            "data": {**ENTRY_DATA, "port": new_port},
             "discovery_keys": {},
             "disabled_by": None,
             "domain": DOMAIN,
-            "entry_id": ulid_now(),
+            "entry_id": entry_id,
             "minor_version": 1,
             "modified_at": now,
-            "options": ENTRY_OPTIONS,
+            "options": _demo_options(ENTRY_OPTIONS, day),
             "pref_disable_new_entities": False,
             "pref_disable_polling": False,
             "source": "user",
             "subentries": [],
-            "title": f"OCPP central system :{DEFAULT_OCPP_PORT}",
-            "unique_id": str(DEFAULT_OCPP_PORT),
+            "title": f"OCPP central system :{new_port}",
+            "unique_id": str(new_port),
             "version": 1,
         }
     )
     await store.async_save(data)
-    log(f"added the {DOMAIN} config entry (OCPP on port {DEFAULT_OCPP_PORT})")
-    return DEFAULT_OCPP_PORT
+    log(f"added the {DOMAIN} config entry (OCPP on port {new_port})")
+    return new_port, entry_id
 
 
-async def _prepare(config_dir: Path, username: str, password: str) -> int:
+async def _write_token(hass: HomeAssistant, user: User, path: Path) -> None:
+    """Replace the user's "demo" long-lived access token; write it to `path` (mode 0600)."""
+    for token in list(user.refresh_tokens.values()):
+        if (
+            token.client_name == TOKEN_CLIENT
+            and token.token_type == TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
+        ):
+            hass.auth.async_remove_refresh_token(token)
+    refresh_token = await hass.auth.async_create_refresh_token(
+        user,
+        client_name=TOKEN_CLIENT,
+        token_type=TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN,
+        access_token_expiration=TOKEN_LIFETIME,
+    )
+    access_token = hass.auth.async_create_access_token(refresh_token)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(access_token + "\n")
+    log(f"long-lived access token '{TOKEN_CLIENT}' written to {path}")
+
+
+async def _store_charger_settings(hass: HomeAssistant, entry_id: str, day: ScenarioDay) -> None:
+    """Put each scenario charger's wiring and maxima in the integration's store."""
+    store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.{entry_id}", atomic_writes=True)
+    data = await store.async_load() or {}
+    settings: dict[str, Any] = data.setdefault("settings", {})
+    for plan in day.chargers:
+        charger: dict[str, Any] = settings.setdefault(plan.charger_id, {})
+        charger["charger"] = {
+            **charger.get("charger", {}),
+            "phase_rotation": plan.phase_rotation,
+            "station_max_current": plan.station_max_current,
+        }
+        for connector_id in range(1, plan.connectors + 1):
+            maximum = plan.max_current[min(connector_id, len(plan.max_current)) - 1]
+            key = str(connector_id)
+            charger[key] = {**charger.get(key, {}), "max_current": maximum}
+    await store.async_save(data)
+
+
+async def _install_dashboard(hass: HomeAssistant, day: ScenarioDay, speed: float) -> None:
+    """Add (or rewrite) the demo dashboard: a storage-mode Lovelace dashboard in the sidebar."""
+    dashboards: Store[dict[str, Any]] = Store(hass, 1, DASHBOARDS_KEY)
+    data = await dashboards.async_load() or {"items": []}
+    items = [item for item in data["items"] if item.get("url_path") != live.DASHBOARD_URL_PATH]
+    items.append(
+        {
+            "id": DASHBOARD_ID,
+            "icon": "mdi:ev-station",
+            "mode": "storage",
+            "require_admin": False,
+            "show_in_sidebar": True,
+            "title": live.DASHBOARD_TITLE,
+            "url_path": live.DASHBOARD_URL_PATH,
+        }
+    )
+    await dashboards.async_save({"items": items})
+    hours = round(max(DASHBOARD_SITE_HOURS / speed, 0.05), 3)
+    config: Store[dict[str, Any]] = Store(hass, 1, f"lovelace.{DASHBOARD_ID}")
+    await config.async_save({"config": live.dashboard_config(day, hours, speed)})
+    log(f"dashboard '{live.DASHBOARD_TITLE}' at /{live.DASHBOARD_URL_PATH} (charts: {hours} h)")
+
+
+async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
+    config_dir = Path(args.config)
     hass = HomeAssistant(str(config_dir.resolve()))
     try:
-        await _ensure_owner(hass, username, password)
+        user = await _ensure_owner(hass, args.username, args.password)
         await _ensure_onboarded(hass)
-        port = await _ensure_config_entry(hass)
+        port, entry_id = await _ensure_config_entry(hass, day, args.ocpp_port)
+        if day is not None:
+            await _write_token(hass, user, config_dir / TOKEN_FILE)
+            await _store_charger_settings(hass, entry_id, day)
+            await _install_dashboard(hass, day, args.speed)
     finally:
         # The auth store saves with a delay, flushed by the final-write stage of a stop, which a
         # never-started HA skips: mark it running so that async_stop runs the full shutdown.
@@ -169,8 +294,12 @@ async def _prepare(config_dir: Path, username: str, password: str) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Prepare the config dir; print the OCPP port."""
+    day = None
+    if args.scenario:
+        days = live.load_days(args.scenario)
+        day = days[args.day % len(days)]
     asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(debug=False))
-    port = asyncio.run(_prepare(Path(args.config), args.username, args.password))
+    port = asyncio.run(_prepare(args, day))
     print(port)
     return EXIT_OK
 
@@ -348,6 +477,20 @@ def main() -> int:
     prepare.add_argument("--config", required=True)
     prepare.add_argument("--username", required=True)
     prepare.add_argument("--password", required=True)
+    prepare.add_argument(
+        "--ocpp-port",
+        type=int,
+        default=DEFAULT_OCPP_PORT,
+        help=f"OCPP port of a new config entry (default {DEFAULT_OCPP_PORT})",
+    )
+    prepare.add_argument("--scenario", help="set up the live demo of this scenario")
+    prepare.add_argument("--day", type=int, default=0, help="the scenario's day (default 0)")
+    prepare.add_argument(
+        "--speed",
+        type=live.parse_speed,
+        default=1.0,
+        help="the live run's speed (sizes the charts)",
+    )
     prepare.set_defaults(func=cmd_prepare)
 
     wait = sub.add_parser("wait", help="wait for HA and the OCPP port")
