@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from datetime import timedelta
+from datetime import datetime, timedelta
+import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -13,6 +15,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smart_charging.balancer import seconds_until
 from custom_components.smart_charging.balancing import LimitReason, Result
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import SmartChargingHub
@@ -551,3 +554,83 @@ async def test_live_limit_renewed_before_it_expires(
         assert last_limit(charger) == 16.0
     finally:
         await charger.close()
+
+
+async def test_departure_and_energy_target(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """Solar without surplus waits; near the departure it charges at full to deliver."""
+    _entry, hub, clock = site
+    noon = dt_util.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    start = clock.now
+    hub.balancer.wall_clock = lambda: noon + timedelta(seconds=clock.now - start)
+    charger = await charging_at(hass, site, "CP-D", 16.0)
+    try:
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {"entity_id": "select.cp_d_connector_1_charging_mode", "option": "solar"},
+            blocking=True,
+        )
+        await hass.services.async_call(
+            "time",
+            "set_value",
+            {"entity_id": "time.cp_d_connector_1_departure_time", "time": "14:00:00"},
+            blocking=True,
+        )
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.cp_d_connector_1_energy_target", "value": 11},
+            blocking=True,
+        )
+        settings = hub.connector_settings("CP-D", 1)
+        assert (settings.departure, settings.energy_target) == ("14:00:00", 11.0)
+        departure = hass.states.get("time.cp_d_connector_1_departure_time")
+        assert departure is not None
+        assert departure.state == "14:00:00"
+        flag = "binary_sensor.cp_d_connector_1_charging_for_departure"
+
+        # 11 kWh at 16 A x 3 x 230 V: 59.8 min, +15 % and 15 min: due from about 12:36.
+        for seconds in (30, 30 * 60):  # 12:00:30, 12:30:30
+            await settle(hass, hub, clock, seconds=seconds)
+            await report(hass, 5, charger)
+            site_input = hub.balancer.last_site
+            assert site_input is not None
+            connector = site_input.connectors[0]
+            assert connector.energy_needed == pytest.approx(11_000, abs=50)
+            assert connector.departure == pytest.approx(start + 7200)
+            result = hub.balancer.site.data
+            assert result is not None
+            allocation = result.allocations["CP-D/1"]
+            assert (allocation.current, allocation.reason) == (0.0, LimitReason.SOLAR_SURPLUS)
+            assert not allocation.deadline
+            await wait_for(hass, lambda: charger.effective_limit(1) == 0.0)
+            state = hass.states.get(flag)
+            assert state is not None
+            assert state.state == "off"
+
+        await settle(hass, hub, clock, seconds=10 * 60)  # 12:40:30
+        result = hub.balancer.site.data
+        assert result is not None
+        allocation = result.allocations["CP-D/1"]
+        assert allocation.deadline
+        assert (allocation.current, allocation.reason) == (16.0, LimitReason.USER_MAXIMUM)
+        await wait_for(hass, lambda: charger.effective_limit(1) == 16.0)
+        state = hass.states.get(flag)
+        assert state is not None
+        assert state.state == "on"
+    finally:
+        await charger.close()
+
+
+def test_seconds_until_the_next_departure() -> None:
+    """The next occurrence of a time of day, in real seconds (DST included)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    evening = datetime(2026, 6, 1, 20, 0, tzinfo=berlin)
+    assert seconds_until(evening, "07:30:00") == 11.5 * 3600  # tomorrow morning
+    assert seconds_until(evening, "21:00:00") == 3600
+    assert seconds_until(evening, "20:00:00") == 24 * 3600  # now: the next one
+    # The night the clocks go forward (29 March 2026) is an hour short.
+    assert seconds_until(datetime(2026, 3, 28, 20, 0, tzinfo=berlin), "08:00:00") == 11 * 3600
+    assert seconds_until(evening, "not a time") == math.inf

@@ -79,6 +79,7 @@ async def charger_with_values(
         Platform.SELECT,
         Platform.SENSOR,
         Platform.SWITCH,
+        Platform.TIME,
     ],
 )
 async def test_entities(

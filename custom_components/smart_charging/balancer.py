@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 import math
 import time
@@ -114,6 +114,8 @@ class Balancer:
         self.last_site: SiteInput | None = None
         # The engine's clock (monotonic seconds); tests may replace it.
         self.clock: Callable[[], float] = time.monotonic
+        # Local wall-clock time, for departure times of day; replaced together with `clock`.
+        self.wall_clock: Callable[[], datetime] = dt_util.now
         self.meter = SiteMeter(hass, hub.entry.options)
         self._unsubscribe: list[Callable[[], None]] = []
         self._sending: dict[str, asyncio.Task[None]] = {}
@@ -124,9 +126,6 @@ class Balancer:
         self._meter_issue = False
         self._non_compliant: set[str] = set()
         self._signatures: dict[str, tuple[object, ...]] = {}
-        # Each connector's last reading (its timestamp and values) and when it came, on
-        # the engine's clock: the engine compares it with when the limit last changed.
-        self._readings: dict[str, tuple[object, float]] = {}
 
     # --- configuration ---------------------------------------------------------------
 
@@ -221,7 +220,6 @@ class Balancer:
         """
         if not self.enabled:
             return
-        self._note_readings(charger)
         signature = _signature(charger)
         structural = self._signatures.get(charger.charger_id) != signature
         self._signatures[charger.charger_id] = signature
@@ -231,19 +229,6 @@ class Balancer:
             return
         self._batched = True
         self.hass.loop.call_soon(self._run_batched)
-
-    def _note_readings(self, charger: ChargerState) -> None:
-        """Remember when each connector's latest reading came in."""
-        for connector in charger.outlets:
-            key = connector_key(charger.charger_id, connector.connector_id)
-            reading = (
-                connector.meter_timestamp,
-                connector.current_phases,
-                connector.current_import,
-            )
-            known = self._readings.get(key)
-            if known is None or known[0] != reading:
-                self._readings[key] = (reading, self.clock())
 
     def _run_batched(self) -> None:
         self._batched = False
@@ -271,6 +256,7 @@ class Balancer:
         limit = float(options[CONF_GRID_LIMIT])
         base = float(options.get(CONF_BASE_LOAD) or 0)
         reading = self.meter.read(dt_util.utcnow())
+        now = self.clock()
         circuits = {
             circuit.name: CircuitInput(
                 circuit_id=circuit.name, limit=(circuit.limit,) * 3, parent_id=circuit.parent
@@ -292,12 +278,12 @@ class Balancer:
                 )
             )
             connectors.extend(
-                self._connector_input(charger, connector_id, charger_settings.phase_rotation)
+                self._connector_input(charger, connector_id, charger_settings.phase_rotation, now)
                 for connector_id in self.hub.connector_ids(charger)
             )
         max_import = options.get(CONF_MAX_IMPORT_POWER)
         return SiteInput(
-            now=self.clock(),
+            now=now,
             grid_limit=(limit, limit, limit),
             max_import_power=float(max_import) if max_import else None,
             grid_current=reading.grid_current,
@@ -312,13 +298,21 @@ class Balancer:
         )
 
     def _connector_input(
-        self, charger: ChargerState, connector_id: int, rotation: int
+        self, charger: ChargerState, connector_id: int, rotation: int, now: float
     ) -> ConnectorInput:
         connector = charger.connector(connector_id)
         key = connector_key(charger.charger_id, connector_id)
         settings = self.hub.connector_settings(charger.charger_id, connector_id)
         measured, used = _measured(connector, rotation)
         capabilities = charger.capabilities
+        energy_needed = departure = None
+        if (
+            settings.energy_target > 0
+            and settings.departure is not None
+            and connector.transaction_id is not None
+        ):
+            energy_needed = settings.energy_target * 1000 - (connector.session_energy or 0.0)
+            departure = now + seconds_until(self.wall_clock(), settings.departure)
         return ConnectorInput(
             connector_id=key,
             station_id=charger.charger_id,
@@ -330,9 +324,10 @@ class Balancer:
             active=connector.transaction_id is not None and connector.status in _CAN_CHARGE,
             online=charger.connected,
             measured=measured,
-            measured_at=reading[1] if (reading := self._readings.get(key)) else None,
             can_switch_phases=bool(capabilities and capabilities.switch_3_to_1_phase),
             single_phase=rotation % 3,
+            energy_needed=energy_needed,
+            departure=departure,
         )
 
     # --- sending ---------------------------------------------------------------------
@@ -482,6 +477,18 @@ class Balancer:
         for key in self._non_compliant - flagged:
             ir.async_delete_issue(self.hass, DOMAIN, f"non_compliant_{key}")
         self._non_compliant = flagged
+
+
+def seconds_until(now: datetime, time_of_day: str) -> float:
+    """Seconds from `now` (aware, local) to the next `time_of_day` ("HH:MM:SS") after it."""
+    at = dt_util.parse_time(time_of_day)
+    if at is None:
+        return math.inf
+    target = now.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    # In UTC: across a DST change the wall clock skips or repeats an hour.
+    return (dt_util.as_utc(target) - dt_util.as_utc(now)).total_seconds()
 
 
 def _signature(charger: ChargerState) -> tuple[object, ...]:

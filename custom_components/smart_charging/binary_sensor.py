@@ -1,7 +1,8 @@
-"""Binary sensors: is the charger connected to the central system."""
+"""Binary sensors: is the charger connected; the balancer's flags for each connector."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
@@ -13,7 +14,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .balancing import LimitReason
+from .balancing import Allocation, LimitReason
 from .coordinator import SmartChargingConfigEntry
 from .entity import (
     BalancedConnectorEntity,
@@ -41,13 +42,24 @@ CONNECTED = ChargerBinarySensorDescription(
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorBinarySensorDescription(ConnectorEntityDescription, BinarySensorEntityDescription):
-    """A connector binary sensor."""
+    """A connector binary sensor: a flag of the balancer's allocation."""
+
+    is_on_fn: Callable[[Allocation], bool]
 
 
-OVER_ALLOCATION = ConnectorBinarySensorDescription(
-    key="over_allocation",
-    translation_key="over_allocation",
-    device_class=BinarySensorDeviceClass.PROBLEM,
+CONNECTOR_BINARY_SENSORS: tuple[ConnectorBinarySensorDescription, ...] = (
+    ConnectorBinarySensorDescription(
+        key="over_allocation",
+        translation_key="over_allocation",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda allocation: allocation.reason is LimitReason.NON_COMPLIANT,
+    ),
+    # A solar mode charging at full power to deliver its energy target by the departure.
+    ConnectorBinarySensorDescription(
+        key="deadline",
+        translation_key="deadline",
+        is_on_fn=lambda allocation: allocation.deadline,
+    ),
 )
 
 
@@ -56,12 +68,12 @@ async def async_setup_entry(
     entry: SmartChargingConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the connectivity sensor of every charger."""
+    """Add the connectivity sensor of every charger, the flags of every connector."""
     async_setup_charger_platform(
         entry,
         async_add_entities,
         charger=((CONNECTED,), ConnectedBinarySensor),
-        connector=((OVER_ALLOCATION,), OverAllocationBinarySensor),
+        connector=(CONNECTOR_BINARY_SENSORS, AllocationBinarySensor),
     )
 
 
@@ -79,8 +91,10 @@ class ConnectedBinarySensor(ChargerEntity, BinarySensorEntity):
         return self.coordinator.data.connected
 
 
-class OverAllocationBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
-    """On while the connector draws more than the balancer allows (its draw is fixed load)."""
+class AllocationBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
+    """A flag of the connector's allocation (over allocation: its draw is fixed load)."""
+
+    entity_description: ConnectorBinarySensorDescription
 
     def current_value(self) -> object:
         """Whether the connector is flagged."""
@@ -88,8 +102,8 @@ class OverAllocationBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """Return whether the connector is flagged non-compliant."""
+        """Return the flag; None while balancing is off."""
         allocation = self.allocation
         if allocation is None:
             return None
-        return allocation.reason is LimitReason.NON_COMPLIANT
+        return self.entity_description.is_on_fn(allocation)

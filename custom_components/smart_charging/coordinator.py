@@ -69,6 +69,11 @@ class ConnectorSettings:
     mode: str = Mode.FAST.value
     priority: int = 0
     min_current: float = 6.0
+    # Solar modes: when the car leaves ("HH:MM:SS", local time of day; None: not set) and
+    # the kWh to add by then in each session (0: none). Like a wallbox app's daily
+    # departure, both persist from one session to the next until changed.
+    departure: str | None = None
+    energy_target: float = 0.0
 
 
 @dataclass(slots=True)

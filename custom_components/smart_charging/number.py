@@ -1,4 +1,4 @@
-"""Numbers: per connector maximum, minimum and priority; per charger station maximum; site limit."""
+"""Numbers: per connector maximum, minimum, priority, energy target; station maximum; site limit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import EntityCategory, UnitOfElectricCurrent
+from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -88,6 +88,19 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         setting="priority",
         value_fn=lambda settings: settings.priority,
+    ),
+    # kWh to add by the departure time (solar modes); 0: none.
+    ConnectorNumberDescription(
+        key="energy_target",
+        translation_key="energy_target",
+        device_class=NumberDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        native_min_value=0,
+        native_max_value=150,
+        native_step=0.5,
+        mode=NumberMode.BOX,
+        setting="energy_target",
+        value_fn=lambda settings: settings.energy_target,
     ),
 )
 

@@ -85,6 +85,8 @@ def connectors(draw: st.DrawFn, index: int, stations: int) -> ConnectorInput:
         measured=tuple(m if p in phases else 0.0 for p, m in enumerate(measured)),  # type: ignore[arg-type]
         can_switch_phases=draw(st.booleans()),
         single_phase=draw(st.integers(0, 2)),
+        energy_needed=draw(st.none() | st.sampled_from([0.0, 2000.0, 20_000.0, 80_000.0])),
+        departure=draw(st.none() | st.sampled_from([0.0, 3600.0, 86_400.0])),
     )
 
 
@@ -156,6 +158,10 @@ def test_limits_and_minimums_hold(snapshot: SiteInput) -> None:
             assert allocation.reason is LimitReason.NOT_CHARGING
         elif connector.mode is Mode.OFF:
             assert allocation.reason is LimitReason.MODE_OFF
+        if allocation.deadline:
+            assert connector.mode in (Mode.SOLAR, Mode.MIN_SOLAR)
+            assert connector.energy_needed is not None
+            assert connector.energy_needed > 0
         if allocation.reason in (LimitReason.MODE_OFF, LimitReason.NOT_CHARGING):
             assert allocation.current == 0.0
 

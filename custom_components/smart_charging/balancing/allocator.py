@@ -1,6 +1,7 @@
 """The entry point: one snapshot of the site in, a target per connector out.
 
-1. Classify each connector (offline, non-compliant, no car, mode off, can charge).
+1. Classify each connector (offline, non-compliant, no car, mode off, can charge);
+   a solar mode whose departure draws near counts as FAST.
 2. Budget: non-EV load and what is left under every limit (or the static budget
    with the base load when there is no meter, or it is unavailable: failsafe).
 3. Take what cannot be steered (offline and non-compliant draw) out of it.
@@ -31,7 +32,13 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     failsafe = not site.meter_available or (
         grid is not None and not all(math.isfinite(value) for value in grid)
     )
-    budget = apply_budget(context.net, site, context.station_draw, static=failsafe or grid is None)
+    budget = apply_budget(
+        context.net,
+        site,
+        context.station_draw,
+        static=failsafe or grid is None,
+        previous=previous,
+    )
     surplus = 0.0
     if failsafe:
         share_failsafe(context)
@@ -49,7 +56,15 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     allocations, memories, allocated = _answer(context, held)
     return Result(
         allocations=allocations,
-        state=EngineState(last_now=context.now, connectors=memories, allocations=allocations),
+        state=EngineState(
+            last_now=context.now,
+            connectors=memories,
+            allocations=allocations,
+            # Static budgets (no meter, failsafe) keep no memory: a meter coming back
+            # starts from its own first reading.
+            non_ev_load=None if failsafe or grid is None else budget.non_ev_load,
+            non_ev_falling_since=budget.falling_since,
+        ),
         non_ev_load=budget.non_ev_load,
         ev_budget=budget.ev_budget,
         allocated=allocated,
@@ -120,6 +135,7 @@ def _answer(
     solar_energy = context.solar_energy
     phase_since = context.phase_since
     over = context.over_since
+    forced = context.deadline
     for i, connector in enumerate(context.connectors):
         memory = old_memories[i]
         current = targets[i]
@@ -138,6 +154,7 @@ def _answer(
             label = labels[k]
         else:
             label = labels[k] = net.label(k)
+        deadline = i in forced
         allocation = previous.get(cid)
         if (
             allocation is None
@@ -146,6 +163,7 @@ def _answer(
             or allocation.reason is not reason
             or allocation.phases != phase_count
             or allocation.constraint != label
+            or allocation.deadline != deadline
         ):
             allocation = Allocation(
                 connector_id=cid,
@@ -154,6 +172,7 @@ def _answer(
                 reason=reason,
                 changed=changed,
                 constraint=label,
+                deadline=deadline,
             )
         allocations[cid] = allocation
         served_since = waiting_since = None
@@ -180,6 +199,7 @@ def _answer(
             and memory.served_since == served_since
             and memory.over_since == over[i]
             and memory.non_compliant == (status is non_compliant_status)
+            and memory.deadline == deadline
         ):
             memory = ConnectorMemory(
                 sent=current,
@@ -192,6 +212,7 @@ def _answer(
                 served_since=served_since,
                 over_since=over[i],
                 non_compliant=status is non_compliant_status,
+                deadline=deadline,
             )
         memories[cid] = memory
     return allocations, memories, (allocated[0], allocated[1], allocated[2])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .context import Context, Status, fixed_draw
-from .model import PhaseCurrents, SiteInput
+from .model import EngineState, PhaseCurrents, SiteInput
 from .network import Network, finite
 
 
@@ -17,10 +17,35 @@ class Budget:
     non_ev_load: PhaseCurrents  # A per phase, never below 0
     ev_budget: PhaseCurrents  # A per phase the EVs may draw in total
     overloaded: tuple[str, ...]  # limits the measured draw exceeds now
+    falling_since: tuple[float | None, float | None, float | None] = (None, None, None)
 
 
 def _phases(values: Sequence[float]) -> PhaseCurrents:
     return (values[0], values[1], values[2])
+
+
+def _settled(
+    measured: list[float], previous: EngineState | None, now: float, delay: float
+) -> tuple[list[float], tuple[float | None, float | None, float | None]]:
+    """The non-EV load to use: rises at once, falls only once they have lasted `delay`."""
+    if previous is None or previous.non_ev_load is None:
+        return measured, (None, None, None)
+    kept = previous.non_ev_load
+    since = list(previous.non_ev_falling_since)
+    used = list(measured)
+    for phase in range(3):
+        if measured[phase] >= kept[phase]:
+            since[phase] = None
+            continue
+        started = since[phase]
+        if started is None:
+            since[phase] = now
+            used[phase] = kept[phase]
+        elif now - started < delay:
+            used[phase] = kept[phase]
+        else:
+            since[phase] = None
+    return used, (since[0], since[1], since[2])
 
 
 def apply_budget(
@@ -29,6 +54,7 @@ def apply_budget(
     station_draw: dict[str, list[float]],
     *,
     static: bool,
+    previous: EngineState | None = None,
 ) -> Budget:
     """Set every constraint's capacity to what the EVs may draw under it.
 
@@ -48,6 +74,7 @@ def apply_budget(
         drawn[2] += c
 
     grid = site.grid_current
+    falling: tuple[float | None, float | None, float | None] = (None, None, None)
     if static or grid is None:
         base = [max(0.0, finite(site.base_load[phase])) for phase in range(3)]
         raw = base
@@ -55,7 +82,12 @@ def apply_budget(
     else:
         total = [finite(grid[phase]) for phase in range(3)]
         raw = [total[phase] - drawn[phase] for phase in range(3)]
-        base = [max(0.0, raw[phase]) for phase in range(3)]
+        base, falling = _settled(
+            [max(0.0, raw[phase]) for phase in range(3)],
+            previous,
+            finite(site.now),
+            settings.response_time,
+        )
 
     limits = net.limits
     capacity = net.capacity
@@ -98,6 +130,7 @@ def apply_budget(
         non_ev_load=_phases(base),
         ev_budget=_phases(budget),
         overloaded=tuple(overloaded),
+        falling_since=falling,
     )
 
 

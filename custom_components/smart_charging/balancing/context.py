@@ -8,7 +8,7 @@ inner loops run over plain lists of floats and ints.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 import math
 from operator import attrgetter
@@ -18,6 +18,7 @@ from .model import (
     Allocation,
     ConnectorInput,
     ConnectorMemory,
+    EngineSettings,
     EngineState,
     LimitReason,
     Mode,
@@ -111,8 +112,6 @@ class Context:
     # what solar-mode cars draw (A, over all phases), who can charge in a solar mode,
     # who cannot be steered (offline, non-compliant), who does not take part.
     station_draw: dict[str, list[float]]
-    # Connectors whose reading predates their last limit change (see _gather).
-    unconfirmed: list[bool]
     solar_drawn: float
     solar: list[int]
     unsteerable: list[int]
@@ -120,6 +119,8 @@ class Context:
     leaves: list[tuple[int, ...]]  # its innermost constraint per phase (`build_members`)
     extras: list[Pairs]  # its power constraints with weights (`build_members`)
     by_station: dict[str, range]  # connectors per station id (see `_stations`)
+    # Solar-mode connectors a departure makes charge as FAST (their input is replaced).
+    deadline: set[int]
 
     def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
         """The connectors of `among` that count against constraint k.
@@ -302,8 +303,8 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         leaves=[],
         extras=[],
         by_station={},
+        deadline=set(),
         station_draw={},
-        unconfirmed=[False] * n,
         solar_drawn=0.0,
         solar=[],
         unsteerable=[],
@@ -315,7 +316,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
 
 
 def _gather(context: Context) -> None:
-    """Clean readings and phase sets; sum the draw per station; who can switch phases."""
+    """Clean readings and phase sets; station draws; who can switch; who has a deadline."""
     inf = math.inf
     connectors = context.connectors
     memories = context.memories
@@ -325,28 +326,14 @@ def _gather(context: Context) -> None:
     switchable = context.switchable
     station_id: str | None = None
     station_sum = [0.0, 0.0, 0.0]
-    response_time = context.site.settings.response_time
+    settings = context.site.settings
     for i, connector in enumerate(connectors):
+        if connector.departure is not None and connector.energy_needed is not None:
+            connector = _deadline(context, i, connector, settings)  # noqa: PLW2901
         a, b, c = measured[i]
         if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
             measured[i] = _clean(measured[i])
             a, b, c = measured[i]
-        memory = memories[i]
-        read_at = connector.measured_at
-        if (
-            read_at is not None
-            and memory.sent_at is not None
-            and read_at < memory.sent_at + response_time
-            # A charger that reports rarely (or never) is not held for longer than this.
-            and context.now < memory.sent_at + 2 * response_time
-            and connector.active
-            and connector.online
-        ):
-            # The reading predates the last limit change: the grid meter may already show
-            # the car following it while the reading does not, which misjudges the non-EV
-            # load by the change. Hold the connector from rising until a reading shows
-            # what it really draws (cuts still apply).
-            context.unconfirmed[i] = True
         if a or b or c:  # connectors of a station are next to each other
             if connector.station_id != station_id:
                 station_id = connector.station_id
@@ -360,6 +347,34 @@ def _gather(context: Context) -> None:
             own = wired[i] = _phases(own)
         if connector.can_switch_phases and (len(own) == 3 or memories[i].phases == 1):  # noqa: PLR2004
             switchable[i] = True
+
+
+_SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR)
+
+
+def _deadline(
+    context: Context, i: int, connector: ConnectorInput, settings: EngineSettings
+) -> ConnectorInput:
+    """A solar-mode connector as FAST once its energy only just fits before its departure.
+
+    Once on, it stays on until the energy is in (or the deadline is gone): charging at
+    the maximum gains on the margin, so the test alone would toggle it at every call.
+    """
+    needed = connector.energy_needed
+    departure = connector.departure
+    if connector.mode not in _SOLAR_MODES or not connector.active or not (needed and needed > 0):
+        return connector
+    if not context.memories[i].deadline:
+        high = connector.max_current
+        power = high * context.voltage * len(_phases(connector.phases))
+        if not 0 < power < math.inf or departure is None:
+            return connector
+        seconds = needed / power * 3600 * (1 + settings.deadline_margin)
+        if not context.now + seconds + settings.deadline_buffer >= departure:
+            return connector
+    connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
+    context.deadline.add(i)
+    return connector
 
 
 def _classify(context: Context) -> None:

@@ -75,13 +75,15 @@ class ConnectorInput:
     active: bool = True  # a car is plugged in and may charge
     online: bool = True
     measured: PhaseCurrents = ZERO  # what it draws now, per grid phase (own meter)
-    # When `measured` was read (the caller's clock); None: just now. A reading older than
-    # the last change of its limit plus `response_time` does not show that change yet.
-    measured_at: float | None = None
     # The charger can switch this connector from 3 to 1 phase (ConnectorSwitch3to1PhaseSupported).
     can_switch_phases: bool = False
     # Which grid phase a 1-phase fallback uses (the charger's L1 after rotation).
     single_phase: int = 0
+    # Solar modes with a deadline: Wh still wanted (grid side) by `departure` (the
+    # caller's clock, like SiteInput.now). Once that only just fits at `max_current`, it
+    # charges as FAST until the energy is in (see EngineSettings.deadline_margin).
+    energy_needed: float | None = None
+    departure: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,9 +99,10 @@ class EngineSettings:
     solar_stop_delay: float = 180.0  # s of deficit before it stops
     phase_switch_delay: float = 300.0  # s a 3→1 (or back) condition must hold
     rotation_interval: float = 900.0  # s: who waits for the minimum takes turns this often
-    # s a car needs to follow a new limit and its charger to report it (IEC 61851: 5 s).
-    # Until a reading that recent comes (for at most twice this), a connector's draw is
-    # taken as at least its new limit and it does not rise further.
+    # s a car needs to follow a new limit and its charger to report it (IEC 61851: 5 s
+    # to follow, plus a MeterValues interval). A fall of the non-EV load counts only once
+    # it has lasted this long: right after a cut, the grid meter already shows the car
+    # drawing less while the charger's reading does not, which looks like a fall.
     response_time: float = 10.0
     compliance_tolerance: float = 2.0  # A above the allocation that is tolerated
     compliance_delay: float = 30.0  # s of over-draw before a connector is flagged
@@ -107,6 +110,12 @@ class EngineSettings:
     # discharging is subtracted from it); False: the cars come first (what the battery
     # charges with counts as surplus).
     battery_priority: bool = True
+    # A solar-mode connector with a departure charges as FAST once
+    # now + time to charge `energy_needed` at its maximum * (1 + deadline_margin)
+    # + deadline_buffer (s) reaches the departure: slack for a car that tapers near full,
+    # the ramp and a grid that cannot give the maximum all the time.
+    deadline_margin: float = 0.15
+    deadline_buffer: float = 900.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +149,7 @@ class Allocation:
     # The limit that bound it, for display: "grid L1", "circuit garage L2",
     # "station wallbox L3", "max import power", "solar surplus"; None: none did.
     constraint: str | None = None
+    deadline: bool = False  # a solar mode charges as FAST to deliver by the departure
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +166,7 @@ class ConnectorMemory:
     served_since: float | None = None  # when it last began to charge (rotation)
     over_since: float | None = None  # when it began drawing above its allocation
     non_compliant: bool = False
+    deadline: bool = False  # charging as FAST for a departure, until the energy is in
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,6 +177,9 @@ class EngineState:
     connectors: dict[str, ConnectorMemory] = field(default_factory=dict)
     # The last answer: an unchanged allocation is handed out again as the same object.
     allocations: dict[str, Allocation] = field(default_factory=dict)
+    # The non-EV load per phase the budget used, and since when a lower one was seen.
+    non_ev_load: PhaseCurrents | None = None
+    non_ev_falling_since: tuple[float | None, float | None, float | None] = (None, None, None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -72,7 +72,6 @@ def share(context: Context, surplus: float) -> None:
 
     dt = context.dt
     rate = max(0.0, context.site.settings.ramp_up_rate)
-    unconfirmed = context.unconfirmed
     grid: list[int] = []
     solar: list[int] = []
     fast, min_solar = Mode.FAST, Mode.MIN_SOLAR
@@ -86,9 +85,6 @@ def share(context: Context, surplus: float) -> None:
             ramp = memories[i].sent + rate * dt
             if ramp < high:
                 high = ramp if ramp > low else low
-        if unconfirmed[i]:  # no rise before a reading shows the last change took effect
-            sent = memories[i].sent
-            high = sent if sent > low else low
         caps[i] = high if high > low else low
         mode = connectors[i].mode
         if mode is fast or mode is min_solar:

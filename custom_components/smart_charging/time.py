@@ -1,0 +1,63 @@
+"""Times: the departure of each connector (solar modes charge fast when it draws near)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+
+from homeassistant.components.time import TimeEntity, TimeEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .coordinator import ConnectorSettings, SmartChargingConfigEntry
+from .entity import ConnectorEntity, ConnectorEntityDescription, async_setup_charger_platform
+
+# Setting a time only stores it and reallocates: no I/O to throttle.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorTimeDescription(ConnectorEntityDescription, TimeEntityDescription):
+    """A connector time backed by a connector setting ("HH:MM:SS")."""
+
+    setting: str
+    value_fn: Callable[[ConnectorSettings], str | None]
+
+
+DEPARTURE = ConnectorTimeDescription(
+    key="departure",
+    translation_key="departure",
+    setting="departure",
+    value_fn=lambda settings: settings.departure,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the departure time of every connector, now and as they appear."""
+    async_setup_charger_platform(
+        entry, async_add_entities, connector=((DEPARTURE,), ConnectorSettingTime)
+    )
+
+
+class ConnectorSettingTime(ConnectorEntity, TimeEntity):
+    """A time of day the balancer works towards (with the energy target)."""
+
+    entity_description: ConnectorTimeDescription
+
+    @property
+    def native_value(self) -> time | None:
+        """Return the setting; None until set."""
+        value = self.entity_description.value_fn(self.settings)
+        return None if value is None else dt_util.parse_time(value)
+
+    async def async_set_value(self, value: time) -> None:
+        """Store the setting; the balancer uses it at once."""
+        self.update_settings(**{self.entity_description.setting: value.strftime("%H:%M:%S")})
+        self.async_write_ha_state()
+        self.coordinator.hub.balancer.recompute()

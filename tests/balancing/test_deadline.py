@@ -1,0 +1,136 @@
+"""Departure and energy target: solar modes charge as FAST when the deadline draws near."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from custom_components.smart_charging.balancing import (
+    ConnectorInput,
+    EngineSettings,
+    EngineState,
+    LimitReason,
+    Mode,
+    Result,
+    allocate,
+)
+
+from .sites import car, site, three
+
+VOLTAGE = 230.0
+POWER_3 = 16.0 * 3 * VOLTAGE  # 11040 W at the 16 A maximum
+POWER_1 = 16.0 * VOLTAGE  # 3680 W
+SETTINGS = EngineSettings(
+    safety_margin=0.0, dead_band=0.0, solar_start_delay=0.0, solar_stop_delay=0.0
+)
+
+
+def threshold(needed: float, power: float, now: float = 0.0) -> float:
+    """The latest departure at which `needed` Wh at `power` W forces fast charging."""
+    return now + needed / power * 3600 * (1 + SETTINGS.deadline_margin) + SETTINGS.deadline_buffer
+
+
+def pv_car(mode: Mode = Mode.SOLAR, **fields: Any) -> ConnectorInput:
+    """A solar-mode car, 3-phase, 6-16 A."""
+    return car("pv", mode=mode, **fields)
+
+
+def run(
+    connector: ConnectorInput,
+    now: float = 0.0,
+    state: EngineState | None = None,
+    export: float = 0.0,
+    limit: float = 32.0,
+) -> Result:
+    """One call with a grid meter: no house load, `export` A per phase of PV export."""
+    drawn = connector.measured
+    grid = (drawn[0] - export, drawn[1] - export, drawn[2] - export)
+    return allocate(
+        site(connector, now=now, limit=limit, grid_current=grid, settings=SETTINGS), state
+    )
+
+
+def test_deadline_triggers_exactly_at_the_threshold() -> None:
+    """11 040 Wh at 11 040 W: 1 h + 15 % + 15 min before the departure, and not before."""
+    departure = threshold(POWER_3, POWER_3)
+    assert departure == pytest.approx(5040.0)
+    due = run(pv_car(energy_needed=POWER_3, departure=departure)).allocations["pv"]
+    assert (due.current, due.reason, due.deadline) == (16.0, LimitReason.USER_MAXIMUM, True)
+    early = run(pv_car(energy_needed=POWER_3, departure=departure + 1)).allocations["pv"]
+    assert (early.current, early.reason, early.deadline) == (0.0, LimitReason.SOLAR_SURPLUS, False)
+
+
+def test_solar_car_without_a_deadline_stays_at_the_surplus() -> None:
+    """A far departure, or none: the surplus only."""
+    for needed, departure in ((None, None), (5000.0, 86_400.0)):
+        connector = pv_car(energy_needed=needed, departure=departure)
+        allocation = run(connector, export=10.0).allocations["pv"]
+        assert allocation.current == pytest.approx(10.0)
+        assert allocation.reason is LimitReason.SOLAR_SURPLUS
+        assert not allocation.deadline
+
+
+def test_min_solar_with_a_deadline_goes_fast() -> None:
+    """MIN_SOLAR takes its minimum from the grid; with the deadline near, its maximum."""
+    relaxed = run(pv_car(Mode.MIN_SOLAR)).allocations["pv"]
+    assert relaxed.current == 6.0
+    due = run(pv_car(Mode.MIN_SOLAR, energy_needed=20_000.0, departure=3600.0))
+    assert due.allocations["pv"].current == 16.0
+    assert due.allocations["pv"].deadline
+
+
+def test_no_energy_needed_no_deadline() -> None:
+    """0 (or less) Wh still wanted, or a missing field: no effect even past the departure."""
+    for needed, departure in ((0.0, 0.0), (-500.0, 0.0), (None, 0.0), (1000.0, None)):
+        allocation = run(pv_car(energy_needed=needed, departure=departure)).allocations["pv"]
+        assert (allocation.current, allocation.deadline) == (0.0, False)
+
+
+def test_one_phase_car_counts_one_phase() -> None:
+    """The same energy takes a 1-phase car three times as long."""
+    needed = 3000.0
+    departure = threshold(needed, POWER_1) - 1  # due for 1 phase, far off for 3
+    one = run(pv_car(phases=(1,), energy_needed=needed, departure=departure))
+    assert one.allocations["pv"].deadline
+    assert one.allocations["pv"].current == 16.0
+    three_phase = run(pv_car(energy_needed=needed, departure=departure))
+    assert not three_phase.allocations["pv"].deadline
+    assert departure > threshold(needed, POWER_3)
+
+
+def test_deadline_holds_until_the_energy_is_in() -> None:
+    """Charging at the maximum gains on the margin: it does not toggle back to solar."""
+    needed = POWER_3
+    departure = threshold(needed, POWER_3)
+    connector = pv_car(energy_needed=needed, departure=departure)
+    result = run(connector)
+    assert result.allocations["pv"].deadline
+    # 20 minutes at 16 A later: a third is in, the slack has grown.
+    remaining = needed * 2 / 3
+    assert threshold(remaining, POWER_3, now=1200.0) < departure
+    later = replace(connector, energy_needed=remaining, measured=three(16.0))
+    result = run(later, now=1200.0, state=result.state)
+    assert result.allocations["pv"].deadline
+    assert result.allocations["pv"].current == 16.0
+    done = replace(later, energy_needed=0.0)
+    result = run(done, now=4800.0, state=result.state)
+    assert not result.allocations["pv"].deadline
+    assert result.allocations["pv"].reason is LimitReason.SOLAR_SURPLUS
+    assert not result.state.connectors["pv"].deadline
+
+
+def test_deadline_keeps_every_limit() -> None:
+    """Treated as FAST, it is shared like FAST: the grid limit still binds."""
+    allocation = run(pv_car(energy_needed=50_000.0, departure=0.0), limit=10.0).allocations["pv"]
+    assert allocation.deadline
+    assert allocation.current == 10.0
+    assert allocation.reason is LimitReason.GRID_LIMIT
+
+
+def test_only_charging_solar_cars() -> None:
+    """FAST, OFF, no car: nothing to force (and nothing flagged)."""
+    for mode, active in ((Mode.FAST, True), (Mode.OFF, True), (Mode.SOLAR, False)):
+        connector = pv_car(mode, active=active, energy_needed=9e9, departure=0.0)
+        assert not run(connector).allocations["pv"].deadline
