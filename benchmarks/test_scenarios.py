@@ -35,7 +35,7 @@ from simulator.site.scenario import load_scenario
 from .scenario.baselines import EvccStyle, StaticSplit, Uncontrolled
 from .scenario.evaluate import trace_metrics
 from .scenario.interface import Controller
-from .scenario.metrics import Metrics, compare, format_comparison, format_table
+from .scenario.metrics import SHORT_MARGIN_WH, Metrics, compare, format_comparison, format_table
 from .scenario.offline import run_offline
 from .scenario.optimum import solve_optimum
 from .scenario.ours import run_ours, site_options
@@ -103,7 +103,7 @@ async def test_scenario(
     rows: dict[str, Metrics] = {trace.strategy: trace_metrics(day, trace) for trace in traces}
     rows["optimum"] = optimum.metrics
     comparison = {name: compare(metrics, optimum.metrics) for name, metrics in rows.items()}
-    report = _report(day, rows, comparison, seconds)
+    report = _report(day, rows, comparison, seconds) + _shortfalls(traces)
     print(f"\n{report}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{day.name}.md").write_text(report)
@@ -134,6 +134,20 @@ def _dump(path: Path, traces: list[Trace]) -> None:
         arrays[f"{trace.strategy}_ev"] = trace.array("ev")
         arrays[f"{trace.strategy}_pv"] = trace.array("pv")
     np.savez_compressed(path, **arrays)
+
+
+def _shortfalls(traces: list[Trace]) -> str:
+    """Which cars left with less than they asked for, per strategy."""
+    lines = []
+    for trace in traces:
+        for label, got, wanted in zip(
+            trace.session_labels, trace.delivered_wh, trace.requested_wh, strict=True
+        ):
+            if got < wanted - SHORT_MARGIN_WH:
+                lines.append(
+                    f"- {trace.strategy}: {label}: {got / 1000:.1f} of {wanted / 1000:.1f} kWh"
+                )
+    return "\nCars that left short:\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def _report(

@@ -634,3 +634,34 @@ def test_seconds_until_the_next_departure() -> None:
     # The night the clocks go forward (29 March 2026) is an hour short.
     assert seconds_until(datetime(2026, 3, 28, 20, 0, tzinfo=berlin), "08:00:00") == 11 * 3600
     assert seconds_until(evening, "not a time") == math.inf
+
+
+async def test_one_phase_car_keeps_its_phase_while_paused(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """A 1-phase car that stops drawing is still a 1-phase car until its session ends."""
+    _entry, hub, clock = site
+    charger = await charging(hass, _entry, "CP-1P", phases=1)
+    try:
+        await step(hass, hub, clock, 5, charger)
+        assert charger.draw(1) > 0
+
+        def phases() -> tuple[int, ...]:
+            site_input = hub.balancer.last_site
+            assert site_input is not None
+            return site_input.connectors[0].phases
+
+        assert phases() == (0,)
+        hub.update_connector_settings("CP-1P", 1, mode="solar")  # no surplus: it pauses
+        await step(hass, hub, clock, 5, charger)
+        await step(hass, hub, clock, 5, charger)
+        assert charger.draw(1) == 0
+        assert phases() == (0,)
+
+        # A new session may bring another car: the cautious guess (all three) again.
+        await charger.stop_transaction(1)
+        await charger.start_transaction(1)
+        await step(hass, hub, clock, 5, charger)
+        assert phases() == (0, 1, 2)
+    finally:
+        await charger.close()

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -28,11 +29,12 @@ from custom_components.smart_charging.central_system.v16 import (
 from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
-from simulator.site.model import ScenarioDay
+from simulator.site.model import ScenarioDay, Visit
 from simulator.site.plant import Plant, charger_spec, day_start
 from simulator.timeutil import SimClock
 from tests.helpers import wait_for
 
+from .metrics import requested_grid_wh
 from .offline import RUN_LENGTH
 from .trace import Trace
 
@@ -42,6 +44,7 @@ PV_SENSOR = "sensor.scenario_pv_power"
 BATTERY_SENSOR = "sensor.scenario_battery_power"
 # Loop iterations without pending work before a step counts as settled.
 _QUIET_ITERATIONS = 3
+MIN_CHARGING_CURRENT = 6.0  # A: IEC 61851
 _CLOCKED_MODULES = (session_module, adapter_module, charge_point_module)
 
 
@@ -81,6 +84,8 @@ async def run_ours(
     hub: SmartChargingHub = entry.runtime_data
     clock = SimClock(start=day_start(day))
     hub.balancer.clock = clock.monotonic
+    zone = ZoneInfo(day.timezone)
+    hub.balancer.wall_clock = lambda: clock.now().astimezone(zone)
     trace = Trace(strategy=STRATEGY, step=step)
     with central_clock(clock.now):
         chargers = await _connect(hass, entry, hub, day, clock)
@@ -135,12 +140,9 @@ async def _run(
     next_reading = 0.0
     arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
     while plant.t < RUN_LENGTH:
-        # The driver picks the mode as the car arrives (as in the HA dashboard).
+        # The driver sets the car up as it arrives (as in the HA dashboard).
         while arrivals and arrivals[0].arrive <= plant.t + step:
-            visit = arrivals.pop(0)
-            hub.update_connector_settings(
-                visit.charger_id, visit.connector_id, mode=visit.mode, priority=visit.priority
-            )
+            _arrive(hub, arrivals.pop(0), plant.clock)
         snapshot = await plant.step(step)
         trace.record(snapshot)
         if plant.t >= next_reading:
@@ -153,6 +155,27 @@ async def _run(
                 snapshot.battery_power,
             )
         await _settle(hass, hub, plant)
+
+
+def _arrive(hub: SmartChargingHub, visit: Visit, clock: SimClock) -> None:
+    """Mode and priority; in solar modes also the departure time and the energy wanted.
+
+    The connector's minimum is the car's (a DC station reports its own, higher one).
+    """
+    settings: dict[str, Any] = {
+        "mode": visit.mode,
+        "priority": visit.priority,
+        "min_current": max(MIN_CHARGING_CURRENT, visit.ev.min_current),
+        "departure": None,
+        "energy_target": 0.0,
+    }
+    if visit.mode in ("solar", "min_solar"):
+        departure = clock.now() + timedelta(seconds=visit.depart - clock.monotonic())
+        settings["departure"] = departure.astimezone(hub.balancer.wall_clock().tzinfo).strftime(
+            "%H:%M:%S"
+        )
+        settings["energy_target"] = requested_grid_wh(visit) / 1000
+    hub.update_connector_settings(visit.charger_id, visit.connector_id, **settings)
 
 
 def _publish(

@@ -27,6 +27,8 @@ class Trace:
     battery: list[float] = field(default_factory=list)
     delivered_wh: list[float] = field(default_factory=list)
     requested_wh: list[float] = field(default_factory=list)
+    # Per finished session: "<charger>/<connector> arrive-depart mode" for the report.
+    session_labels: list[str] = field(default_factory=list)
     # Sampled every PLOT_EVERY steps: A per phase each connector draws.
     connector_current: dict[str, list[float]] = field(default_factory=dict)
 
@@ -45,6 +47,11 @@ class Trace:
         for session in plant.finished:
             self.delivered_wh.append(session.delivered_wh)
             self.requested_wh.append(requested_grid_wh(session.visit))
+            visit = session.visit
+            self.session_labels.append(
+                f"{visit.charger_id}/{visit.connector_id} {_clock(visit.arrive)}-"
+                f"{_clock(visit.depart)} {visit.mode} {visit.ev.name}"
+            )
 
     def grid_array(self) -> NDArray[np.float64]:
         """Grid current, (n, 3) A."""
@@ -54,3 +61,9 @@ class Trace:
         """One of the per-step power series (pv, ev, battery), W."""
         values: list[float] = getattr(self, name)
         return np.asarray(values, dtype=np.float64)
+
+
+def _clock(seconds: float) -> str:
+    """Seconds after the run start as +HH:MM."""
+    minutes = int(seconds // 60)
+    return f"+{minutes // 60:02d}:{minutes % 60:02d}"

@@ -126,6 +126,8 @@ class Balancer:
         self._meter_issue = False
         self._non_compliant: set[str] = set()
         self._signatures: dict[str, tuple[object, ...]] = {}
+        # The grid phases each session's car was seen drawing on, by connector key.
+        self._session_phases: dict[str, tuple[int | None, tuple[int, ...]]] = {}
 
     # --- configuration ---------------------------------------------------------------
 
@@ -303,7 +305,7 @@ class Balancer:
         connector = charger.connector(connector_id)
         key = connector_key(charger.charger_id, connector_id)
         settings = self.hub.connector_settings(charger.charger_id, connector_id)
-        measured, used = _measured(connector, rotation)
+        measured, used = self._session_phases_of(key, connector, rotation)
         capabilities = charger.capabilities
         energy_needed = departure = None
         if (
@@ -329,6 +331,23 @@ class Balancer:
             energy_needed=energy_needed,
             departure=departure,
         )
+
+    def _session_phases_of(
+        self, key: str, connector: ConnectorState, rotation: int
+    ) -> tuple[PhaseCurrents, tuple[int, ...]]:
+        """The connector's draw, and the phases its car uses, remembered for the session.
+
+        A car that pauses (solar waiting for surplus, a cut to 0) keeps the phases it
+        was seen on: a 1-phase car must not be taken for a 3-phase one again, or solar
+        would wait for three times the surplus it needs.
+        """
+        measured, used = _measured(connector, rotation)
+        session = connector.transaction_id
+        if any(value > DRAWING_THRESHOLD for value in measured):
+            self._session_phases[key] = (session, used)
+        elif (seen := self._session_phases.get(key)) is not None and seen[0] == session:
+            used = seen[1]
+        return measured, used
 
     # --- sending ---------------------------------------------------------------------
 
