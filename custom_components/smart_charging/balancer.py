@@ -305,7 +305,7 @@ class Balancer:
         connector = charger.connector(connector_id)
         key = connector_key(charger.charger_id, connector_id)
         settings = self.hub.connector_settings(charger.charger_id, connector_id)
-        measured, used = self._session_phases_of(key, connector, rotation)
+        measured, used, known = self._session_phases_of(key, connector, rotation)
         capabilities = charger.capabilities
         energy_needed = departure = None
         if (
@@ -319,6 +319,7 @@ class Balancer:
             connector_id=key,
             station_id=charger.charger_id,
             phases=used,
+            phases_known=known,
             min_current=settings.min_current,
             max_current=settings.max_current,
             priority=settings.priority,
@@ -334,8 +335,10 @@ class Balancer:
 
     def _session_phases_of(
         self, key: str, connector: ConnectorState, rotation: int
-    ) -> tuple[PhaseCurrents, tuple[int, ...]]:
-        """The connector's draw, and the phases its car uses, remembered for the session.
+    ) -> tuple[PhaseCurrents, tuple[int, ...], bool]:
+        """The connector's draw, its car's phases for the session, and whether they were seen.
+
+        Phases not seen yet are the cautious guess of all three.
 
         A car that pauses (solar waiting for surplus, a cut to 0) keeps the phases it
         was seen on: a 1-phase car must not be taken for a 3-phase one again, or solar
@@ -345,9 +348,10 @@ class Balancer:
         session = connector.transaction_id
         if any(value > DRAWING_THRESHOLD for value in measured):
             self._session_phases[key] = (session, used)
-        elif (seen := self._session_phases.get(key)) is not None and seen[0] == session:
-            used = seen[1]
-        return measured, used
+            return measured, used, True
+        if (seen := self._session_phases.get(key)) is not None and seen[0] == session:
+            return measured, seen[1], True
+        return measured, used, False
 
     # --- sending ---------------------------------------------------------------------
 

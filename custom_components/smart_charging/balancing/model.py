@@ -68,6 +68,10 @@ class ConnectorInput:
     # car's own phase count: (0, 1, 2) for a 3-phase car on a normally wired charger,
     # (1,) for a 1-phase car on a charger whose L1 is wired to grid L2.
     phases: tuple[int, ...] = (0, 1, 2)
+    # False: the car has not drawn yet, `phases` is only the cautious guess. Solar then
+    # starts it on one phase's minimum (a 1-phase car needs no more); once it draws, its
+    # real phases are known.
+    phases_known: bool = True
     min_current: float = 6.0
     max_current: float = 16.0  # the user's maximum, already capped by charger and car
     priority: int = 0  # higher is served first

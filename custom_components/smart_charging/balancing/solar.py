@@ -102,8 +102,10 @@ def decide_solar(context: Context, surplus: float) -> None:
             )
         min_power = per_phase * len(context.effective_phases(i))
         if connectors[i].mode is Mode.SOLAR:
+            # A car not seen drawing may be a 1-phase one: start it on one phase's worth.
+            needed = min_power if connectors[i].phases_known or memory.solar_on else per_phase
             context.solar_on[i], context.solar_energy[i] = hysteresis(
-                memory.solar_on, memory.solar_energy, left, min_power, dt, settings
+                memory.solar_on, memory.solar_energy, left, needed, dt, settings
             )
             if not context.solar_on[i]:
                 continue
