@@ -233,3 +233,15 @@ def test_a_fast_connector_switches_back_to_three_phases_at_once() -> None:
     )
     assert fast.allocations["pv"].phases == 3
     assert fast.allocated == pytest.approx((16.0, 16.0, 16.0))
+
+
+def test_car_not_seen_drawing_starts_on_one_phase_minimum() -> None:
+    """A car whose phases are only guessed starts once one phase's minimum is there."""
+    surplus = MIN_POWER_1 + 200  # enough for a 1-phase car, not for a 3-phase one
+    guessed = solar(phases_known=False)
+    started = run(guessed, surplus, now=0.0, state=None, settings=INSTANT)
+    assert started.allocations["pv"].current >= 6.0
+    known = solar()  # seen drawing on three phases: it needs the 3-phase minimum
+    waiting = run(known, surplus, now=0.0, state=None, settings=INSTANT)
+    assert waiting.allocations["pv"].current == 0.0
+    assert waiting.allocations["pv"].reason is LimitReason.SOLAR_SURPLUS

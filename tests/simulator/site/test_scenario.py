@@ -79,7 +79,7 @@ def test_every_shipped_scenario_loads(path: Path) -> None:
 
 
 def test_home_days() -> None:
-    """A noon-to-noon weekday with an overnight car and a Saturday with a 1-phase min_solar car."""
+    """A noon-to-noon weekday with an overnight car and a Saturday with a 1-phase car in solar mode."""
     weekday, saturday = shipped("home.toml")
     assert weekday.start_offset == 43_200.0
     (car,) = weekday.visits
@@ -87,7 +87,7 @@ def test_home_days() -> None:
     assert car.energy_wh == 25_000.0
     assert saturday.day == date(2025, 5, 17)
     (car,) = saturday.visits
-    assert (car.ev.phases, car.mode) == (1, "min_solar")
+    assert (car.ev.phases, car.mode) == (1, "solar")
     assert isinstance(saturday.pv, ClearSkyPv)
     assert 20_000.0 < saturday.pv.energy_wh < 40_000.0
 
