@@ -133,6 +133,8 @@ def _dump(path: Path, traces: list[Trace]) -> None:
         arrays[f"{trace.strategy}_grid"] = trace.grid_array()
         arrays[f"{trace.strategy}_ev"] = trace.array("ev")
         arrays[f"{trace.strategy}_pv"] = trace.array("pv")
+        for key, amps in trace.connector_current.items():
+            arrays[f"{trace.strategy}_connector_{key}"] = np.asarray(amps)
     np.savez_compressed(path, **arrays)
 
 

@@ -177,8 +177,10 @@ async def test_meter_step_cuts_in_the_same_event(
         )
         # An oven: +12 A on L1. Budget L1 = 25 - (33 - 16) - 1 = 7 A.
         set_meter(hass, 33, 21, 21)
-        # HA hands the state-change event to its listeners on the next loop iteration; the
-        # allocation runs inside that callback: no tick, no debounce, no clock advanced.
+        # HA hands the state-change event to its listeners on the next loop iteration; they
+        # allocate in the iteration after (once all three phases are in): no tick, no
+        # debounce, no clock advanced.
+        await asyncio.sleep(0)
         await asyncio.sleep(0)
         unsubscribe()
         # The first allocation after the event already cuts.

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
+import os
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
@@ -145,6 +147,10 @@ async def _run(
             _arrive(hub, arrivals.pop(0), plant.clock)
         snapshot = await plant.step(step)
         trace.record(snapshot)
+        if os.environ.get("SCENARIO_DEBUG") and plant.t % 300 < step:
+            _debug(hub, plant.t)
+        if plant.t % 3600 < step:
+            print(f"  ours: {day.name} hour {plant.t / 3600:.0f}", file=sys.stderr, flush=True)
         if plant.t >= next_reading:
             next_reading = plant.t + day.meter_period
             _publish(
@@ -176,6 +182,24 @@ def _arrive(hub: SmartChargingHub, visit: Visit, clock: SimClock) -> None:
         )
         settings["energy_target"] = requested_grid_wh(visit) / 1000
     hub.update_connector_settings(visit.charger_id, visit.connector_id, **settings)
+
+
+def _debug(hub: SmartChargingHub, t: float) -> None:
+    """Every allocation with its reason and binding constraint (SCENARIO_DEBUG=1)."""
+    result = hub.balancer.site.data
+    if result is None:
+        return
+    parts = [
+        f"{key} {a.current:.1f}A {a.reason.value} {a.constraint or ''}".strip()
+        for key, a in sorted(result.allocations.items())
+        if a.current > 0 or a.reason.value not in ("not_charging", "charger_offline")
+    ]
+    budget = " ".join(f"{value:.0f}" for value in result.ev_budget)
+    non_ev = " ".join(f"{value:.0f}" for value in result.non_ev_load)
+    print(
+        f"  t={t / 3600:.2f} h non-EV {non_ev} budget {budget}: " + "; ".join(parts),
+        file=sys.stderr,
+    )
 
 
 def _publish(

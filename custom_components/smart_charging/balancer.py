@@ -203,8 +203,10 @@ class Balancer:
 
     @callback
     def _meter_changed(self, _event: Event[EventStateChangedData]) -> None:
-        # Handled at once, in the event that reports it: an overload is cut here.
-        self.recompute()
+        # A meter writes its phases as separate entities, one after the other in the same
+        # loop iteration: allocate once they are all in (the next iteration, no timer),
+        # or a half-updated meter looks like a load step on one phase.
+        self._schedule()
 
     @callback
     def _tick(self, _now: Any) -> None:
@@ -227,12 +229,17 @@ class Balancer:
         self._signatures[charger.charger_id] = signature
         if not structural and self.meter.entities:
             return
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Allocate in the next loop iteration, once for everything that changed in this one."""
         if self._batched:
             return
         self._batched = True
-        self.hass.loop.call_soon(self._run_batched)
+        # A task, not call_soon: HA tracks it, so waiting for HA to be idle includes it.
+        self.hass.async_create_task(self._run_batched(), eager_start=False)
 
-    def _run_batched(self) -> None:
+    async def _run_batched(self) -> None:
         self._batched = False
         self.recompute()
 

@@ -39,12 +39,22 @@ def test_a_higher_minimum_is_kept() -> None:
     assert currents(result) == {"a": 10.0, "b": 7.0, "c": 7.0}
 
 
-def test_higher_priority_is_filled_first_after_every_minimum() -> None:
-    """Minimums first (priority decides who gets one), then the classes in order."""
+def test_higher_priority_is_filled_first() -> None:
+    """A class up to its maximum first, then the next one shares what is left."""
     result = allocate(site(car("vip", priority=1), car("b"), car("c"), limit=30.0), None)
     assert currents(result) == {"vip": 16.0, "b": 7.0, "c": 7.0}
     assert result.allocations["vip"].reason is LimitReason.USER_MAXIMUM
     assert result.allocations["b"].reason is LimitReason.GRID_LIMIT
+
+
+def test_higher_priority_comes_before_lower_minimums() -> None:
+    """Strict priority: a priority-1 DC session takes what it can before others' minimums."""
+    result = allocate(
+        site(car("dc", priority=1, max_current=76.0), car("b"), car("c"), limit=30.0), None
+    )
+    assert currents(result) == {"dc": 30.0, "b": 0.0, "c": 0.0}
+    assert result.allocations["b"].reason is LimitReason.WAITING_FOR_MINIMUM
+    assert result.allocations["dc"].reason is LimitReason.GRID_LIMIT
 
 
 def test_zero_or_at_least_the_minimum() -> None:

@@ -105,17 +105,26 @@ def share(context: Context, surplus: float) -> None:
 def _grid_stage(
     context: Context, grid: list[int], caps: list[float], blocked: dict[int, int]
 ) -> list[int]:
-    """FAST connectors, and MIN_SOLAR ones up to their minimum; returns the latter."""
+    """FAST connectors, and MIN_SOLAR ones up to their minimum; returns the latter.
+
+    Strict priority: a class is served up to its caps before the next lower class gets
+    even its minimums (a short DC session at priority 1 is not held to a share by the
+    minimums of cars that stay all day).
+    """
     floors = context.min_current
-    admitted = give_minimums(context, grid, blocked)
     grid_caps = list(caps)
-    partial = [i for i in admitted if context.connectors[i].mode is Mode.MIN_SOLAR]
-    for i in partial:
-        grid_caps[i] = floors[i]
     level = context.target
     bind = [OWN_CAP] * len(caps)
     capacity = context.net.capacity
-    for group in _by_priority(admitted, context):
+    admitted: list[int] = []
+    partial: list[int] = []
+    for candidates in _by_priority(grid, context):
+        group = give_minimums(context, candidates, blocked)
+        admitted.extend(group)
+        for i in group:
+            if context.connectors[i].mode is Mode.MIN_SOLAR:
+                partial.append(i)
+                grid_caps[i] = floors[i]
         fill(
             group,
             floors,
