@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
+from datetime import datetime, timedelta
 import os
 import sys
-from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
