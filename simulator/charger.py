@@ -140,7 +140,24 @@ class SimulatedCharger:
             for state in self.connectors.values():
                 if state.transaction_id is not None and state.status in _CHARGING_STATES:
                     state.status = self._electrics.charging_status(state)
-        self._wake.fire()
+        if self._needs_attention():
+            self._wake.fire()
+
+    def _needs_attention(self) -> bool:
+        """Whether a periodic message fell due or a charging status would change.
+
+        Waking the background loops only then keeps a many-charger site on a virtual
+        clock cheap: most steps change nothing they act on.
+        """
+        now = self.clock.monotonic()
+        if any(due is not None and due <= now for due in self._due.values()):
+            return True
+        return any(
+            state.transaction_id is not None
+            and state.status in _CHARGING_STATES
+            and self._electrics.charging_status(state) != state.status
+            for state in self.connectors.values()
+        )
 
     def connector(self, connector_id: int) -> ConnectorState:
         """Return a connector's state; SimulatorError if there is no such connector."""
