@@ -18,8 +18,8 @@ _STRATEGY_STYLES = {
     "ours": {"color": "#2ca02c", "linewidth": 1.6},
     "optimum": {"color": "#000000", "linestyle": ":", "linewidth": 1.4},
     "uncontrolled": {"color": "#d62728", "linewidth": 0.9, "alpha": 0.8},
-    "static split": {"color": "#9467bd", "linewidth": 0.9, "alpha": 0.8},
-    "evcc-style": {"color": "#ff7f0e", "linewidth": 0.9, "alpha": 0.8},
+    "static": {"color": "#9467bd", "linewidth": 0.9, "alpha": 0.8},
+    "evcc": {"color": "#ff7f0e", "linewidth": 0.9, "alpha": 0.8},
 }
 
 
@@ -73,26 +73,16 @@ def plot_day(
             linewidth=0.9,
             label=f"L{phase + 1} ({focus})",
         )
-    if "uncontrolled" in series:
-        worst = series["uncontrolled"].grid.max(axis=1)
-        grid_ax.plot(
-            series["uncontrolled"].hours,
-            worst,
-            color="#d62728",
-            linewidth=0.7,
-            alpha=0.5,
-            label="uncontrolled, highest phase",
-        )
-    if "evcc-style" in series:
-        worst = series["evcc-style"].grid.max(axis=1)
-        grid_ax.plot(
-            series["evcc-style"].hours,
-            worst,
-            color="#ff7f0e",
-            linewidth=0.7,
-            alpha=0.6,
-            label="evcc-style, highest phase",
-        )
+    for name, colour in (("uncontrolled", "#d62728"), ("evcc", "#ff7f0e")):
+        if name in series:
+            grid_ax.plot(
+                series[name].hours,
+                series[name].grid.max(axis=1),
+                color=colour,
+                linewidth=0.7,
+                alpha=0.55,
+                label=f"{name}, highest phase",
+            )
     grid_ax.axhline(fuse, color="#d62728", linestyle="--", linewidth=1.2, label=f"fuse {fuse:g} A")
     grid_ax.set_ylabel("grid current per phase (A)\nper-minute maximum")
     grid_ax.legend(loc="upper left", fontsize=8, ncol=2)

@@ -24,7 +24,7 @@ from demandlib import bdew
 import numpy as np
 
 from .model import PhaseWatts
-from .timeline import SECONDS, FloatArray, step_means, wall_seconds
+from .timeline import SECONDS, FloatArray, SecondlySeries, wall_seconds
 
 PROFILES = ("h0", "h0_dyn", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "l0", "l1", "l2")
 QUARTER = 900.0  # s
@@ -108,7 +108,7 @@ def appliance_events(
     return events
 
 
-class BdewHouseLoad:
+class BdewHouseLoad(SecondlySeries):
     """The per-phase base load of a site for one run, precomputed per second."""
 
     def __init__(
@@ -196,20 +196,6 @@ class BdewHouseLoad:
         i = min(max(int(t), 0), SECONDS - 1)
         row = self._w[i]
         return (float(row[0]), float(row[1]), float(row[2]))
-
-    def series(self, step_s: float) -> FloatArray:
-        """Mean W per phase of each `step_s` step of the run, shape (n, 3)."""
-        return step_means(self._w, step_s)
-
-    @property
-    def per_second(self) -> FloatArray:
-        """W per phase of each second of the run, shape (86400, 3) (read-only)."""
-        return self._w
-
-    @property
-    def energy_wh(self) -> float:
-        """Wh consumed in the run (all phases)."""
-        return float(self._w.sum()) / 3600.0
 
     def describe(self) -> str:
         """Provenance of this load, for `ScenarioDay.notes`."""

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from .timeline import SECONDS, FloatArray, run_start, step_means
+from .timeline import SECONDS, FloatArray, SecondlySeries, run_start
 
 # Approximate German monthly mean air temperatures, °C (January first).
 MONTHLY_AIR_C = (0.9, 1.6, 4.6, 8.7, 12.7, 16.0, 18.0, 17.7, 13.7, 9.3, 4.9, 1.9)
@@ -30,7 +30,7 @@ CLOUD_INDEX = (0.2, 0.6)
 _SEED_TAG = 2
 
 
-class ClearSkyPv:
+class ClearSkyPv(SecondlySeries):
     """The AC output of a PV plant for one run, precomputed per second."""
 
     def __init__(
@@ -145,20 +145,6 @@ class ClearSkyPv:
     def at(self, t: float) -> float:
         """W AC at `t` s after the run start."""
         return float(self._w[min(max(int(t), 0), SECONDS - 1)])
-
-    def series(self, step_s: float) -> FloatArray:
-        """Mean W AC of each `step_s` step of the run, shape (n,)."""
-        return step_means(self._w, step_s)
-
-    @property
-    def per_second(self) -> FloatArray:
-        """W AC of each second of the run, shape (86400,) (read-only)."""
-        return self._w
-
-    @property
-    def energy_wh(self) -> float:
-        """Wh produced in the run."""
-        return float(self._w.sum()) / 3600.0
 
     def describe(self) -> str:
         """Provenance of this plant, for `ScenarioDay.notes`."""

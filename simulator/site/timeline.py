@@ -76,3 +76,23 @@ def format_clock(seconds: float) -> str:
     days, rest = divmod(round(seconds / 60.0), 24 * 60)
     suffix = f"+{days}" if days else ""
     return f"{rest // 60:02d}:{rest % 60:02d}{suffix}"
+
+
+class SecondlySeries:
+    """A run's values, one row per second (W); subclasses set `_w` once, read-only."""
+
+    _w: FloatArray
+
+    def series(self, step_s: float) -> FloatArray:
+        """Mean W of each `step_s` step of the run (rows as in `per_second`)."""
+        return step_means(self._w, step_s)
+
+    @property
+    def per_second(self) -> FloatArray:
+        """W of each second of the run, 86400 rows (read-only)."""
+        return self._w
+
+    @property
+    def energy_wh(self) -> float:
+        """Wh over the run (every column together)."""
+        return float(self._w.sum()) / 3600.0
