@@ -29,15 +29,17 @@ def build_chargers(day: ScenarioDay, clock: SimClock) -> dict[str, SimulatedChar
     }
 
 
-async def run_offline(day: ScenarioDay, controller: Controller, step: float = 1.0) -> Trace:
-    """Run `controller` over the day in steps of `step` s; return what happened."""
+async def run_offline(
+    day: ScenarioDay, controller: Controller, step: float = 1.0, until: float = RUN_LENGTH
+) -> Trace:
+    """Run `controller` over the day (up to `until` s) in steps of `step` s."""
     clock = SimClock(start=day_start(day))
     plant = Plant(day, build_chargers(day, clock), clock, online=False)
     trace = Trace(strategy=controller.name, step=step)
     limits: dict[str, float] = {}
     meter = plant.snapshot.grid_current
     next_reading = 0.0
-    while plant.t < RUN_LENGTH:
+    while plant.t < until:
         snapshot = await plant.step(step)
         trace.record(snapshot)
         if plant.t >= next_reading:

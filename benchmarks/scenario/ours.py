@@ -80,9 +80,13 @@ def central_clock(now: Callable[[], datetime]) -> Iterator[None]:
 
 
 async def run_ours(
-    hass: HomeAssistant, entry: MockConfigEntry, day: ScenarioDay, step: float = 1.0
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    day: ScenarioDay,
+    step: float = 1.0,
+    until: float = RUN_LENGTH,
 ) -> Trace:
-    """Run the day against the loaded `entry` (its options from `site_options(day)`)."""
+    """Run the day (up to `until` s) against the loaded `entry` (options: `site_options`)."""
     hub: SmartChargingHub = entry.runtime_data
     clock = SimClock(start=day_start(day))
     hub.balancer.clock = clock.monotonic
@@ -93,7 +97,7 @@ async def run_ours(
         chargers = await _connect(hass, entry, hub, day, clock)
         try:
             plant = Plant(day, chargers, clock, online=True)
-            await _run(hass, hub, plant, trace, step)
+            await _run(hass, hub, plant, trace, step, until)
             await plant.finish()
             await _settle(hass, hub, plant)
             trace.close(plant)
@@ -136,12 +140,17 @@ async def _connect(
 
 
 async def _run(
-    hass: HomeAssistant, hub: SmartChargingHub, plant: Plant, trace: Trace, step: float
+    hass: HomeAssistant,
+    hub: SmartChargingHub,
+    plant: Plant,
+    trace: Trace,
+    step: float,
+    until: float,
 ) -> None:
     day = plant.day
     next_reading = 0.0
     arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
-    while plant.t < RUN_LENGTH:
+    while plant.t < until:
         # The driver sets the car up as it arrives (as in the HA dashboard).
         while arrivals and arrivals[0].arrive <= plant.t + step:
             _arrive(hub, arrivals.pop(0), plant.clock)

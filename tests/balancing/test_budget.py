@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from custom_components.smart_charging.balancing import (
@@ -237,3 +239,34 @@ def test_duplicate_connector_ids_are_refused() -> None:
     """The answer is keyed by connector id: two with one id is a caller's bug."""
     with pytest.raises(ValueError, match="appears twice"):
         allocate(site(car("a"), car("a", station_id="s2")), None)
+
+
+def test_a_raise_not_yet_in_the_reading_is_not_taken_for_house_load() -> None:
+    """Right after a raise, the grid shows the car's new draw before its charger does."""
+    settings = EngineSettings(safety_margin=0.0, dead_band=0.0, ramp_up_rate=100.0)
+    first = allocate(
+        site(
+            car("a", measured=three(6.0)), limit=25.0, grid_current=three(11.0), settings=settings
+        ),
+        None,
+    )
+    assert first.allocations["a"].current == 16.0
+    assert first.non_ev_load == three(5.0)
+    # Two seconds on: the car draws 16 A (the grid says so), its reading still says 6 A.
+    stale = site(
+        car("a", measured=three(6.0)),
+        now=2.0,
+        limit=25.0,
+        grid_current=three(21.0),
+        settings=settings,
+    )
+    second = allocate(stale, first.state)
+    assert second.non_ev_load == three(5.0)
+    assert second.allocations["a"].current == 16.0
+    # A grid over the limit is never explained away by the raise.
+    over = allocate(replace(stale, grid_current=three(27.0)), first.state)
+    assert over.non_ev_load == three(21.0)
+    assert over.allocations["a"].current == 0.0  # 4 A left: below its minimum
+    # Later than twice the response time, the reading is believed again.
+    late = allocate(replace(stale, now=30.0), first.state)
+    assert late.non_ev_load == three(15.0)

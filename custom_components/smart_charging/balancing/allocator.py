@@ -38,6 +38,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         context.station_draw,
         static=failsafe or grid is None,
         previous=previous,
+        rising=context.rising,
     )
     surplus = 0.0
     if failsafe:

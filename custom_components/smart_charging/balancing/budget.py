@@ -25,9 +25,21 @@ def _phases(values: Sequence[float]) -> PhaseCurrents:
 
 
 def _settled(
-    measured: list[float], previous: EngineState | None, now: float, delay: float
+    measured: list[float],
+    previous: EngineState | None,
+    now: float,
+    delay: float,
+    rising: Sequence[float],
+    overloaded: Sequence[bool],
 ) -> tuple[list[float], tuple[float | None, float | None, float | None]]:
-    """The non-EV load to use: rises at once, falls only once they have lasted `delay`."""
+    """The non-EV load to use, robust to chargers reporting later than the grid meter.
+
+    A fall counts only once it has lasted `delay`: right after a cut, the grid shows the
+    car drawing less while its charger's reading does not. A rise up to what recently
+    raised connectors may add (`rising`) is taken as theirs, not the house's: right
+    after a raise, the grid shows the car drawing more while its reading does not. A
+    phase whose grid current is over its limit is never explained away.
+    """
     if previous is None or previous.non_ev_load is None:
         return measured, (None, None, None)
     kept = previous.non_ev_load
@@ -36,6 +48,8 @@ def _settled(
     for phase in range(3):
         if measured[phase] >= kept[phase]:
             since[phase] = None
+            if rising[phase] > 0 and not overloaded[phase]:
+                used[phase] = max(kept[phase], measured[phase] - rising[phase])
             continue
         started = since[phase]
         if started is None:
@@ -55,6 +69,7 @@ def apply_budget(
     *,
     static: bool,
     previous: EngineState | None = None,
+    rising: Sequence[float] = (0.0, 0.0, 0.0),
 ) -> Budget:
     """Set every constraint's capacity to what the EVs may draw under it.
 
@@ -87,6 +102,8 @@ def apply_budget(
             previous,
             finite(site.now),
             settings.response_time,
+            rising,
+            [total[phase] > net.limits[phase] - margin for phase in range(3)],
         )
 
     limits = net.limits

@@ -112,6 +112,9 @@ class Context:
     # what solar-mode cars draw (A, over all phases), who can charge in a solar mode,
     # who cannot be steered (offline, non-compliant), who does not take part.
     station_draw: dict[str, list[float]]
+    # A per phase that recently raised connectors may still add to their readings: the
+    # grid can already show it (see budget._settled).
+    rising: list[float]
     solar_drawn: float
     solar: list[int]
     unsteerable: list[int]
@@ -305,6 +308,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         by_station={},
         deadline=set(),
         station_draw={},
+        rising=[0.0, 0.0, 0.0],
         solar_drawn=0.0,
         solar=[],
         unsteerable=[],
@@ -326,6 +330,7 @@ def _gather(context: Context) -> None:
     switchable = context.switchable
     station_id: str | None = None
     station_sum = [0.0, 0.0, 0.0]
+    response_time = context.site.settings.response_time
     settings = context.site.settings
     for i, connector in enumerate(connectors):
         if connector.departure is not None and connector.energy_needed is not None:
@@ -334,6 +339,16 @@ def _gather(context: Context) -> None:
         if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
             measured[i] = _clean(measured[i])
             a, b, c = measured[i]
+        memory = memories[i]
+        if (
+            memory.sent_at is not None
+            # Following takes up to response_time; the charger's next reading may come as
+            # late again.
+            and context.now - memory.sent_at < 2 * response_time
+            and connector.active
+            and connector.online
+        ):
+            _add_rise(context.rising, memory.sent, (a, b, c), wired[i])
         if a or b or c:  # connectors of a station are next to each other
             if connector.station_id != station_id:
                 station_id = connector.station_id
@@ -432,6 +447,15 @@ def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
     context.solar_energy[i] = memory.solar_energy
     context.unsteerable.append(i)
     context.idle.append(i)
+
+
+def _add_rise(
+    rising: list[float], sent: float, reading: PhaseCurrents, wired: tuple[int, ...]
+) -> None:
+    """Add what a connector may still rise to `sent` above its reading, per phase."""
+    for phase in wired if wired in _VALID_PHASES else _phases(wired):
+        if sent > reading[phase]:
+            rising[phase] += sent - reading[phase]
 
 
 def fixed_draw(context: Context, i: int, allocation: float) -> PhaseCurrents:
