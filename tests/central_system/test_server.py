@@ -504,3 +504,23 @@ async def test_id_tag_allow_list_over_the_wire(
     answer = _frame(await charger.next_raw_incoming(3))
     assert answer == [CALL_RESULT, "s-1", {"transactionId": 2, "idTagInfo": {"status": "Invalid"}}]
     assert session.state.connector(2).transaction_id == 2
+
+
+async def test_stop_transaction_ends_the_flow(
+    make_server: ServerFactory, make_charger: ChargerFactory
+) -> None:
+    """After StopTransaction, power and currents read 0 (no closing MeterValues needed)."""
+    server = await make_server()
+    charger, _ = await connected_charger(server, make_charger, "CP-1")
+    await charger.start_transaction(1)
+    charger.advance(60)
+    await charger.send_meter_values(1)
+    connector = server.session("CP-1").state.connector(1)
+    assert connector.power is not None
+    assert connector.power > 0
+    assert connector.current_phases.l1 is not None
+    assert connector.current_phases.l1 > 0
+    await charger.stop_transaction(1)
+    assert (connector.power, connector.current_import) == (0.0, 0.0)
+    assert connector.current_phases.as_tuple() == (0.0, 0.0, 0.0)
+    await charger.close()
