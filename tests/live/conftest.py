@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from simulator.site.model import ScenarioDay
 from simulator.site.scenario import load_scenario
-from tests.simulator.central_system import CentralSystem
+from tests.simulator.conftest import central_system  # noqa: F401 - the same fixture
 
 MINI = Path(__file__).with_name("mini.toml")
 TOKEN = "secret-token"
@@ -74,15 +74,6 @@ async def fake_ha(socket_enabled: None) -> AsyncIterator[FakeHomeAssistant]:
     fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     yield fake
     await runner.cleanup()
-
-
-@pytest_asyncio.fixture
-async def central_system(socket_enabled: None) -> AsyncIterator[CentralSystem]:
-    """A running OCPP central system on 127.0.0.1."""
-    server = CentralSystem()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(scope="session")
