@@ -163,11 +163,6 @@ class Plant:
             charger.end_offline_session(key[1])
         self.finished.append(session)
 
-    def delivered_wh(self, key: tuple[str, int]) -> float:
-        """Grid-side energy the car on `key` got so far in its session."""
-        session = self.sessions[key]
-        return self.chargers[key[0]].energy_wh(key[1]) - session.started_wh
-
     # --- electrics -------------------------------------------------------------------
 
     def connector_phases(self, charger_id: str, connector_id: int) -> tuple[int, ...]:
