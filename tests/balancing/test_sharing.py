@@ -169,3 +169,28 @@ def test_input_order_does_not_matter() -> None:
     forward = allocate(site(*cars, limit=20.0), None)
     backward = allocate(site(*reversed(cars), limit=20.0), None)
     assert forward.allocations == backward.allocations
+
+
+def test_ramping_is_shown_only_while_the_current_rises() -> None:
+    """Two calls in one instant: the ramp holds the value, the old reason still applies."""
+    settings = EngineSettings(safety_margin=0.0, dead_band=0.0, ramp_up_rate=2.0)
+    first = allocate(
+        site(
+            car("a", measured=three(10.0)), limit=25.0, grid_current=three(25.0), settings=settings
+        ),
+        None,
+    )
+    assert (first.allocations["a"].current, first.allocations["a"].reason) == (
+        10.0,
+        LimitReason.GRID_LIMIT,
+    )
+    # The site limit is raised by 2 A: room for 12 A, but no time has passed to ramp.
+    more_room = site(
+        car("a", measured=three(10.0)), limit=27.0, grid_current=three(25.0), settings=settings
+    )
+    same_instant = allocate(more_room, first.state)
+    assert same_instant.allocations["a"].current == 10.0
+    assert same_instant.allocations["a"].reason is LimitReason.GRID_LIMIT
+    half_a_second_later = allocate(replace(more_room, now=0.5), same_instant.state)
+    assert half_a_second_later.allocations["a"].current == 11.0
+    assert half_a_second_later.allocations["a"].reason is LimitReason.RAMPING

@@ -18,7 +18,15 @@ import math
 from .budget import apply_budget, reserve_unsteerable
 from .context import NONE, STATUS_REASONS, Context, Status, make_context
 from .failsafe import share_failsafe
-from .model import Allocation, ConnectorMemory, EngineState, PhaseCurrents, Result, SiteInput
+from .model import (
+    Allocation,
+    ConnectorMemory,
+    EngineState,
+    LimitReason,
+    PhaseCurrents,
+    Result,
+    SiteInput,
+)
 from .safety import hold_small_changes
 from .sharing import share
 from .solar import decide_solar, surplus_power
@@ -157,6 +165,15 @@ def _answer(
             label = labels[k] = net.label(k)
         deadline = i in forced
         allocation = previous.get(cid)
+        if (
+            reason is LimitReason.RAMPING
+            and allocation is not None
+            and allocation.current == current
+            and allocation.reason is not LimitReason.RAMPING
+        ):
+            # A ramp that did not move it (two calls in the same instant) names nothing
+            # new: the constraint that bound it before still does.
+            reason, label = allocation.reason, allocation.constraint
         if (
             allocation is None
             or allocation.current != current
