@@ -35,6 +35,7 @@ import aiohttp
 
 from .background import LINK_ERRORS
 from .charger import SimulatedCharger
+from .site.ha_options import balancing_options
 from .site.model import DAY, ScenarioDay
 from .site.plant import Plant, Snapshot, charger_spec
 from .timeutil import SimClock
@@ -257,24 +258,12 @@ def state_payloads(day: ScenarioDay, snapshot: Snapshot) -> dict[str, Payload]:
 
 def demo_site_options(day: ScenarioDay) -> dict[str, Any]:
     """The entry options that balance against the demo sensors (merged over the defaults)."""
-    options: dict[str, Any] = {
-        "unknown_chargers": "accept_all",
-        "id_tag_policy": "accept_all",
-        "meter_interval": day.meter_values_interval,
-        "grid_limit": day.grid_limit,
-        "safety_margin": day.safety_margin,
-        "nominal_voltage": day.voltage,
-        "meter_source": "phase_currents",
-        "meter_entities": list(GRID_SENSORS),
+    return {
+        **balancing_options(
+            day, grid_sensors=GRID_SENSORS, pv_sensor=PV_SENSOR, battery_sensor=BATTERY_SENSOR
+        ),
         "meter_inverted": False,
     }
-    if day.pv is not None:
-        options["pv_power_entity"] = PV_SENSOR
-    if day.battery is not None:
-        options["battery_power_entity"] = BATTERY_SENSOR
-    if day.max_import_power:
-        options["max_import_power"] = day.max_import_power
-    return options
 
 
 def slug(text: str) -> str:
@@ -526,12 +515,7 @@ class LiveSite:
 
     async def _drivers_pick(self, plant: Plant, dt: float) -> None:
         """Cars about to arrive: their drivers pick the mode and priority (as on the dashboard)."""
-        end = plant.t + dt
-        for visit in plant.day.visits:
-            # The plant plugs in the cars due by `end` (at its first step: those still there).
-            due = (plant.t == 0 or visit.arrive > plant.t) and visit.arrive <= end
-            if not due or visit.depart <= end:
-                continue
+        for visit in plant.arriving(dt):
             key = (visit.charger_id, visit.connector_id)
             wanted = (visit.mode, visit.priority)
             if self._drivers_picked.get(key) == wanted:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from simulator.charger import SimulatedCharger
 from simulator.site.model import ScenarioDay
-from simulator.site.plant import Plant, charger_spec, day_start, wanted_ev
+from simulator.site.plant import Plant, charger_spec, day_start
 from simulator.timeutil import SimClock
 
 from .interface import ConnectorView, Controller, Observation, PhaseCurrents
@@ -63,7 +63,7 @@ def _observe(plant: Plant, meter: PhaseCurrents, limits: dict[str, float]) -> Ob
             key = f"{plan.charger_id}/{connector_id}"
             session = plant.sessions.get((plan.charger_id, connector_id))
             ev = charger.ev(connector_id)
-            car = wanted_ev(session.visit) if session else None
+            car = ev.spec if session and ev else None  # the visit's car, set to stop when done
             views.append(
                 ConnectorView(
                     key=key,

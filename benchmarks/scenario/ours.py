@@ -31,6 +31,7 @@ from custom_components.smart_charging.central_system.v16 import (
 from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
+from simulator.site.ha_options import balancing_options
 from simulator.site.model import ScenarioDay, Visit
 from simulator.site.plant import Plant, charger_spec, day_start
 from simulator.timeutil import SimClock
@@ -54,19 +55,11 @@ def site_options(day: ScenarioDay) -> dict[str, Any]:
     """The entry options a user of this site would set."""
     return {
         **default_site_options(),
-        "unknown_chargers": "accept_all",
-        "id_tag_policy": "accept_all",
+        **balancing_options(
+            day, grid_sensors=GRID_SENSORS, pv_sensor=PV_SENSOR, battery_sensor=BATTERY_SENSOR
+        ),
         "allowed_id_tags": [],
-        "meter_interval": day.meter_values_interval,
         "heartbeat_interval": 300,
-        "grid_limit": day.grid_limit,
-        "safety_margin": day.safety_margin,
-        "nominal_voltage": day.voltage,
-        "meter_source": "phase_currents",
-        "meter_entities": list(GRID_SENSORS),
-        **({"pv_power_entity": PV_SENSOR} if day.pv else {}),
-        **({"battery_power_entity": BATTERY_SENSOR} if day.battery else {}),
-        **({"max_import_power": day.max_import_power} if day.max_import_power else {}),
     }
 
 
@@ -149,11 +142,10 @@ async def _run(
 ) -> None:
     day = plant.day
     next_reading = 0.0
-    arrivals = sorted(day.visits, key=lambda visit: visit.arrive)
     while plant.t < until:
         # The driver sets the car up as it arrives (as in the HA dashboard).
-        while arrivals and arrivals[0].arrive <= plant.t + step:
-            _arrive(hub, arrivals.pop(0), plant.clock)
+        for visit in plant.arriving(step):
+            _arrive(hub, visit, plant.clock)
         snapshot = await plant.step(step)
         trace.record(snapshot)
         if os.environ.get("SCENARIO_DEBUG") and plant.t % 300 < step:

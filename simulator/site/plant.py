@@ -9,8 +9,8 @@ virtual `SimClock`, moved only by `step`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
+from itertools import takewhile
 
 from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec
@@ -19,14 +19,14 @@ from simulator.timeutil import SimClock
 
 from .battery import HomeBattery
 from .model import ChargerPlan, ScenarioDay, Visit
+from .timeline import run_start
 
 type PhaseCurrents = tuple[float, float, float]
 
 
 def day_start(day: ScenarioDay) -> datetime:
-    """The UTC moment the run starts: local midnight of the day plus its offset."""
-    local = datetime(day.day.year, day.day.month, day.day.day, tzinfo=ZoneInfo(day.timezone))
-    return (local + timedelta(seconds=day.start_offset)).astimezone(UTC)
+    """The UTC moment the run starts (the instant the house load and PV count from)."""
+    return run_start(day.day, day.timezone, day.start_offset).astimezone(UTC)
 
 
 def charger_spec(plan: ChargerPlan, meter_interval: int) -> ChargerSpec:
@@ -117,6 +117,15 @@ class Plant:
             await self._end(key)
 
     # --- cars ------------------------------------------------------------------------
+
+    def arriving(self, dt: float) -> list[Visit]:
+        """The cars the next `step(dt)` plugs in, in arrival order.
+
+        Their drivers set the charger up (mode, priority, departure) before they plug in.
+        """
+        end = self.t + dt
+        due = takewhile(lambda visit: visit.arrive <= end, self._arrivals)
+        return [visit for visit in due if visit.depart > end]
 
     async def _arrivals_due(self) -> None:
         while self._arrivals and self._arrivals[0].arrive <= self.t:
