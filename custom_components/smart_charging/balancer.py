@@ -128,6 +128,9 @@ class Balancer:
         self._signatures: dict[str, tuple[object, ...]] = {}
         # The grid phases each session's car was seen drawing on, by connector key.
         self._session_phases: dict[str, tuple[int | None, tuple[int, ...]]] = {}
+        # Each connector's latest reading (its timestamp) and when it came, on the engine's
+        # clock: the engine compares that with when the connector's limit last changed.
+        self._readings: dict[str, tuple[datetime | None, float]] = {}
 
     # --- configuration ---------------------------------------------------------------
 
@@ -224,12 +227,22 @@ class Balancer:
         """
         if not self.enabled:
             return
+        self._note_readings(charger)
         signature = _signature(charger)
         structural = self._signatures.get(charger.charger_id) != signature
         self._signatures[charger.charger_id] = signature
         if not structural and self.meter.entities:
             return
         self._schedule()
+
+    def _note_readings(self, charger: ChargerState) -> None:
+        """Date each connector's reading by when it came in (a new meter timestamp)."""
+        now = self.clock()
+        for connector in charger.outlets:
+            key = connector_key(charger.charger_id, connector.connector_id)
+            known = self._readings.get(key)
+            if known is None or known[0] != connector.meter_timestamp:
+                self._readings[key] = (connector.meter_timestamp, now)
 
     def _schedule(self) -> None:
         """Allocate in the next loop iteration, once for everything that changed in this one."""
@@ -327,6 +340,7 @@ class Balancer:
             station_id=charger.charger_id,
             phases=used,
             phases_known=known,
+            measured_at=reading[1] if (reading := self._readings.get(key)) else None,
             min_current=settings.min_current,
             max_current=settings.max_current,
             priority=settings.priority,

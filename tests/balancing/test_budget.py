@@ -252,9 +252,10 @@ def test_a_raise_not_yet_in_the_reading_is_not_taken_for_house_load() -> None:
     )
     assert first.allocations["a"].current == 16.0
     assert first.non_ev_load == three(5.0)
-    # Two seconds on: the car draws 16 A (the grid says so), its reading still says 6 A.
+    # Two seconds on: the car draws 16 A (the grid says so), its reading (taken before
+    # the raise) still says 6 A.
     stale = site(
-        car("a", measured=three(6.0)),
+        car("a", measured=three(6.0), measured_at=-1.0),
         now=2.0,
         limit=25.0,
         grid_current=three(21.0),
@@ -270,3 +271,9 @@ def test_a_raise_not_yet_in_the_reading_is_not_taken_for_house_load() -> None:
     # Later than twice the response time, the reading is believed again.
     late = allocate(replace(stale, now=30.0), first.state)
     assert late.non_ev_load == three(15.0)
+    # So is a reading that came in after the car had time to follow.
+    fresh = allocate(
+        replace(stale, now=12.0, connectors=(car("a", measured=three(6.0), measured_at=11.0),)),
+        first.state,
+    )
+    assert fresh.non_ev_load == three(15.0)

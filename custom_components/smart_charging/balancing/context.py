@@ -340,10 +340,14 @@ def _gather(context: Context) -> None:
             measured[i] = _clean(measured[i])
             a, b, c = measured[i]
         memory = memories[i]
+        read_at = connector.measured_at
         if (
             memory.sent_at is not None
-            # Following takes up to response_time; the charger's next reading may come as
-            # late again.
+            # Only a reading from before the car could follow the change can hide it (a
+            # reading of None is fresh) ...
+            and read_at is not None
+            and read_at < memory.sent_at + response_time
+            # ... and following takes up to response_time, the next reading as long again.
             and context.now - memory.sent_at < 2 * response_time
             and connector.active
             and connector.online

@@ -79,6 +79,9 @@ class ConnectorInput:
     active: bool = True  # a car is plugged in and may charge
     online: bool = True
     measured: PhaseCurrents = ZERO  # what it draws now, per grid phase (own meter)
+    # When `measured` was read, on the caller's clock; None: just now. A reading older
+    # than the last change of its limit cannot show the car following that change.
+    measured_at: float | None = None
     # The charger can switch this connector from 3 to 1 phase (ConnectorSwitch3to1PhaseSupported).
     can_switch_phases: bool = False
     # Which grid phase a 1-phase fallback uses (the charger's L1 after rotation).
