@@ -38,6 +38,8 @@ CONF_NOMINAL_VOLTAGE: Final = "nominal_voltage"
 CONF_METER_STALE_AFTER: Final = "meter_stale_after"  # s
 CONF_PV_POWER_ENTITY: Final = "pv_power_entity"
 CONF_BATTERY_POWER_ENTITY: Final = "battery_power_entity"
+# An entity whose attributes hold the import price forecast (price mode).
+CONF_PRICE_ENTITY: Final = "price_entity"
 CONF_SOLAR_START_DELAY: Final = "solar_start_delay"
 CONF_SOLAR_STOP_DELAY: Final = "solar_stop_delay"
 CONF_LIVE_LIMIT_VALIDITY: Final = "live_limit_validity"  # s

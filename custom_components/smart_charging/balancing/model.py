@@ -21,6 +21,10 @@ class Mode(StrEnum):
     FAST = "fast"  # as much as the limits allow
     SOLAR = "solar"  # surplus only
     MIN_SOLAR = "min_solar"  # the minimum from the grid, plus surplus
+    # Surplus any time; from the grid in the cheapest slots of the price forecast that
+    # deliver its energy target by its departure (see `planner`). Without a forecast,
+    # departure or energy target there is nothing to plan: it charges as FAST.
+    PRICE = "price"
 
 
 class LimitReason(StrEnum):
@@ -38,6 +42,16 @@ class LimitReason(StrEnum):
     NOT_CHARGING = "not_charging"  # no car / no session on the connector
     NON_COMPLIANT = "non_compliant"  # draws more than allocated: its draw is fixed load
     RAMPING = "ramping"  # on its way up: increases are rate-limited (ramp_up_rate)
+    CHEAPER_LATER = "cheaper_later"  # price mode: its grid energy is planned for cheaper slots
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PriceSlot:
+    """One interval of the import price forecast, on the caller's clock (like SiteInput.now)."""
+
+    start: float
+    end: float
+    price: float  # any unit: only the order of prices matters
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +137,10 @@ class EngineSettings:
     # the ramp and a grid that cannot give the maximum all the time.
     deadline_margin: float = 0.15
     deadline_buffer: float = 900.0
+    # Price mode plans with this share of what the EVs may draw now (the rest is slack
+    # for a house load that rises later), and asks each car for its energy target
+    # * (1 + deadline_margin).
+    plan_capacity_share: float = 0.9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +156,9 @@ class SiteInput:
     base_load: PhaseCurrents = ZERO  # static balancing: fixed non-EV load to assume
     pv_power: float | None = None  # W, optional: refines the surplus
     battery_power: float | None = None  # W, charging positive, optional: surplus it takes
+    # The import price forecast (price mode), in any order; gaps count as dearer than
+    # every known slot.
+    prices: tuple[PriceSlot, ...] = ()
     circuits: tuple[CircuitInput, ...] = ()
     stations: tuple[StationInput, ...] = ()
     connectors: tuple[ConnectorInput, ...] = ()
@@ -157,6 +178,9 @@ class Allocation:
     # "station wallbox L3", "max import power", "solar surplus"; None: none did.
     constraint: str | None = None
     deadline: bool = False  # a solar mode charges as FAST to deliver by the departure
+    # Price mode with a plan: when its next planned grid charging begins (the caller's
+    # clock; `now` while in a planned slot). None: no plan.
+    planned_start: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,6 +198,8 @@ class ConnectorMemory:
     over_since: float | None = None  # when it began drawing above its allocation
     non_compliant: bool = False
     deadline: bool = False  # charging as FAST for a departure, until the energy is in
+    # Price mode: charging from the grid as planned until this time (the slot's end).
+    planned_until: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
