@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+import math
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -15,6 +16,7 @@ from custom_components.smart_charging.balancing import (
     EngineState,
     LimitReason,
     Mode,
+    PriceSlot,
     SiteInput,
     StationInput,
     allocate,
@@ -77,7 +79,8 @@ def connectors(draw: st.DrawFn, index: int, stations: int) -> ConnectorInput:
         priority=draw(st.sampled_from([0, 0, 0, 1, 2])),
         mode=draw(
             st.sampled_from(
-                [Mode.FAST] * 5 + [Mode.SOLAR, Mode.MIN_SOLAR, Mode.MIN_SOLAR, Mode.OFF]
+                [Mode.FAST] * 5
+                + [Mode.SOLAR, Mode.MIN_SOLAR, Mode.MIN_SOLAR, Mode.OFF, Mode.PRICE, Mode.PRICE]
             )
         ),
         active=draw(st.sampled_from([True] * 7 + [False])),
@@ -132,6 +135,23 @@ def sites(draw: st.DrawFn, max_connectors: int = 50) -> SiteInput:
         stations=stations,
         connectors=cars,
         settings=draw(engine_settings()),
+        prices=draw(price_forecasts()),
+    )
+
+
+@st.composite
+def price_forecasts(draw: st.DrawFn) -> tuple[PriceSlot, ...]:
+    """None, or hourly slots around now with gaps, overlaps and odd prices."""
+    if draw(st.booleans()):
+        return ()
+    first = draw(st.sampled_from([-3600.0, -600.0, 0.0, 1800.0]))
+    prices = draw(
+        st.lists(st.sampled_from([0.1, 0.2, 0.3, -0.05, math.nan, 0.2]), min_size=1, max_size=30)
+    )
+    length = draw(st.sampled_from([900.0, 3600.0]))
+    return tuple(
+        PriceSlot(start=first + n * length, end=first + (n + 1) * length, price=price)
+        for n, price in enumerate(prices)
     )
 
 
@@ -159,7 +179,7 @@ def test_limits_and_minimums_hold(snapshot: SiteInput) -> None:
         elif connector.mode is Mode.OFF:
             assert allocation.reason is LimitReason.MODE_OFF
         if allocation.deadline:
-            assert connector.mode in (Mode.SOLAR, Mode.MIN_SOLAR)
+            assert connector.mode in (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
             assert connector.energy_needed is not None
             assert connector.energy_needed > 0
         if allocation.reason in (LimitReason.MODE_OFF, LimitReason.NOT_CHARGING):

@@ -4,6 +4,7 @@
    a solar mode whose departure draws near counts as FAST.
 2. Budget: non-EV load and what is left under every limit (or the static budget
    with the base load when there is no meter, or it is unavailable: failsafe).
+   Price mode: the site's plan makes each such connector FAST now or SOLAR.
 3. Take what cannot be steered (offline and non-compliant draw) out of it.
 4. Solar: surplus, 3→1 phase switching and start/stop hysteresis.
 5. Share: grid stage (priority, rotation, max-min fair filling), then solar stage.
@@ -27,6 +28,7 @@ from .model import (
     Result,
     SiteInput,
 )
+from .planner import apply_plan
 from .safety import hold_small_changes
 from .sharing import share
 from .solar import decide_solar, surplus_power
@@ -48,6 +50,8 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         previous=previous,
         rising=context.rising,
     )
+    if site.prices:
+        apply_plan(context, _ev_power(context, budget.ev_budget))
     surplus = 0.0
     if failsafe:
         share_failsafe(context)
@@ -61,6 +65,10 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     for i in context.idle:
         context.reason[i] = STATUS_REASONS[status[i]]
         context.bound_by[i] = NONE
+    for i in context.waiting_for_price:
+        if context.target[i] <= 0 and status[i] is Status.CHARGE:
+            context.reason[i] = LimitReason.CHEAPER_LATER
+            context.bound_by[i] = NONE
     held = _dead_band(context, allow_higher=not budget.overloaded)
     allocations, memories, allocated = _answer(context, held)
     return Result(
@@ -86,6 +94,15 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         overloaded=budget.overloaded,
         surplus_power=surplus,
     )
+
+
+def _ev_power(context: Context, ev_budget: PhaseCurrents) -> float:
+    """What the cars may draw in total now (W): the phases' budgets, within max import."""
+    power = sum(ev_budget) * context.voltage
+    net = context.net
+    if net.import_k is not None:
+        power = min(power, net.capacity[net.import_k])
+    return power
 
 
 def _dead_band(context: Context, *, allow_higher: bool) -> set[int]:
@@ -123,32 +140,24 @@ def _answer(
     context: Context, held: set[int]
 ) -> tuple[dict[str, Allocation], dict[str, ConnectorMemory], PhaseCurrents]:
     """The allocations and the new memory of every connector."""
-    now = context.now
     net = context.net
     labels: dict[int, str | None] = {NONE: None}
     previous = context.previous_allocations
     allocations: dict[str, Allocation] = {}
     memories: dict[str, ConnectorMemory] = {}
     allocated = [0.0, 0.0, 0.0]
-    charge = Status.CHARGE
-    non_compliant_status = Status.NON_COMPLIANT
     old_memories = context.memories
     targets = context.target
-    statuses = context.status
     phase_counts = context.phase_count
     switchable = context.switchable
     drawing_phases = context.phases
     reasons = context.reason
     bound_by = context.bound_by
-    solar_on = context.solar_on
-    solar_energy = context.solar_energy
-    phase_since = context.phase_since
-    over = context.over_since
     forced = context.deadline
+    planned_start = context.planned_start
     for i, connector in enumerate(context.connectors):
         memory = old_memories[i]
         current = targets[i]
-        status = statuses[i]
         phase_count = phase_counts[i] if switchable[i] else 3
         changed = i not in held and (
             memory.sent_at is None or current != memory.sent or phase_count != memory.phases
@@ -164,6 +173,7 @@ def _answer(
         else:
             label = labels[k] = net.label(k)
         deadline = i in forced
+        start = planned_start[i]
         allocation = previous.get(cid)
         if (
             reason is LimitReason.RAMPING
@@ -182,6 +192,7 @@ def _answer(
             or allocation.phases != phase_count
             or allocation.constraint != label
             or allocation.deadline != deadline
+            or allocation.planned_start != start
         ):
             allocation = Allocation(
                 connector_id=cid,
@@ -191,46 +202,66 @@ def _answer(
                 changed=changed,
                 constraint=label,
                 deadline=deadline,
+                planned_start=start,
             )
         allocations[cid] = allocation
-        served_since = waiting_since = None
-        if status is charge:
-            if current > 0:
-                served_since = memory.served_since
-                if served_since is None:
-                    served_since = now
-            else:
-                waiting_since = memory.waiting_since
-                if waiting_since is None:
-                    waiting_since = now
-        elif status is non_compliant_status:
-            served_since, waiting_since = memory.served_since, memory.waiting_since
-        sent_at = now if changed else memory.sent_at
-        if not (
-            memory.sent == current
-            and memory.sent_at == sent_at
-            and memory.phases == phase_count
-            and memory.solar_on == solar_on[i]
-            and memory.solar_energy == solar_energy[i]
-            and memory.phase_since == phase_since[i]
-            and memory.waiting_since == waiting_since
-            and memory.served_since == served_since
-            and memory.over_since == over[i]
-            and memory.non_compliant == (status is non_compliant_status)
-            and memory.deadline == deadline
-        ):
-            memory = ConnectorMemory(
-                sent=current,
-                sent_at=sent_at,
-                phases=phase_count,
-                solar_on=solar_on[i],
-                solar_energy=solar_energy[i],
-                phase_since=phase_since[i],
-                waiting_since=waiting_since,
-                served_since=served_since,
-                over_since=over[i],
-                non_compliant=status is non_compliant_status,
-                deadline=deadline,
-            )
-        memories[cid] = memory
+        memories[cid] = _remember(context, i, changed=changed, deadline=deadline)
     return allocations, memories, (allocated[0], allocated[1], allocated[2])
+
+
+def _remember(context: Context, i: int, *, changed: bool, deadline: bool) -> ConnectorMemory:
+    """A connector's memory for the next call (the same object if nothing changed)."""
+    now = context.now
+    memory = context.memories[i]
+    current = context.target[i]
+    status = context.status[i]
+    phase_count = context.phase_count[i] if context.switchable[i] else 3
+    solar_on = context.solar_on[i]
+    solar_energy = context.solar_energy[i]
+    phase_since = context.phase_since[i]
+    over = context.over_since[i]
+    planned_until = context.planned_until[i]
+    charge = Status.CHARGE
+    non_compliant_status = Status.NON_COMPLIANT
+    served_since = waiting_since = None
+    if status is charge:
+        if current > 0:
+            served_since = memory.served_since
+            if served_since is None:
+                served_since = now
+        else:
+            waiting_since = memory.waiting_since
+            if waiting_since is None:
+                waiting_since = now
+    elif status is non_compliant_status:
+        served_since, waiting_since = memory.served_since, memory.waiting_since
+    sent_at = now if changed else memory.sent_at
+    if not (
+        memory.sent == current
+        and memory.sent_at == sent_at
+        and memory.phases == phase_count
+        and memory.solar_on == solar_on
+        and memory.solar_energy == solar_energy
+        and memory.phase_since == phase_since
+        and memory.waiting_since == waiting_since
+        and memory.served_since == served_since
+        and memory.over_since == over
+        and memory.non_compliant == (status is non_compliant_status)
+        and memory.deadline == deadline
+        and memory.planned_until == planned_until
+    ):
+        memory = ConnectorMemory(
+            sent=current,
+            sent_at=sent_at,
+            phases=phase_count,
+            solar_on=solar_on,
+            solar_energy=solar_energy,
+            phase_since=phase_since,
+            waiting_since=waiting_since,
+            served_since=served_since,
+            over_since=over,
+            non_compliant=status is non_compliant_status,
+            deadline=deadline,
+            planned_until=planned_until,
+        )
+    return memory

@@ -124,6 +124,11 @@ class Context:
     by_station: dict[str, range]  # connectors per station id (see `_stations`)
     # Solar-mode connectors a departure makes charge as FAST (their input is replaced).
     deadline: set[int]
+    # Price mode (see `planner`): until when a connector charges in its planned slot,
+    # when its planned charging starts, and who waits for cheaper slots.
+    planned_until: list[float | None]
+    planned_start: list[float | None]
+    waiting_for_price: set[int]
 
     def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
         """The connectors of `among` that count against constraint k.
@@ -307,6 +312,9 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         extras=[],
         by_station={},
         deadline=set(),
+        planned_until=[None] * n,
+        planned_start=[None] * n,
+        waiting_for_price=set(),
         station_draw={},
         rising=[0.0, 0.0, 0.0],
         solar_drawn=0.0,
@@ -332,7 +340,13 @@ def _gather(context: Context) -> None:
     station_sum = [0.0, 0.0, 0.0]
     response_time = context.site.settings.response_time
     settings = context.site.settings
+    plannable = bool(context.site.prices)
     for i, connector in enumerate(connectors):
+        if connector.mode is Mode.PRICE and not (
+            plannable and connector.departure is not None and connector.energy_needed is not None
+        ):
+            # Nothing to plan with: charge now rather than wait for nothing.
+            connector = connectors[i] = replace(connector, mode=Mode.FAST)  # noqa: PLW2901
         if connector.departure is not None and connector.energy_needed is not None:
             connector = _deadline(context, i, connector, settings)  # noqa: PLW2901
         a, b, c = measured[i]
@@ -368,7 +382,8 @@ def _gather(context: Context) -> None:
             switchable[i] = True
 
 
-_SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR)
+# Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
+_SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
 
 
 def _deadline(
@@ -408,7 +423,7 @@ def _classify(context: Context) -> None:
     high_currents = context.max_current
     add_solar = context.solar.append
     add_idle = context.idle.append
-    solar, min_solar, off = Mode.SOLAR, Mode.MIN_SOLAR, Mode.OFF
+    solar, min_solar, price, off = Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE, Mode.OFF
     solar_drawn = 0.0
     for i, connector in enumerate(context.connectors):
         if not connector.online:
@@ -419,7 +434,9 @@ def _classify(context: Context) -> None:
         memory = memories[i]
         a, b, c = draw = measured[i]
         mode = connector.mode
-        is_solar = mode is solar or mode is min_solar
+        # Price mode is planned once the budget is known (`planner.apply_plan`); until
+        # then it counts as a solar mode.
+        is_solar = mode is solar or mode is min_solar or mode is price
         if is_solar and connector.active:
             solar_drawn += a + b + c
         if memory.sent_at is not None:

@@ -1,0 +1,189 @@
+"""Price mode: which cars charge from the grid now, planned for the whole site.
+
+A plan per car alone fails on a shared connection: fifty vans that each pick the same
+cheap hours find the fuse full then. So the cars are planned together, earliest
+departure first, each into the cheapest slots before its departure that the
+connection still has room for (earlier first among equal prices). What a car cannot
+fit into known slots goes into the unknown (dearer than every known price).
+
+A car then charges from the grid whenever the price is at most the dearest price its
+plan has to pay (its threshold), not only in the slots the plan gave it: among equal
+prices, now is better than later, and the sharing spreads what the connection gives
+over everyone at that price. The plan is made again at every call, so energy that
+came in, or did not, moves the thresholds. A car that starts in a slot keeps charging
+until the slot ends, or the noise of a house load would start and stop it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+import math
+
+from .context import Context, Status
+from .model import Mode, PriceSlot
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One car to plan: Wh still wanted from the grid by `departure`, at most `power` W."""
+
+    key: int
+    energy: float
+    departure: float
+    power: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A car's plan: the dearest price it has to pay, and when it first charges."""
+
+    threshold: float  # math.inf: it needs slots of unknown price, so it charges now
+    start: float
+
+
+def timeline(now: float, slots: Sequence[PriceSlot], until: float) -> list[PriceSlot]:
+    """The forecast from `now` to `until`, sorted, without overlaps, gaps as unknown.
+
+    Unknown stretches (before the first slot, between slots, after the last, or a slot
+    with a price that is not a number) get the price math.inf: dearer than every known.
+    """
+    known = sorted(
+        (slot for slot in slots if slot.end > now and slot.start < until and slot.end > slot.start),
+        key=lambda slot: (slot.start, slot.end),
+    )
+    out: list[PriceSlot] = []
+    at = now
+    for slot in known:
+        start = max(slot.start, at)
+        end = min(slot.end, until)
+        if end <= start:
+            continue
+        if start > at:
+            out.append(PriceSlot(start=at, end=start, price=math.inf))
+        price = slot.price if math.isfinite(slot.price) else math.inf
+        out.append(PriceSlot(start=start, end=end, price=price))
+        at = end
+    if at < until:
+        out.append(PriceSlot(start=at, end=until, price=math.inf))
+    return out
+
+
+def plan(
+    now: float,
+    slots: Sequence[PriceSlot],
+    needs: Sequence[Need],
+    capacity_now: float,
+    capacity_later: float,
+) -> dict[int, Plan]:
+    """Plan every car's grid energy into the cheapest slots the connection has room for.
+
+    `capacity_now` (W) is what the cars may draw in the slot under way, `capacity_later`
+    what is counted on in later ones. Returns a plan for each car that needs energy.
+    """
+    wanting = [need for need in needs if need.energy > 0 and need.power > 0]
+    if not wanting:
+        return {}
+    until = max(need.departure for need in wanting)
+    line = timeline(now, slots, until)
+    # Room left per slot, in Wh; cheapest first, earlier first among equal prices.
+    room = [
+        max(0.0, capacity_now if n == 0 else capacity_later) * (slot.end - slot.start) / 3600
+        for n, slot in enumerate(line)
+    ]
+    order = sorted(range(len(line)), key=lambda n: (line[n].price, line[n].start))
+    plans: dict[int, Plan] = {}
+    for need in sorted(wanting, key=lambda need: (need.departure, need.key)):
+        left = need.energy
+        threshold = -math.inf
+        start = math.inf
+        for n in order:
+            slot = line[n]
+            if slot.start >= need.departure:
+                continue
+            hours = (min(slot.end, need.departure) - slot.start) / 3600
+            take = min(left, need.power * hours, room[n])
+            if take <= 0:
+                continue
+            room[n] -= take
+            left -= take
+            threshold = max(threshold, slot.price)
+            start = min(start, slot.start)
+            if left <= 0:
+                break
+        if left > 0:  # more than the known slots hold: charge at any price, now
+            threshold, start = math.inf, now
+        plans[need.key] = Plan(threshold=threshold, start=start)
+    return plans
+
+
+def price_now(now: float, slots: Sequence[PriceSlot]) -> float:
+    """The price of the slot under way (math.inf if none is known)."""
+    for slot in slots:
+        if slot.start <= now < slot.end and math.isfinite(slot.price):
+            return slot.price
+    return math.inf
+
+
+def slot_end(now: float, slots: Sequence[PriceSlot]) -> float:
+    """When the slot under way ends (`now` if none is known)."""
+    ends = [slot.end for slot in slots if slot.start <= now < slot.end]
+    return min(ends) if ends else now
+
+
+def apply_plan(context: Context, ev_power: float) -> None:
+    """Decide the price-mode connectors: FAST if the plan lets them charge now, else SOLAR.
+
+    `ev_power` (W) is what the cars may draw in total now. Connectors in price mode
+    without a forecast, departure or energy target never get here (they are FAST).
+    """
+    site = context.site
+    slots = site.prices
+    connectors = context.connectors
+    memories = context.memories
+    now = context.now
+    price_mode = [i for i in context.solar if connectors[i].mode is Mode.PRICE]
+    if not price_mode:
+        return
+    voltage = context.voltage
+    others = sum(
+        sum(context.measured[i])
+        for i, status in enumerate(context.status)
+        if status is Status.CHARGE and connectors[i].mode is not Mode.PRICE
+    )
+    capacity = max(0.0, ev_power - others * voltage)
+    needs = [
+        Need(
+            key=i,
+            energy=connectors[i].energy_needed or 0.0,
+            departure=connectors[i].departure or now,
+            power=context.max_current[i] * voltage * len(context.wired[i]),
+        )
+        for i in price_mode
+    ]
+    plans = plan(now, slots, needs, capacity, capacity * site.settings.plan_capacity_share)
+    current = price_now(now, slots)
+    ends = slot_end(now, slots)
+    charging: set[int] = set()
+    for i in price_mode:
+        found = plans.get(i)
+        if found is None:  # its energy target is in: surplus only
+            connectors[i] = replace(connectors[i], mode=Mode.SOLAR)
+            continue
+        until = memories[i].planned_until
+        if until is not None and now < until:
+            charging.add(i)
+            context.planned_until[i] = until
+        elif current <= found.threshold:
+            charging.add(i)
+            context.planned_until[i] = ends
+        else:
+            context.planned_start[i] = found.start
+            context.waiting_for_price.add(i)
+            connectors[i] = replace(connectors[i], mode=Mode.SOLAR)
+            continue
+        context.planned_start[i] = now
+        context.solar_drawn -= sum(context.measured[i])
+        connectors[i] = replace(connectors[i], mode=Mode.FAST)
+    if charging:
+        context.solar = [i for i in context.solar if i not in charging]

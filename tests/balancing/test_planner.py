@@ -1,0 +1,321 @@
+"""Price mode: the site plan of cheap slots, and how the engine follows it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import math
+from typing import Any
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.smart_charging.balancing import (
+    ConnectorInput,
+    EngineSettings,
+    EngineState,
+    LimitReason,
+    Mode,
+    PriceSlot,
+    Result,
+    allocate,
+)
+from custom_components.smart_charging.balancing.planner import Need, plan, timeline
+
+from .sites import car, site
+
+HOUR = 3600.0
+VOLTAGE = 230.0
+POWER = 16.0 * 3 * VOLTAGE  # 11 040 W: a 3-phase car at 16 A
+SETTINGS = EngineSettings(
+    safety_margin=0.0, dead_band=0.0, solar_start_delay=0.0, solar_stop_delay=0.0
+)
+# Dear until 2 h, cheap 2-6 h, dear again 6-8 h.
+DAY_NIGHT = (
+    PriceSlot(start=0.0, end=2 * HOUR, price=0.30),
+    PriceSlot(start=2 * HOUR, end=6 * HOUR, price=0.10),
+    PriceSlot(start=6 * HOUR, end=8 * HOUR, price=0.30),
+)
+
+
+def slot(start_h: float, end_h: float, price: float) -> PriceSlot:
+    """A slot given in hours."""
+    return PriceSlot(start=start_h * HOUR, end=end_h * HOUR, price=price)
+
+
+# --- the forecast as a timeline ------------------------------------------------------
+
+
+def test_timeline_fills_gaps_and_cuts_at_both_ends() -> None:
+    """Gaps and the stretch after the forecast are unknown (infinitely dear)."""
+    line = timeline(HOUR / 2, (slot(0, 1, 0.2), slot(2, 3, 0.1)), 4 * HOUR)
+    assert [(s.start / HOUR, s.end / HOUR, s.price) for s in line] == [
+        (0.5, 1, 0.2),
+        (1, 2, math.inf),
+        (2, 3, 0.1),
+        (3, 4, math.inf),
+    ]
+
+
+def test_timeline_sorts_clips_overlaps_and_distrusts_nan() -> None:
+    """Unsorted input, an overlap (the earlier slot wins), a NaN price, an empty slot."""
+    line = timeline(
+        0.0,
+        (slot(1, 3, 0.3), slot(0, 2, 0.1), slot(3, 4, math.nan), slot(5, 5, 0.0)),
+        4 * HOUR,
+    )
+    assert [(s.start / HOUR, s.end / HOUR, s.price) for s in line] == [
+        (0, 2, 0.1),
+        (2, 3, 0.3),
+        (3, 4, math.inf),
+    ]
+
+
+# --- the plan ----------------------------------------------------------------------
+
+
+def test_one_car_waits_for_the_cheap_slots() -> None:
+    """11 kWh fit into the cheap 4 h: it pays the cheap price, from 2 h on."""
+    plans = plan(0.0, DAY_NIGHT, [Need(0, POWER, 8 * HOUR, POWER)], 50_000.0, 50_000.0)
+    assert plans[0].threshold == 0.10
+    assert plans[0].start == 2 * HOUR
+
+
+def test_a_shared_connection_sends_the_later_car_to_dearer_slots() -> None:
+    """Room for one car in the cheap slots: the one leaving first gets it."""
+    needs = [Need(1, 4 * POWER, 8 * HOUR, POWER), Need(0, 4 * POWER, 7 * HOUR, POWER)]
+    plans = plan(0.0, DAY_NIGHT, needs, POWER, POWER)
+    assert plans[0].threshold == 0.10
+    assert plans[1].threshold == 0.30
+    assert plans[1].start == 0.0  # dear now rather than dear later: earlier first
+
+
+def test_capacity_later_is_what_the_future_slots_count_on() -> None:
+    """Half the room after now: 8 h of a car's energy no longer fit into the cheap 4 h."""
+    needs = [Need(0, 3 * POWER, 8 * HOUR, POWER)]
+    assert plan(0.0, DAY_NIGHT, needs, POWER, POWER)[0].threshold == 0.10
+    assert plan(0.0, DAY_NIGHT, needs, POWER, POWER / 2)[0].threshold == 0.30
+
+
+def test_more_than_the_forecast_holds_charges_now_at_any_price() -> None:
+    """A need beyond every known slot before the departure: threshold ∞, start now."""
+    plans = plan(600.0, DAY_NIGHT, [Need(0, 9 * POWER, 8 * HOUR, POWER)], POWER, POWER)
+    assert plans[0] == type(plans[0])(threshold=math.inf, start=600.0)
+
+
+def test_a_car_is_limited_by_its_own_power_and_its_departure() -> None:
+    """A 1 h stay in the cheap slots holds one hour at the car's power, not more."""
+    needs = [Need(0, 1.5 * POWER, 3 * HOUR, POWER)]
+    plans = plan(0.0, DAY_NIGHT, needs, 10 * POWER, 10 * POWER)
+    assert plans[0].threshold == 0.30
+    assert plans[0].start == 0.0
+
+
+def test_cars_that_need_nothing_get_no_plan() -> None:
+    """Zero energy or zero power: nothing to plan."""
+    needs = [Need(0, 0.0, 8 * HOUR, POWER), Need(1, POWER, 8 * HOUR, 0.0)]
+    assert plan(0.0, DAY_NIGHT, needs, POWER, POWER) == {}
+
+
+@st.composite
+def planning_cases(draw: st.DrawFn) -> tuple[list[PriceSlot], list[Need], float]:
+    """Hourly prices over 12 h and a few cars with random needs and departures."""
+    prices = draw(st.lists(st.sampled_from([0.1, 0.2, 0.3]), min_size=12, max_size=12))
+    slots = [slot(n, n + 1, price) for n, price in enumerate(prices)]
+    needs = [
+        Need(
+            key,
+            draw(st.floats(0.0, 60_000.0)),
+            draw(st.sampled_from([3, 6, 9, 12])) * HOUR,
+            draw(st.sampled_from([3680.0, 11_040.0, 22_080.0])),
+        )
+        for key in range(draw(st.integers(1, 6)))
+    ]
+    return slots, needs, draw(st.sampled_from([5000.0, 20_000.0, 60_000.0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(planning_cases())
+def test_charging_at_the_threshold_delivers_every_feasible_need(
+    case: tuple[list[PriceSlot], list[Need], float],
+) -> None:
+    """Every plan is feasible: charging at the threshold's prices holds the need.
+
+    For each car alone, the slots before its departure whose price is at most its
+    threshold hold its energy at its power; a car whose threshold is ∞ could not be
+    planned within the known slots (the site's room) and starts now.
+    """
+    slots, needs, capacity = case
+    plans = plan(0.0, slots, needs, capacity, capacity)
+    for need in needs:
+        if need.energy <= 0:
+            assert need.key not in plans
+            continue
+        found = plans[need.key]
+        if math.isinf(found.threshold):
+            assert found.start == 0.0
+            continue
+        hours = sum(
+            (min(s.end, need.departure) - s.start) / HOUR
+            for s in slots
+            if s.start < need.departure and s.price <= found.threshold
+        )
+        assert need.power * hours >= need.energy - 1e-6
+
+
+@settings(max_examples=60, deadline=None)
+@given(planning_cases(), st.randoms())
+def test_the_plan_does_not_depend_on_the_order_of_the_input(
+    case: tuple[list[PriceSlot], list[Need], float], shuffler: Any
+) -> None:
+    """Slots and cars in any order: the same plan."""
+    slots, needs, capacity = case
+    shuffled_slots, shuffled_needs = list(slots), list(needs)
+    shuffler.shuffle(shuffled_slots)
+    shuffler.shuffle(shuffled_needs)
+    assert plan(0.0, shuffled_slots, shuffled_needs, capacity, capacity) == plan(
+        0.0, slots, needs, capacity, capacity
+    )
+
+
+# --- the engine in price mode -------------------------------------------------------
+
+
+def priced_car(**fields: Any) -> ConnectorInput:
+    """A price-mode car wanting 11 kWh by 8 h, 3-phase, 6-16 A."""
+    fields.setdefault("energy_needed", POWER)
+    fields.setdefault("departure", 8 * HOUR)
+    return car("ev", mode=Mode.PRICE, **fields)
+
+
+def run(
+    connector: ConnectorInput,
+    now: float = 0.0,
+    state: EngineState | None = None,
+    export: float = 0.0,
+    prices: tuple[PriceSlot, ...] = DAY_NIGHT,
+) -> Result:
+    """One call with a grid meter: no house load, `export` A per phase of PV export."""
+    drawn = connector.measured
+    grid = (drawn[0] - export, drawn[1] - export, drawn[2] - export)
+    return allocate(
+        site(connector, now=now, limit=32.0, grid_current=grid, settings=SETTINGS, prices=prices),
+        state,
+    )
+
+
+def test_price_mode_waits_for_the_cheap_slots_and_says_when() -> None:
+    """Dear now, cheap from 2 h: nothing now, planned start 2 h, reason cheaper later."""
+    result = run(priced_car())
+    allocation = result.allocations["ev"]
+    assert allocation.current == 0.0
+    assert allocation.reason is LimitReason.CHEAPER_LATER
+    assert allocation.planned_start == 2 * HOUR
+
+
+def test_price_mode_charges_in_the_cheap_slot_until_it_ends() -> None:
+    """In the cheap slot it charges as FAST; it keeps on until the slot's end (12 h stay)."""
+    first = run(priced_car(departure=12 * HOUR), now=2 * HOUR)
+    allocation = first.allocations["ev"]
+    assert (allocation.current, allocation.reason) == (16.0, LimitReason.USER_MAXIMUM)
+    assert allocation.planned_start == 2 * HOUR
+    assert first.state.connectors["ev"].planned_until == 6 * HOUR
+    # A dearer slot now, but the slot it started in has not ended: it goes on.
+    dearer = (slot(0, 6, 0.5), slot(6, 7, 0.1))
+    again = run(
+        priced_car(departure=12 * HOUR, measured=(16.0,) * 3),
+        now=3 * HOUR,
+        state=first.state,
+        prices=dearer,
+    )
+    assert again.allocations["ev"].current == 16.0
+    later = run(
+        priced_car(departure=12 * HOUR, measured=(16.0,) * 3),
+        now=6.5 * HOUR,
+        state=again.state,
+        prices=dearer,
+    )
+    assert later.allocations["ev"].current == 16.0  # 6-7 h is the cheapest now
+    # Past the forecast, with energy still wanted: unknown prices, so it charges now.
+    gone = run(
+        priced_car(departure=12 * HOUR, measured=(16.0,) * 3),
+        now=7 * HOUR,
+        state=later.state,
+        prices=dearer,
+    )
+    assert (gone.allocations["ev"].current, gone.allocations["ev"].planned_start) == (
+        16.0,
+        7 * HOUR,
+    )
+
+
+def test_price_mode_takes_surplus_while_it_waits() -> None:
+    """Waiting for cheap slots, it still charges from surplus (as SOLAR does)."""
+    result = run(priced_car(), export=10.0)
+    allocation = result.allocations["ev"]
+    assert allocation.current == pytest.approx(10.0)
+    assert allocation.reason is LimitReason.SOLAR_SURPLUS
+    assert allocation.planned_start == 2 * HOUR
+
+
+def test_price_mode_without_a_forecast_or_target_charges_as_fast() -> None:
+    """Nothing to plan with: no forecast, or no departure, or no energy target."""
+    for connector, prices in (
+        (priced_car(), ()),
+        (priced_car(departure=None), DAY_NIGHT),
+        (priced_car(energy_needed=None), DAY_NIGHT),
+    ):
+        allocation = run(connector, prices=prices).allocations["ev"]
+        assert (allocation.current, allocation.planned_start) == (16.0, None)
+
+
+def test_price_mode_with_its_target_in_takes_surplus_only() -> None:
+    """The energy is in: no grid charging, not even in the cheap slot; surplus still."""
+    done = priced_car(energy_needed=0.0)
+    cheap = run(done, now=3 * HOUR).allocations["ev"]
+    assert (cheap.current, cheap.planned_start) == (0.0, None)
+    sunny = run(done, now=3 * HOUR, export=8.0).allocations["ev"]
+    assert sunny.current == pytest.approx(8.0)
+
+
+def test_price_mode_that_cannot_wait_charges_now() -> None:
+    """More than the cheap slots hold before the departure: it charges now, dear."""
+    allocation = run(priced_car(energy_needed=5 * POWER)).allocations["ev"]
+    assert allocation.current == 16.0
+    assert allocation.planned_start == 0.0
+
+
+def test_the_deadline_overrides_the_plan() -> None:
+    """Close to the departure the deadline makes it FAST, whatever the prices say."""
+    prices = (slot(0, 1, 0.3), slot(1, 2, 0.1))
+    allocation = run(priced_car(departure=1.3 * HOUR), prices=prices).allocations["ev"]
+    assert (allocation.current, allocation.deadline) == (16.0, True)
+
+
+def test_other_cars_take_their_share_of_the_planned_room() -> None:
+    """A FAST car drawing half the fuse leaves the cheap slots room for one car's need.
+
+    Without it, both price-mode cars fit into the cheap slots and wait; with it, the
+    second car (same departure, later id) must pay the dear price and so starts now.
+    """
+    fast = car("fast", station_id="s0", measured=(16.0,) * 3)
+    first = priced_car(energy_needed=3 * POWER)
+    second = replace(first, connector_id="ev2")
+
+    def run_site(*connectors: ConnectorInput) -> Result:
+        grid = tuple(sum(c.measured[p] for c in connectors) for p in range(3))
+        snapshot = site(
+            *connectors,
+            limit=32.0,
+            grid_current=grid,
+            settings=SETTINGS,
+            prices=DAY_NIGHT,
+        )
+        return allocate(snapshot, None)
+
+    alone = run_site(first, second).allocations
+    assert [alone[key].planned_start for key in ("ev", "ev2")] == [2 * HOUR, 2 * HOUR]
+    shared = run_site(fast, first, second).allocations
+    assert shared["ev"].planned_start == 2 * HOUR
+    assert shared["ev"].reason is LimitReason.CHEAPER_LATER
+    assert shared["ev2"].planned_start == 0.0
+    assert shared["ev2"].current == 16.0
