@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Sequence
 import contextlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 import logging
 from pathlib import Path
 import re
@@ -30,13 +31,15 @@ import signal
 import sys
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from .background import LINK_ERRORS
 from .charger import SimulatedCharger
+from .site.driver import driver_settings
 from .site.ha_options import balancing_options
-from .site.model import DAY, ScenarioDay
+from .site.model import DAY, ScenarioDay, Visit
 from .site.plant import Plant, Snapshot, charger_spec
 from .timeutil import SimClock
 
@@ -185,6 +188,18 @@ def skip_to(day: ScenarioDay, start: float | None) -> float:
     return 0.0 if start is None else (start - day.start_offset) % DAY
 
 
+def real_departure(visit: Visit, site_now: float, speed: float, real_now: datetime) -> datetime:
+    """When, on the real clock, the car of `visit` leaves; the site is at run time `site_now`.
+
+    The integration times a departure on Home Assistant's real clock, and the car really leaves
+    when the site's run time reaches `visit.depart`: `speed` site seconds per real second from now.
+    (Its wall time on the site's clock would mean nothing to HA: the site may start at any time
+    of day and, at `--speed` above 1, runs ahead of HA.) So at `--speed 60` a 9 h stay lasts 9
+    real minutes, and a car that wants its energy by then charges as fast soon after arriving.
+    """
+    return real_now + timedelta(seconds=max(0.0, visit.depart - site_now) / speed)
+
+
 class SiteTime:
     """Turns real time into site time: `speed` site seconds per real second."""
 
@@ -274,6 +289,36 @@ def slug(text: str) -> str:
 def connector_entity(domain: str, charger_id: str, connector_id: int, key: str) -> str:
     """The entity id HA gives a connector entity (device "<charger> connector <n>")."""
     return f"{domain}.{slug(f'{charger_id} connector {connector_id}')}_{key}"
+
+
+# A driver's setting: (domain, service, the entity id's suffix, the service's value field). The
+# suffix is what HA derives from the entity's English name (translations/en.json), not its key.
+_SETTING_ENTITIES: dict[str, tuple[str, str, str, str]] = {
+    "mode": ("select", "select_option", "charging_mode", "option"),
+    "priority": ("number", "set_value", "priority", "value"),
+    "min_current": ("number", "set_value", "minimum_current", "value"),
+    "departure": ("time", "set_value", "departure_time", "time"),
+    "energy_target": ("number", "set_value", "energy_target", "value"),
+}
+
+
+def setting_call(
+    connector: tuple[str, int], name: str, value: object
+) -> tuple[str, str, Payload] | None:
+    """The service call (domain, service, data) that sets a connector's setting, as a user would.
+
+    None for a departure of None: a time entity cannot be unset (`time.set_value` needs a time)
+    and the integration has no action for it. Nothing is lost: it only works towards a departure
+    together with an energy target, and the driver sets that to 0 then.
+    """
+    domain, service, suffix, field = _SETTING_ENTITIES[name]
+    if value is None:
+        return None
+    return (
+        domain,
+        service,
+        {"entity_id": connector_entity(domain, *connector, suffix), field: value},
+    )
 
 
 def site_entity(key: str) -> str:
@@ -440,6 +485,21 @@ class HomeAssistantApi:
         """Call a service; return whether Home Assistant accepted the call."""
         return await self._post(f"/api/services/{domain}/{service}", data)
 
+    async def time_zone(self) -> tzinfo | None:
+        """Home Assistant's time zone (`GET /api/config`), None if it cannot be read."""
+        try:
+            async with self._session.get(
+                f"{self._base}/api/config",
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=_HTTP_TIMEOUT),
+                raise_for_status=True,
+            ) as response:
+                name = (await response.json())["time_zone"]
+            return ZoneInfo(name)
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as err:
+            _LOGGER.warning("Home Assistant: cannot read its time zone: %r", err)
+            return None
+
 
 # --------------------------------------------------------------------------------------------------
 # The run
@@ -464,7 +524,9 @@ class LiveSite:
         }
         self.plant: Plant | None = None
         self._pending_skip = 0.0
-        self._drivers_picked: dict[tuple[str, int], tuple[str, int]] = {}
+        # What the drivers last set on each connector (settings persist across sessions).
+        self._drivers_picked: dict[tuple[str, int], dict[str, object]] = {}
+        self._time_zone: tzinfo | None = None
 
     @property
     def day(self) -> ScenarioDay:
@@ -514,29 +576,31 @@ class LiveSite:
         return snapshot
 
     async def _drivers_pick(self, plant: Plant, dt: float) -> None:
-        """Cars about to arrive: their drivers pick the mode and priority (as on the dashboard)."""
-        for visit in plant.arriving(dt):
+        """Cars about to arrive: their drivers set the connector up (as on the dashboard).
+
+        The same settings as in the benchmark (`driver_settings`), each through its entity; a
+        setting is only sent when it differs from what was last set on that connector.
+        """
+        visits = plant.arriving(dt)
+        if not visits:
+            return
+        if self._time_zone is None:
+            self._time_zone = await self.api.time_zone()
+        # Until HA tells its time zone: this machine's (the demo runs HA on it).
+        time_zone = self._time_zone or datetime.now().astimezone().tzinfo or UTC
+        # The step catches the site up to now: its end is the site's present.
+        site_now, real_now = plant.t + dt, datetime.now(UTC)
+        for visit in visits:
             key = (visit.charger_id, visit.connector_id)
-            wanted = (visit.mode, visit.priority)
-            if self._drivers_picked.get(key) == wanted:
-                continue
-            self._drivers_picked[key] = wanted
-            await self.api.call_service(
-                "select",
-                "select_option",
-                {
-                    "entity_id": connector_entity("select", *key, "charging_mode"),
-                    "option": visit.mode,
-                },
-            )
-            await self.api.call_service(
-                "number",
-                "set_value",
-                {
-                    "entity_id": connector_entity("number", *key, "priority"),
-                    "value": visit.priority,
-                },
-            )
+            departs_at = real_departure(visit, site_now, self.options.speed, real_now)
+            settings = driver_settings(visit, departs_at, time_zone)
+            done = self._drivers_picked.setdefault(key, {})
+            for name, value in settings.items():
+                if name in done and done[name] == value:
+                    continue
+                call = setting_call(key, name, value)
+                if call is None or await self.api.call_service(*call):
+                    done[name] = value
 
     async def _finish(self, plant: Plant) -> None:
         try:

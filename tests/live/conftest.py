@@ -31,6 +31,7 @@ class FakeHomeAssistant:
 
     url: str = ""
     status: int = 200
+    config: dict[str, Any] = field(default_factory=lambda: {"time_zone": "Europe/Berlin"})
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updated: asyncio.Event = field(default_factory=asyncio.Event)
@@ -47,6 +48,12 @@ class FakeHomeAssistant:
             self.states[request.match_info["tail"]] = body
             self.updated.set()
         return web.json_response({})
+
+    async def handle_config(self, request: web.Request) -> web.Response:
+        """Answer GET /api/config (HA's core configuration, here only its time zone)."""
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        return web.json_response(self.config)
 
     async def wait_for_state(self, entity_id: str, predicate: Callable[[str], bool]) -> None:
         """Wait (5 s at most) until the entity's state satisfies `predicate`."""
@@ -67,6 +74,7 @@ async def fake_ha(socket_enabled: None) -> AsyncIterator[FakeHomeAssistant]:
     app = web.Application()
     app.router.add_post("/api/states/{tail}", fake.handle)
     app.router.add_post("/api/services/{domain}/{tail}", fake.handle)
+    app.router.add_get("/api/config", fake.handle_config)
     runner = web.AppRunner(app, shutdown_timeout=1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
+import json
 import logging
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from simulator import live
-from simulator.site.model import DAY, BatterySpec, ScenarioDay
+from simulator.site.model import DAY, BatterySpec, ScenarioDay, Visit
 from simulator.site.plant import Snapshot
 from tests.simulator.central_system import CentralSystem
 
 from .conftest import MINI, TOKEN, FakeHomeAssistant
 
+TRANSLATIONS = (
+    Path(__file__).parents[2] / "custom_components" / "smart_charging" / "translations" / "en.json"
+)
 DEMO_SENSORS = {
     *live.GRID_SENSORS,
     live.PV_SENSOR,
@@ -139,6 +145,15 @@ def test_wall_time(mini_day: ScenarioDay) -> None:
     assert live.skip_to(mini_day, 6 * 3600) == 18 * 3600
 
 
+def test_real_departure(mini_day: ScenarioDay) -> None:
+    """The departure on the real clock: the rest of the stay, `speed` times faster."""
+    (visit,) = mini_day.visits  # leaves at run time 6 h (18:00)
+    now = datetime(2025, 6, 10, 8, 0, tzinfo=UTC)
+    assert live.real_departure(visit, 3600.0, 1.0, now) == now + timedelta(hours=5)
+    assert live.real_departure(visit, 3600.0, 60.0, now) == now + timedelta(minutes=5)
+    assert live.real_departure(visit, visit.depart + 10, 60.0, now) == now
+
+
 def test_site_time() -> None:
     """`speed` site seconds per real second, never backwards."""
     clock = live.SiteTime(60, real_now=100.0)
@@ -210,6 +225,46 @@ def test_entity_ids() -> None:
         "sensor.wb_1_connector_2_limit_reason"
     )
     assert live.site_entity("headroom_l1") == "sensor.charging_site_headroom_l1"
+
+
+def test_setting_calls() -> None:
+    """Each setting through its entity; ids from the entities' English names (en.json)."""
+    connector = ("WB-1", 2)
+    assert live.setting_call(connector, "mode", "solar") == (
+        "select",
+        "select_option",
+        {"entity_id": "select.wb_1_connector_2_charging_mode", "option": "solar"},
+    )
+    assert live.setting_call(connector, "priority", 3) == (
+        "number",
+        "set_value",
+        {"entity_id": "number.wb_1_connector_2_priority", "value": 3},
+    )
+    assert live.setting_call(connector, "min_current", 10.0) == (
+        "number",
+        "set_value",
+        {"entity_id": "number.wb_1_connector_2_minimum_current", "value": 10.0},
+    )
+    assert live.setting_call(connector, "energy_target", 0.0) == (
+        "number",
+        "set_value",
+        {"entity_id": "number.wb_1_connector_2_energy_target", "value": 0.0},
+    )
+    assert live.setting_call(connector, "departure", "17:30:00") == (
+        "time",
+        "set_value",
+        {"entity_id": "time.wb_1_connector_2_departure_time", "time": "17:30:00"},
+    )
+    # A time entity cannot be unset: no call (the energy target of 0 turns the deadline off).
+    assert live.setting_call(connector, "departure", None) is None
+
+
+def test_entity_names_match_translations() -> None:
+    """The entity id suffixes the drivers use are the slugs of the entities' English names."""
+    translations = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["entity"]
+    for name, (domain, _, suffix, _) in live._SETTING_ENTITIES.items():
+        key = "charging_mode" if name == "mode" else name
+        assert live.slug(translations[domain][key]["name"]) == suffix
 
 
 def _cards(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -294,6 +349,111 @@ async def test_publish(fake_ha: FakeHomeAssistant, caplog: pytest.LogCaptureFixt
         assert not await unreachable.publish(payloads)
 
 
+async def test_time_zone(fake_ha: FakeHomeAssistant, caplog: pytest.LogCaptureFixture) -> None:
+    """HA's time zone from its configuration; None (logged) when it cannot be read."""
+    async with aiohttp.ClientSession() as session:
+        api = live.HomeAssistantApi(session, fake_ha.url, TOKEN)
+        assert await api.time_zone() == ZoneInfo("Europe/Berlin")
+        fake_ha.config = {"time_zone": "Nowhere/Atlantis"}
+        assert await api.time_zone() is None
+        fake_ha.config = {}
+        assert await api.time_zone() is None
+        assert await live.HomeAssistantApi(session, fake_ha.url, "wrong").time_zone() is None
+        assert "cannot read its time zone" in caplog.text
+
+
+# --- drivers -----------------------------------------------------------------------------------
+class _FrozenDatetime(datetime):
+    """`datetime` whose `now` is 2025-06-10 10:00:00 UTC."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FrozenDatetime:
+        moment = cls(2025, 6, 10, 10, 0, tzinfo=UTC)
+        return moment if tz is None else moment.astimezone(tz)
+
+
+async def test_drivers_pick(
+    tmp_path: Path,
+    fake_ha: FakeHomeAssistant,
+    mini_day: ScenarioDay,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Drivers set their connector up through its entities, as on the dashboard.
+
+    A solar car's driver sets mode, priority, minimum, departure and energy target; a fast car's
+    what differs, without departure and with no energy; a call that failed is made again.
+    """
+    monkeypatch.setattr(live, "datetime", _FrozenDatetime)
+    (solar,) = mini_day.visits  # run time 1800 (12:30) to 21 600 (18:00), 10 kWh
+    fast = replace(
+        solar,
+        arrive=22_200.0,
+        depart=25_200.0,
+        mode="fast",
+        priority=3,
+        ev=replace(solar.ev, min_current=10.0),  # a DC car: 10 A at least
+    )
+    fast_again = replace(fast, arrive=25_800.0, depart=28_800.0)
+    solar_again = replace(solar, arrive=29_400.0, depart=32_400.0)
+    day = replace(mini_day, visits=(solar, fast, fast_again, solar_again))
+    entity = "wb_1_connector_1"
+    async with aiohttp.ClientSession() as session:
+        api = live.HomeAssistantApi(session, fake_ha.url, TOKEN)
+        site = live.LiveSite([day], _options(tmp_path, speed=60.0), api)
+        plant = site.start_day(live.skip_to(day, 12 * 3600 + 29 * 60))
+
+        async def arrive(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
+            fake_ha.posts.clear()
+            await site.step(visit.arrive - plant.t - site._pending_skip)  # the charger is offline
+            assert plant.t == visit.arrive
+            return fake_ha.service_calls()
+
+        # At run time 1800 the car leaves in 19 800 site s: 330 real s at 60x, from 10:00:00
+        # UTC, so at 12:05:30 in HA's time zone (Berlin, summer time).
+        assert await arrive(solar) == [
+            (
+                "/api/services/select/select_option",
+                {"entity_id": f"select.{entity}_charging_mode", "option": "solar"},
+            ),
+            (
+                "/api/services/number/set_value",
+                {"entity_id": f"number.{entity}_priority", "value": 0},
+            ),
+            (
+                "/api/services/number/set_value",
+                {"entity_id": f"number.{entity}_minimum_current", "value": 6.0},
+            ),
+            (
+                "/api/services/time/set_value",
+                {"entity_id": f"time.{entity}_departure_time", "time": "12:05:30"},
+            ),
+            (
+                "/api/services/number/set_value",
+                {"entity_id": f"number.{entity}_energy_target", "value": pytest.approx(10 / 0.9)},
+            ),
+        ]
+        fake_ha.status = 500
+        failed = await arrive(fast)
+        fake_ha.status = 200
+        fast_calls = [
+            {"entity_id": f"select.{entity}_charging_mode", "option": "fast"},
+            {"entity_id": f"number.{entity}_priority", "value": 3},
+            {"entity_id": f"number.{entity}_minimum_current", "value": 10.0},
+            {"entity_id": f"number.{entity}_energy_target", "value": 0.0},
+        ]
+        assert [body for _, body in failed] == fast_calls
+        assert [body for _, body in await arrive(fast_again)] == fast_calls
+        # 3000 site s: 50 real s. All differs from the fast car's.
+        assert [body for _, body in await arrive(solar_again)] == [
+            {"entity_id": f"select.{entity}_charging_mode", "option": "solar"},
+            {"entity_id": f"number.{entity}_priority", "value": 0},
+            {"entity_id": f"number.{entity}_minimum_current", "value": 6.0},
+            {"entity_id": f"time.{entity}_departure_time", "time": "12:00:50"},
+            {"entity_id": f"number.{entity}_energy_target", "value": pytest.approx(10 / 0.9)},
+        ]
+        await site.close()
+
+
 # --- runs --------------------------------------------------------------------------------------
 async def test_run(
     tmp_path: Path, central_system: CentralSystem, fake_ha: FakeHomeAssistant
@@ -317,6 +477,11 @@ async def test_run(
                 "/api/services/number/set_value",
                 {"entity_id": "number.wb_1_connector_1_priority", "value": 0},
             ),
+        ]
+        assert [body["entity_id"] for _, body in fake_ha.service_calls()[2:5]] == [
+            "number.wb_1_connector_1_minimum_current",
+            "time.wb_1_connector_1_departure_time",
+            "number.wb_1_connector_1_energy_target",
         ]
         await fake_ha.wait_for_state("sensor.demo_site_time", lambda state: state >= "12:30")
         assert set(fake_ha.states) == DEMO_SENSORS
