@@ -24,6 +24,7 @@ from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smart_charging.balancing import Mode
 from custom_components.smart_charging.central_system.model import BootInfo
 from custom_components.smart_charging.central_system.policy import (
     Admission,
@@ -39,6 +40,7 @@ from custom_components.smart_charging.const import (
     CONF_ID_TAG_POLICY,
     CONF_METER_INTERVAL,
     CONF_PORT,
+    CONF_PRICE_ENTITY,
     CONF_UNKNOWN_CHARGERS,
     DOMAIN,
     MeterSource,
@@ -842,6 +844,11 @@ async def test_translations(hass: HomeAssistant) -> None:
     assert f"{prefix}.options.error.allowed_id_tags_empty" in options
     for source in MeterSource:
         assert f"{prefix}.selector.meter_source.options.{source}" in selector
+    # Price mode: the forecast sensor, its error, and the mode in the set_charging_mode action.
+    assert f"{prefix}.options.step.site.data_description.{CONF_PRICE_ENTITY}" in options
+    assert f"{prefix}.options.error.price_forecast" in options
+    for mode in Mode:
+        assert f"{prefix}.selector.charging_mode.options.{mode}" in selector
 
     for key, values in (
         (CONF_UNKNOWN_CHARGERS, UnknownChargerPolicy),

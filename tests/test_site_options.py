@@ -12,6 +12,7 @@ from custom_components.smart_charging.const import (
     CONF_GRID_LIMIT,
     CONF_METER_ENTITIES,
     CONF_METER_SOURCE,
+    CONF_PRICE_ENTITY,
     CONF_PV_POWER_ENTITY,
     CONF_UNKNOWN_CHARGERS,
 )
@@ -133,3 +134,36 @@ async def test_circuits_validated_and_saved(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options["circuits"] == ["garage: 32", "carport: 16: garage"]
+
+
+async def test_price_entity_validated_and_saved(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A price sensor needs a forecast attribute; an unavailable one is taken as it is."""
+    hass.states.async_set("sensor.flat_price", "0.30", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set("sensor.nord_pool", "0.30", {"raw_today": [], "raw_tomorrow": []})
+    hass.states.async_set("sensor.tibber", "unavailable", {})
+    flow_id = await _open_site(hass, init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow_id, _site(grid_limit=25, price_entity="sensor.flat_price")
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PRICE_ENTITY: "price_forecast"}
+    for entity_id in ("sensor.nord_pool", "sensor.tibber"):
+        flow_id = await _open_site(hass, init_integration.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            flow_id, _site(grid_limit=25, price_entity=entity_id)
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert init_integration.options[CONF_PRICE_ENTITY] == entity_id
+        assert hub_of(init_integration).balancer.prices is not None
+    flow_id = await _open_site(hass, init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow_id,
+        _site(grid_limit=25),  # cleared: the form leaves it out
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert CONF_PRICE_ENTITY not in init_integration.options
+    assert hub_of(init_integration).balancer.prices is None

@@ -35,6 +35,7 @@ from .balancing import (
     EngineState,
     LimitReason,
     Mode,
+    PriceSlot,
     Result,
     SiteInput,
     StationInput,
@@ -51,6 +52,7 @@ from .const import (
     CONF_GRID_LIMIT,
     CONF_LIVE_LIMIT_VALIDITY,
     CONF_MAX_IMPORT_POWER,
+    CONF_PRICE_ENTITY,
     CONF_SAFETY_MARGIN,
     CONF_SOLAR_START_DELAY,
     CONF_SOLAR_STOP_DELAY,
@@ -62,6 +64,7 @@ from .const import (
     DOMAIN,
 )
 from .meter import SiteMeter
+from .price_forecast import PriceForecast
 from .site_options import parse_circuits
 
 if TYPE_CHECKING:
@@ -114,9 +117,11 @@ class Balancer:
         self.last_site: SiteInput | None = None
         # The engine's clock (monotonic seconds); tests may replace it.
         self.clock: Callable[[], float] = time.monotonic
-        # Local wall-clock time, for departure times of day; replaced together with `clock`.
+        # Local wall-clock time, for departure times of day and the price forecast;
+        # replaced together with `clock`.
         self.wall_clock: Callable[[], datetime] = dt_util.now
         self.meter = SiteMeter(hass, hub.entry.options)
+        self.prices: PriceForecast | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._sending: dict[str, asyncio.Task[None]] = {}
         self._pending: dict[str, ChargingLimit] = {}
@@ -171,9 +176,13 @@ class Balancer:
     def async_start(self) -> None:
         """Subscribe to the meter and the tick, and allocate once."""
         self.meter = SiteMeter(self.hass, self.hub.entry.options)
+        price_entity: str | None = self.options.get(CONF_PRICE_ENTITY)
+        self.prices = PriceForecast(self.hass, price_entity) if price_entity else None
         if not self.enabled:
             return
-        if entities := self.meter.watched_entities:
+        # A new forecast is a new plan: it allocates like a meter reading does.
+        entities = [*self.meter.watched_entities, *([price_entity] if price_entity else [])]
+        if entities:
             self._unsubscribe.append(
                 async_track_state_change_event(self.hass, entities, self._meter_changed)
             )
@@ -313,11 +322,39 @@ class Balancer:
             base_load=(base, base, base),
             pv_power=reading.pv_power,
             battery_power=reading.battery_power,
+            prices=self._price_slots(now),
             circuits=tuple(circuits.values()),
             stations=tuple(stations),
             connectors=tuple(connectors),
             settings=self.engine_settings(),
         )
+
+    def _price_slots(self, now: float) -> tuple[PriceSlot, ...]:
+        """The forecast from the price entity on the engine's clock, without past slots."""
+        if self.prices is None:
+            return ()
+        wall = self.wall_clock()
+        # Engine time of a moment: now + seconds from the wall clock's now to it.
+        offset = now - wall.timestamp()
+        return tuple(
+            PriceSlot(
+                start=interval.start.timestamp() + offset,
+                end=interval.end.timestamp() + offset,
+                price=interval.price,
+            )
+            for interval in self.prices.read()
+            if interval.end > wall
+        )
+
+    def to_datetime(self, engine_time: float) -> datetime:
+        """A time on the engine's clock as an aware UTC datetime, to the second.
+
+        The engine's clock is monotonic, the wall clock is not: they drift apart by
+        fractions of a second between two conversions, which rounding hides. In UTC, as
+        local time skips or repeats an hour across a DST change.
+        """
+        moment = dt_util.as_utc(self.wall_clock()) + timedelta(seconds=engine_time - self.clock())
+        return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
 
     def _connector_input(
         self, charger: ChargerState, connector_id: int, rotation: int, now: float

@@ -325,7 +325,13 @@ class SmartChargingOptionsFlow(OptionsFlow):
             site = clean_site_options(user_input)
             errors = validate_site_options(self.hass, site)
             if not errors:
-                return self.async_create_entry(data={**self.config_entry.options, **site})
+                # A cleared optional field is left out of the form: its old value goes too.
+                kept = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key not in SITE_SCHEMA.schema
+                }
+                return self.async_create_entry(data={**kept, **site})
             suggested = {**suggested, **site}
         return self.async_show_form(
             step_id="site",

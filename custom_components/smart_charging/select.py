@@ -80,7 +80,7 @@ async def async_setup_entry(
 
 
 class ChargingModeSelect(ConnectorEntity, SelectEntity):
-    """Off, fast, solar or minimum + solar."""
+    """Off, fast, solar, minimum + solar, or the cheapest hours of the price forecast."""
 
     @property
     def current_option(self) -> str:

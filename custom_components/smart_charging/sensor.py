@@ -318,6 +318,12 @@ LIMIT_REASON = BalancedSensorDescription(
     device_class=SensorDeviceClass.ENUM,
     options=[reason.value for reason in LimitReason],
 )
+# Price mode: when the plan next charges the connector from the grid.
+PLANNED_START = BalancedSensorDescription(
+    key="planned_start",
+    translation_key="planned_start",
+    device_class=SensorDeviceClass.TIMESTAMP,
+)
 
 
 async def async_setup_entry(
@@ -336,7 +342,7 @@ async def async_setup_entry(
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        connector=((ALLOCATED_CURRENT, LIMIT_REASON), _balanced_sensor),
+        connector=((ALLOCATED_CURRENT, LIMIT_REASON, PLANNED_START), _balanced_sensor),
     )
 
 
@@ -345,6 +351,8 @@ def _balanced_sensor(
 ) -> BalancedConnectorEntity:
     if description.key == LIMIT_REASON.key:
         return LimitReasonSensor(coordinator, description, connector_id)
+    if description.key == PLANNED_START.key:
+        return PlannedStartSensor(coordinator, description, connector_id)
     return AllocatedCurrentSensor(coordinator, description, connector_id)
 
 
@@ -387,6 +395,35 @@ class LimitReasonSensor(BalancedConnectorEntity, SensorEntity):
         """Return the reason."""
         allocation = self.allocation
         return None if allocation is None else allocation.reason.value
+
+
+class PlannedStartSensor(BalancedConnectorEntity, SensorEntity):
+    """When price mode next charges the connector from the grid; None without a plan."""
+
+    def current_value(self) -> object:
+        """The planned start."""
+        return self.native_value
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the planned start; in a planned slot, when this run of slots began.
+
+        In a planned slot the engine plans to start now: showing that would move with
+        every allocation, so the start shown when the slot began is kept.
+        """
+        allocation = self.allocation
+        if allocation is None or allocation.planned_start is None:
+            return None
+        balancer = self.coordinator.hub.balancer
+        start = balancer.to_datetime(allocation.planned_start)
+        shown = self._last_written
+        if (
+            allocation.planned_start <= balancer.clock()
+            and isinstance(shown, datetime)
+            and shown <= start
+        ):
+            return shown
+        return start
 
 
 class ChargerSensor(ChargerEntity, SensorEntity):

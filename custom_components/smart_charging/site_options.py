@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.const import UnitOfElectricCurrent, UnitOfPower
+from homeassistant.const import STATE_UNAVAILABLE, UnitOfElectricCurrent, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -35,6 +35,7 @@ from .const import (
     CONF_METER_SOURCE,
     CONF_METER_STALE_AFTER,
     CONF_NOMINAL_VOLTAGE,
+    CONF_PRICE_ENTITY,
     CONF_PV_POWER_ENTITY,
     CONF_SAFETY_MARGIN,
     CONF_SOLAR_START_DELAY,
@@ -48,6 +49,7 @@ from .const import (
     DEFAULT_SOLAR_STOP_DELAY,
     MeterSource,
 )
+from .price_forecast import parse_price_state
 
 CURRENT_UNITS = {UnitOfElectricCurrent.AMPERE, UnitOfElectricCurrent.MILLIAMPERE}
 POWER_UNITS = {UnitOfPower.WATT, UnitOfPower.KILO_WATT}
@@ -95,6 +97,7 @@ SITE_SCHEMA = vol.Schema(
         vol.Optional(CONF_BATTERY_POWER_ENTITY): EntitySelector(
             EntitySelectorConfig(domain="sensor")
         ),
+        vol.Optional(CONF_PRICE_ENTITY): EntitySelector(EntitySelectorConfig(domain="sensor")),
         vol.Required(CONF_SOLAR_START_DELAY): _number(0, 3600, 1, "s"),
         vol.Required(CONF_SOLAR_STOP_DELAY): _number(0, 3600, 1, "s"),
         vol.Required(CONF_LIVE_LIMIT_VALIDITY): _number(30, 3600, 1, "s"),
@@ -171,7 +174,12 @@ def clean_site_options(user_input: dict[str, Any]) -> dict[str, Any]:
         CONF_LIVE_LIMIT_VALIDITY,
     ):
         site[key] = round(site[key])
-    for key in (CONF_MAX_IMPORT_POWER, CONF_PV_POWER_ENTITY, CONF_BATTERY_POWER_ENTITY):
+    for key in (
+        CONF_MAX_IMPORT_POWER,
+        CONF_PV_POWER_ENTITY,
+        CONF_BATTERY_POWER_ENTITY,
+        CONF_PRICE_ENTITY,
+    ):
         if not site.get(key):
             site.pop(key, None)
     site[CONF_METER_ENTITIES] = list(site[CONF_METER_ENTITIES])
@@ -180,7 +188,7 @@ def clean_site_options(user_input: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_site_options(hass: HomeAssistant, site: dict[str, Any]) -> dict[str, str]:
-    """Check the circuits and the meter (entities, units)."""
+    """Check the circuits, the meter (entities, units) and the price forecast."""
     try:
         parse_circuits(site.get(CONF_CIRCUITS, []))
     except ValueError:
@@ -200,4 +208,12 @@ def validate_site_options(hass: HomeAssistant, site: dict[str, Any]) -> dict[str
         extra = hass.states.get(site[key]) if site.get(key) else None
         if extra is not None and extra.attributes.get("unit_of_measurement") not in POWER_UNITS:
             return {key: "power_unit"}
+    price = hass.states.get(site[CONF_PRICE_ENTITY]) if site.get(CONF_PRICE_ENTITY) else None
+    # An unavailable entity may hold a forecast later: only a known layout is checked.
+    if (
+        price is not None
+        and price.state != STATE_UNAVAILABLE
+        and parse_price_state(price).layout is None
+    ):
+        return {CONF_PRICE_ENTITY: "price_forecast"}
     return {}
