@@ -406,24 +406,11 @@ class PlannedStartSensor(BalancedConnectorEntity, SensorEntity):
 
     @property
     def native_value(self) -> datetime | None:
-        """Return the planned start; in a planned slot, when this run of slots began.
-
-        In a planned slot the engine plans to start now: showing that would move with
-        every allocation, so the start shown when the slot began is kept.
-        """
+        """Return the planned start (in a planned slot: when charging in it began)."""
         allocation = self.allocation
         if allocation is None or allocation.planned_start is None:
             return None
-        balancer = self.coordinator.hub.balancer
-        start = balancer.to_datetime(allocation.planned_start)
-        shown = self._last_written
-        if (
-            allocation.planned_start <= balancer.clock()
-            and isinstance(shown, datetime)
-            and shown <= start
-        ):
-            return shown
-        return start
+        return self.coordinator.hub.balancer.to_datetime(allocation.planned_start)
 
 
 class ChargerSensor(ChargerEntity, SensorEntity):

@@ -219,6 +219,9 @@ def test_price_mode_charges_in_the_cheap_slot_until_it_ends() -> None:
     assert (allocation.current, allocation.reason) == (16.0, LimitReason.USER_MAXIMUM)
     assert allocation.planned_start == 2 * HOUR
     assert first.state.connectors["ev"].planned_until == 6 * HOUR
+    # Charging on in the slot: the planned start stays when it began, not "now".
+    on = run(priced_car(departure=12 * HOUR), now=2.5 * HOUR, state=first.state)
+    assert on.allocations["ev"].planned_start == 2 * HOUR
     # A dearer slot now, but the slot it started in has not ended: it goes on.
     dearer = (slot(0, 6, 0.5), slot(6, 7, 0.1))
     again = run(
@@ -244,7 +247,7 @@ def test_price_mode_charges_in_the_cheap_slot_until_it_ends() -> None:
     )
     assert (gone.allocations["ev"].current, gone.allocations["ev"].planned_start) == (
         16.0,
-        7 * HOUR,
+        2 * HOUR,  # charging without a break since 2 h
     )
 
 

@@ -182,7 +182,11 @@ def apply_plan(context: Context, ev_power: float) -> None:
             context.waiting_for_price.add(i)
             connectors[i] = replace(connectors[i], mode=Mode.SOLAR)
             continue
-        context.planned_start[i] = now
+        # Charging as planned since an earlier call: its start stays when it began.
+        before = context.previous_allocations.get(connectors[i].connector_id)
+        started = before.planned_start if before is not None else None
+        keep = memories[i].planned_until is not None and started is not None and started <= now
+        context.planned_start[i] = started if keep else now
         context.solar_drawn -= sum(context.measured[i])
         connectors[i] = replace(connectors[i], mode=Mode.FAST)
     if charging:
