@@ -66,7 +66,8 @@ def test_nord_pool_today_and_tomorrow() -> None:
 
 def test_nord_pool_before_tomorrow_is_published() -> None:
     """No prices for tomorrow yet (None or an empty list): today's only."""
-    for tomorrow in (None, []):
+    tomorrows: tuple[list[object] | None, ...] = (None, [])
+    for tomorrow in tomorrows:
         parsed = parse_price_state(
             state(
                 {

@@ -1,4 +1,7 @@
-"""Baseline controllers the balancer is compared with (deterministic, pure Python)."""
+"""Baseline controllers the balancer is compared with (deterministic, pure Python).
+
+Uncontrolled and static ignore the mode: every mode, "price" too, charges as fast.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ EVCC_INTERVAL = 30.0  # s between control loop ticks
 EVCC_ENABLE_DELAY = 60.0  # s of surplus >= min power before PV charging starts
 EVCC_DISABLE_DELAY = 180.0  # s of surplus < min power before PV charging stops
 EVCC_EFFECTIVE_MARGIN = 2.0  # A over the measured current evcc assumes the car could take
+_PV_MODES = ("solar", "min_solar")  # evcc "pv" and "minpv"; every other mode but "off" is "now"
 
 
 def floor_to_resolution(current: float) -> float:
@@ -99,7 +103,9 @@ class EvccStyle:
 
     First come first served falls out of the headroom rule: a new session only gets what the
     grid meter shows is left. Modes: "fast" (evcc "now"), "solar" (evcc "pv"), "min_solar"
-    (evcc "minpv"), "off".
+    (evcc "minpv"), "off". evcc also plans charging in the cheapest slots of a dynamic tariff
+    (its "plan" with a target time and energy), but this baseline models its PV modes only:
+    "price" charges as "fast" (evcc "now").
     """
 
     name = "evcc"
@@ -145,7 +151,7 @@ class EvccStyle:
         if view.mode == "off":
             return 0.0
         cap = min(view.max_current, _headroom(observation, view), _station_room(observation, view))
-        if view.mode != "fast":
+        if view.mode in _PV_MODES:
             cap = min(self._pv_target(observation, view), cap)
         return _usable(view, cap)
 

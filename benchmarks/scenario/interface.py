@@ -20,7 +20,7 @@ class ConnectorView:
     phases: tuple[int, ...]  # grid phases the car draws on (0 = L1)
     min_current: float  # A per phase
     max_current: float  # A per phase: charger and car maximum
-    mode: str  # "fast", "solar", "min_solar", "off"
+    mode: str  # "fast", "solar", "min_solar", "price", "off"
     limit: float | None  # A per phase the controller set last (None: none)
 
 

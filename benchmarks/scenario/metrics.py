@@ -4,7 +4,8 @@ Conventions:
 - Currents are signed, import positive. The fuse counts as exceeded on import only: no
   controller can curtail the export of a PV inverter.
 - EV energy is counted on the grid side (what the charger drew) against the grid-side request,
-  `requested_grid_wh(visit)`: what the battery can and should take, over the car's efficiency.
+  `requested_grid_wh(visit)` (simulator.site.driver): what the battery can and should take, over
+  the car's efficiency.
 - Power and price arrays hold one mean value per step of `step_s` seconds starting at the
   scenario start (local midnight), so 15-min windows are clock aligned.
 """
@@ -17,8 +18,6 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from simulator.site.model import Visit
-
 from .interface import PhaseCurrents
 
 type FloatArray = npt.NDArray[np.float64]
@@ -30,13 +29,6 @@ WH_PER_J = 1 / 3600
 ENERGY_GOAL_PCT = 98.0  # energy delivered: at least this share of the optimum
 PV_GOAL_PCT = 95.0  # PV self-consumption: at least this share of the optimum
 COST_GOAL_PCT = 103.0  # net cost: at most this share of the optimum
-
-
-def requested_grid_wh(visit: Visit) -> float:
-    """Grid-side energy a visit asks for: what its battery will take, over the car's efficiency."""
-    ev = visit.ev
-    room = ev.capacity_wh * max(0.0, ev.target_soc - ev.initial_soc) / 100.0
-    return min(visit.energy_wh, room) / ev.efficiency
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,9 +30,10 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from simulator.ev import EVSpec
+from simulator.site.driver import requested_grid_wh
 from simulator.site.model import DAY, BatterySpec, ChargerPlan, PhaseWatts, ScenarioDay, Visit
 
-from .metrics import Metrics, requested_grid_wh, summarize
+from .metrics import Metrics, summarize
 
 type FloatArray = npt.NDArray[np.float64]
 type IntArray = npt.NDArray[np.int64]

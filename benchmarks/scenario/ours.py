@@ -2,10 +2,12 @@
 
 Nothing of the integration is replaced. The chargers are simulated (with their cars) and
 connect over real websockets on 127.0.0.1; the grid meter and PV are HA sensors that
-the plant writes; the balancer reacts to them as it does on a real site. Only time is
-virtual: one `SimClock` drives the chargers, the cars, the balancer's clock and the
-central system's timestamps (so profiles' validity means the same on both sides), and
-after every step the harness lets HA and the chargers finish what they are doing.
+the plant writes; the balancer reacts to them as it does on a real site. The tariff is a
+price sensor with a `forecast` attribute, as a dynamic-tariff integration would provide.
+Only time is virtual: one `SimClock` drives the chargers, the cars, the balancer's clock,
+the central system's timestamps (so profiles' validity means the same on both sides) and
+the price forecast's slots, and after every step the harness lets HA and the chargers
+finish what they are doing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import os
 import sys
 from typing import Any
@@ -31,13 +33,14 @@ from custom_components.smart_charging.central_system.v16 import (
 from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
+from simulator.site.driver import driver_settings
 from simulator.site.ha_options import balancing_options
 from simulator.site.model import ScenarioDay, Visit
 from simulator.site.plant import Plant, charger_spec, day_start
+from simulator.site.prices import import_forecast
 from simulator.timeutil import SimClock
 from tests.helpers import wait_for
 
-from .metrics import requested_grid_wh
 from .offline import RUN_LENGTH
 from .trace import Trace
 
@@ -45,10 +48,16 @@ STRATEGY = "ours"
 GRID_SENSORS = ("sensor.scenario_grid_l1", "sensor.scenario_grid_l2", "sensor.scenario_grid_l3")
 PV_SENSOR = "sensor.scenario_pv_power"
 BATTERY_SENSOR = "sensor.scenario_battery_power"
+PRICE_SENSOR = "sensor.scenario_import_price"
+PRICE_MODE = "price"
 # Loop iterations without pending work before a step counts as settled.
 _QUIET_ITERATIONS = 3
-MIN_CHARGING_CURRENT = 6.0  # A: IEC 61851
 _CLOCKED_MODULES = (session_module, adapter_module, charge_point_module)
+
+
+def uses_price_mode(day: ScenarioDay) -> bool:
+    """Whether a driver picks price mode: only then does the site owner set the price sensor."""
+    return any(visit.mode == PRICE_MODE for visit in day.visits)
 
 
 def site_options(day: ScenarioDay) -> dict[str, Any]:
@@ -56,7 +65,11 @@ def site_options(day: ScenarioDay) -> dict[str, Any]:
     return {
         **default_site_options(),
         **balancing_options(
-            day, grid_sensors=GRID_SENSORS, pv_sensor=PV_SENSOR, battery_sensor=BATTERY_SENSOR
+            day,
+            grid_sensors=GRID_SENSORS,
+            pv_sensor=PV_SENSOR,
+            battery_sensor=BATTERY_SENSOR,
+            price_sensor=PRICE_SENSOR if uses_price_mode(day) else None,
         ),
         "allowed_id_tags": [],
         "heartbeat_interval": 300,
@@ -121,6 +134,7 @@ async def _connect(
         await charger.connect()
         chargers[plan.charger_id] = charger
     _publish(hass, day, (0.0, 0.0, 0.0), 0.0, 0.0)
+    _publish_prices(hass, day, 0.0)
     await wait_for(
         hass,
         lambda: all(
@@ -142,6 +156,7 @@ async def _run(
 ) -> None:
     day = plant.day
     next_reading = 0.0
+    price_hour = _price_hour(day, plant.t)
     while plant.t < until:
         # The driver sets the car up as it arrives (as in the HA dashboard).
         for visit in plant.arriving(step):
@@ -161,27 +176,16 @@ async def _run(
                 snapshot.pv_power,
                 snapshot.battery_power,
             )
+        if (hour := _price_hour(day, plant.t)) != price_hour:
+            price_hour = hour
+            _publish_prices(hass, day, plant.t)
         await _settle(hass, hub, plant)
 
 
 def _arrive(hub: SmartChargingHub, visit: Visit, clock: SimClock) -> None:
-    """Mode and priority; in solar modes also the departure time and the energy wanted.
-
-    The connector's minimum is the car's (a DC station reports its own, higher one).
-    """
-    settings: dict[str, Any] = {
-        "mode": visit.mode,
-        "priority": visit.priority,
-        "min_current": max(MIN_CHARGING_CURRENT, visit.ev.min_current),
-        "departure": None,
-        "energy_target": 0.0,
-    }
-    if visit.mode in ("solar", "min_solar"):
-        departure = clock.now() + timedelta(seconds=visit.depart - clock.monotonic())
-        settings["departure"] = departure.astimezone(hub.balancer.wall_clock().tzinfo).strftime(
-            "%H:%M:%S"
-        )
-        settings["energy_target"] = requested_grid_wh(visit) / 1000
+    """What the driver sets before plugging in (`driver_settings`, shared with the live demo)."""
+    departs_at = clock.now() + timedelta(seconds=visit.depart - clock.monotonic())
+    settings = driver_settings(visit, departs_at, hub.balancer.wall_clock().tzinfo or UTC)
     hub.update_connector_settings(visit.charger_id, visit.connector_id, **settings)
 
 
@@ -217,6 +221,29 @@ def _publish(
         hass.states.async_set(PV_SENSOR, f"{pv:.0f}", {"unit_of_measurement": "W"})
     if day.battery:
         hass.states.async_set(BATTERY_SENSOR, f"{battery:.0f}", {"unit_of_measurement": "W"})
+
+
+def _price_hour(day: ScenarioDay, t: float) -> int:
+    """The tariff hour holding `t` (hours since the day's local midnight, elapsed)."""
+    return int((day.start_offset + t) // 3600.0)
+
+
+def price_sensor_state(day: ScenarioDay, t: float) -> tuple[str, dict[str, Any]]:
+    """State (the import price now, EUR/kWh) and attributes of the price sensor at `t`.
+
+    The forecast's datetimes are on the scenario's clock, the one the balancer's `wall_clock`
+    and the central system read (`SimClock` from `day_start`), not the real one.
+    """
+    zone = ZoneInfo(day.timezone)
+    forecast = import_forecast(day.prices, day_start(day).astimezone(zone), day.start_offset, t)
+    attributes: dict[str, Any] = {"unit_of_measurement": "EUR/kWh", "forecast": forecast}
+    return f"{day.prices.import_price(t):.4f}", attributes
+
+
+def _publish_prices(hass: HomeAssistant, day: ScenarioDay, t: float) -> None:
+    """The tariff reports the price now and the forecast (as Tibber / Nord Pool sensors do)."""
+    state, attributes = price_sensor_state(day, t)
+    hass.states.async_set(PRICE_SENSOR, state, attributes)
 
 
 async def _settle(hass: HomeAssistant, hub: SmartChargingHub, plant: Plant) -> None:

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.site.driver import requested_grid_wh
 from simulator.site.plant import Plant, Snapshot
-
-from .metrics import requested_grid_wh
 
 # Plots need far less than one sample a second; one a minute keeps them light.
 PLOT_EVERY = 60

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import TypedDict
 
+from ..meter import MIN_CHARGING_CURRENT
 from .model import Visit
 
-MIN_CHARGING_CURRENT = 6.0  # A: IEC 61851
 # Modes that work towards a departure with an energy target (FAST charges at once anyway).
 DEADLINE_MODES = frozenset({"solar", "min_solar", "price"})
 
@@ -29,8 +29,7 @@ class DriverSettings(TypedDict):
 def requested_grid_wh(visit: Visit) -> float:
     """Grid-side energy a visit asks for: what its battery will take, over the car's efficiency.
 
-    The same as `benchmarks.scenario.metrics.requested_grid_wh` (the simulator does not import
-    the benchmarks; a test keeps the two equal).
+    The driver's energy target, and what the benchmark's metrics count as requested.
     """
     ev = visit.ev
     room = ev.capacity_wh * max(0.0, ev.target_soc - ev.initial_soc) / 100.0

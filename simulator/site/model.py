@@ -82,7 +82,7 @@ class Visit:
     depart: float  # s after the run start (may exceed DAY: it stays)
     energy_wh: float  # what the driver wants charged (the battery side: capped by capacity)
     ev: EVSpec
-    mode: str = "fast"  # the engine's Mode value the driver picked
+    mode: str = "fast"  # the engine's Mode value the driver picked (scenario.MODES)
     priority: int = 0
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+import math
 
 import numpy as np
 
+from .model import Prices
 from .timeline import SECONDS, FloatArray, step_means
 
 HOURS = 24
+FORECAST_HOURS = 36  # slots a price sensor's forecast lists, the current one first
 
 
 def _hourly(name: str, value: float | Sequence[float]) -> tuple[float, ...]:
@@ -62,3 +66,37 @@ class TariffPrices:
             return f"hourly {low:g}-{high:g} ({low:g} in {len(cheap)} h)"
 
         return f"import {one(self.import_hourly)} EUR/kWh, export {one(self.export_hourly)} EUR/kWh"
+
+
+def import_forecast(
+    prices: Prices,
+    run_start: datetime,
+    start_offset: float,
+    t: float,
+    hours: int = FORECAST_HOURS,
+) -> list[dict[str, str | float]]:
+    """The import price forecast from `t` on, as a price sensor's `forecast` attribute.
+
+    `hours` hourly slots ``{"start", "end", "price"}``, the one holding `t` first (it may have
+    begun before `t`), with ISO datetimes in `run_start`'s timezone. The slots are the hours
+    `TariffPrices` bills by: they begin where `start_offset + t` is a whole hour, counted in
+    elapsed time from the day's local midnight (the run starts `start_offset` s after it at the
+    aware instant `run_start`). Each slot's price is the import price at its middle.
+    """
+    if run_start.tzinfo is None:
+        raise ValueError("run_start needs a timezone")
+    zone = run_start.tzinfo
+    start_utc = run_start.astimezone(UTC)
+    first = math.floor((start_offset + t) / 3600.0) * 3600.0 - start_offset
+    slots: list[dict[str, str | float]] = []
+    for k in range(hours):
+        begin = first + k * 3600.0
+        # Elapsed time in UTC: aware arithmetic in a local zone would add wall time across DST.
+        slots.append(
+            {
+                "start": (start_utc + timedelta(seconds=begin)).astimezone(zone).isoformat(),
+                "end": (start_utc + timedelta(seconds=begin + 3600.0)).astimezone(zone).isoformat(),
+                "price": prices.import_price(begin + 1800.0),
+            }
+        )
+    return slots

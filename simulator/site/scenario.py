@@ -30,7 +30,8 @@ A file describes one site and one or more days::
     start = "12:00"
     [[day.car]]                         # charger, connector, arrive, depart ("HH:MM"),
     charger = "WB"                      # energy_kwh, car (a named car) and/or EVSpec
-    arrive = "18:00"                    # fields, mode, priority
+    arrive = "18:00"                    # fields, mode ("fast", "solar", "min_solar",
+                                        # "price"), priority
     depart = "07:30"
     [day.fleet]                         # or [[day.fleet]]: preset ("workplace", "home",
     preset = "workplace"                # "depot"), count, chargers (ids, "D*" = prefix),
@@ -66,7 +67,8 @@ from .prices import HOURS, TariffPrices
 from .pv import ClearSkyPv
 from .timeline import format_clock, parse_clock
 
-MODES = ("fast", "min_solar", "solar")
+# The engine's Mode values a driver picks (custom_components/smart_charging/balancing/model.py).
+MODES = ("fast", "min_solar", "solar", "price")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _OVERRIDABLE = ("site", "house", "pv", "battery", "prices")
 _PHASES = 3

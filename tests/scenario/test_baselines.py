@@ -57,6 +57,11 @@ class TestUncontrolled:
         assert control.step(observe(connector(max_current=32.0, limit=32.0), idle)) == {}
         assert control.step(observe(connector(arrived_at=500.0))) == {"A/1": 16.0}
 
+    def test_price_mode_charges_as_fast(self) -> None:
+        """Price mode gets the maximum as fast does."""
+        view = connector(mode="price", max_current=32.0)
+        assert Uncontrolled().step(observe(view)) == {"A/1": 32.0}
+
 
 class TestStaticSplit:
     """(fuse - reserve) / installed connectors, floored, capped, 0 below the min."""
@@ -80,6 +85,12 @@ class TestStaticSplit:
     def test_only_changes(self) -> None:
         """A limit already set is not sent again."""
         assert StaticSplit(5.0).step(observe(connector(limit=16.0))) == {}
+
+    def test_price_mode_charges_as_fast(self) -> None:
+        """Price mode gets the same share as fast."""
+        views = (connector("A/1", mode="price"), connector("B/1"), connector("C/1"))
+        changes = StaticSplit(static_base_load=5.0).step(observe(*views))
+        assert changes == {"A/1": 6.6, "B/1": 6.6, "C/1": 6.6}
 
 
 class TestEvccStyle:
@@ -181,3 +192,13 @@ class TestEvccStyle:
         """Even min_solar pauses when the fuse leaves less than the min current."""
         view = connector(mode="min_solar")
         assert EvccStyle().step(observe(view, grid=(22.0, 22.0, 22.0))) == {"A/1": 0.0}
+
+    @pytest.mark.parametrize("grid", [(5.0, 5.0, 5.0), (-8.0, -8.0, -8.0)])
+    def test_price_mode_charges_as_fast(self, grid: PhaseCurrents) -> None:
+        """Price mode is evcc "now" here (no cheap-slot plan): the headroom, no PV timers."""
+        for mode in ("fast", "price"):
+            view = connector(mode=mode)
+            assert EvccStyle().step(observe(view, grid=grid)) == {"A/1": 16.0}, mode
+        # With 5 A of house load and a 20 A fuse: what the fuse leaves, at once.
+        view = connector(mode="price")
+        assert EvccStyle().step(observe(view, grid=(5.0, 5.0, 5.0), fuse=20.0)) == {"A/1": 15.0}

@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 
-from benchmarks.scenario.metrics import (
-    Metrics,
-    compare,
-    format_comparison,
-    format_table,
-    requested_grid_wh,
-    summarize,
-)
+from benchmarks.scenario.metrics import Metrics, compare, format_comparison, format_table, summarize
 from simulator.ev import EVSpec
+from simulator.site.driver import requested_grid_wh
 from simulator.site.model import Visit
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -118,6 +118,16 @@ def test_charges_in_the_cheap_half(before: float, after: float, charging: int) -
     cheap_kwh = 4_000 / 0.9 / 1000
     expected = cheap_kwh * 0.1 + 1.15 * 3 * 0.25  # car + house (3 x 1150 W for 1 h)
     assert result.metrics.net_cost_eur == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("mode", ["solar", "min_solar", "price"])
+def test_the_mode_does_not_matter(mode: str) -> None:
+    """The optimum minimises the cost whatever mode the driver picked: the same as fast."""
+    tariff = Tariff(before=0.4, after=0.1)
+    fast = solve(car(), prices=tariff)
+    other = solve(replace(car(), mode=mode), prices=tariff)
+    assert other.ev_power == pytest.approx(fast.ev_power)
+    assert other.metrics.net_cost_eur == pytest.approx(fast.metrics.net_cost_eur)
 
 
 def test_single_phase_car_loads_one_phase() -> None:

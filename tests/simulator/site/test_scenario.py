@@ -72,7 +72,7 @@ def test_every_shipped_scenario_loads(path: Path) -> None:
             assert (v.charger_id, v.connector_id) in keys
             assert 0.0 <= v.arrive < DAY
             assert v.depart > v.arrive
-            assert v.mode in {"fast", "min_solar", "solar"}
+            assert v.mode in {"fast", "min_solar", "solar", "price"}
             room = v.ev.capacity_wh * (v.ev.target_soc - v.ev.initial_soc) / 100.0
             assert v.energy_wh <= room + 1e-6
         assert min(day.house.at(t)[0] for t in range(0, 86_400, 900)) >= 0.0
@@ -114,6 +114,21 @@ def test_depot_fuse_binds_but_the_night_suffices() -> None:
     night_h = (min(v.depart for v in day.visits) - max(v.arrive for v in day.visits)) / 3600.0
     usable_kw = (day.grid_limit - day.safety_margin) * day.voltage * 3 / 1000.0 - 30.0
     assert grid_kwh < usable_kw * night_h
+    assert {v.mode for v in day.visits} == {"price"}  # "cheapest hours", ready by the morning
+
+
+def test_price_mode_for_a_car_and_a_fleet() -> None:
+    """A car and a fleet may pick price mode."""
+    text = MINIMAL + CAR.replace('mode = "fast"', 'mode = "price"')
+    text += """[day.fleet]
+preset = "home"
+count = 1
+chargers = ["WB"]
+cars = { small = 1 }
+modes = { price = 1 }
+"""
+    (day,) = parse(text)
+    assert [v.mode for v in day.visits] == ["price", "price"]
 
 
 def test_overrides_fleets_and_defaults() -> None:
