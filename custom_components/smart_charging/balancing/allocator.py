@@ -249,6 +249,8 @@ def _remember(context: Context, i: int, *, changed: bool, deadline: bool) -> Con
         and memory.non_compliant == (status is non_compliant_status)
         and memory.deadline == deadline
         and memory.planned_until == planned_until
+        and memory.car_limit == context.car_limit[i]
+        and memory.car_limit_since == context.car_limit_since[i]
     ):
         memory = ConnectorMemory(
             sent=current,
@@ -263,5 +265,7 @@ def _remember(context: Context, i: int, *, changed: bool, deadline: bool) -> Con
             non_compliant=status is non_compliant_status,
             deadline=deadline,
             planned_until=planned_until,
+            car_limit=context.car_limit[i],
+            car_limit_since=context.car_limit_since[i],
         )
     return memory

@@ -13,6 +13,7 @@ from enum import IntEnum
 import math
 from operator import attrgetter
 
+from .car_limit import learn_car_limit
 from .compliance import check_compliance
 from .model import (
     Allocation,
@@ -129,6 +130,10 @@ class Context:
     planned_until: list[float | None]
     planned_start: list[float | None]
     waiting_for_price: set[int]
+    # The car's learned maximum and since when; who it holds below the input's maximum.
+    car_limit: list[float | None]
+    car_limit_since: list[float | None]
+    car_limited: set[int]
 
     def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
         """The connectors of `among` that count against constraint k.
@@ -315,6 +320,9 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         planned_until=[None] * n,
         planned_start=[None] * n,
         waiting_for_price=set(),
+        car_limit=[None] * n,
+        car_limit_since=[None] * n,
+        car_limited=set(),
         station_draw={},
         rising=[0.0, 0.0, 0.0],
         solar_drawn=0.0,
@@ -341,14 +349,8 @@ def _gather(context: Context) -> None:
     response_time = context.site.settings.response_time
     settings = context.site.settings
     plannable = bool(context.site.prices)
+    now = context.now
     for i, connector in enumerate(connectors):
-        if connector.mode is Mode.PRICE and not (
-            plannable and connector.departure is not None and connector.energy_needed is not None
-        ):
-            # Nothing to plan with: charge now rather than wait for nothing.
-            connector = connectors[i] = replace(connector, mode=Mode.FAST)  # noqa: PLW2901
-        if connector.departure is not None and connector.energy_needed is not None:
-            connector = _deadline(context, i, connector, settings)  # noqa: PLW2901
         a, b, c = measured[i]
         if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
             measured[i] = _clean(measured[i])
@@ -380,6 +382,23 @@ def _gather(context: Context) -> None:
             own = wired[i] = _phases(own)
         if connector.can_switch_phases and (len(own) == 3 or memories[i].phases == 1):  # noqa: PLR2004
             switchable[i] = True
+        limit, since = learn_car_limit(connector, memory, measured[i], own, now, settings)
+        if limit is not None:
+            context.car_limit[i], context.car_limit_since[i] = limit, since
+            if limit < context.max_current[i]:
+                context.max_current[i] = max(context.min_current[i], limit)
+                context.car_limited.add(i)
+        if connector.mode is Mode.PRICE and not (
+            plannable and connector.departure is not None and connector.energy_needed is not None
+        ):
+            # Nothing to plan with: charge now rather than wait for nothing.
+            connector = connectors[i] = replace(connector, mode=Mode.FAST)  # noqa: PLW2901
+        if connector.departure is not None and connector.energy_needed is not None:
+            _deadline(context, i, connector, settings)
+    if context.deadline:
+        # Within a priority, who must leave soon is served first.
+        deadline = context.deadline
+        context.priority = [2 * p + (i in deadline) for i, p in enumerate(context.priority)]
 
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
@@ -399,7 +418,7 @@ def _deadline(
     if connector.mode not in _SOLAR_MODES or not connector.active or not (needed and needed > 0):
         return connector
     if not context.memories[i].deadline:
-        high = connector.max_current
+        high = context.max_current[i]  # the car's learned maximum, if lower
         power = high * context.voltage * len(_phases(connector.phases))
         if not 0 < power < math.inf or departure is None:
             return connector

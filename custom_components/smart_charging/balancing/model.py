@@ -42,6 +42,7 @@ class LimitReason(StrEnum):
     NOT_CHARGING = "not_charging"  # no car / no session on the connector
     NON_COMPLIANT = "non_compliant"  # draws more than allocated: its draw is fixed load
     RAMPING = "ramping"  # on its way up: increases are rate-limited (ramp_up_rate)
+    CAR_LIMIT = "car_limit"  # the car takes no more than this (learned from its draw)
     CHEAPER_LATER = "cheaper_later"  # price mode: its grid energy is planned for cheaper slots
 
 
@@ -137,6 +138,12 @@ class EngineSettings:
     # the ramp and a grid that cannot give the maximum all the time.
     deadline_margin: float = 0.15
     deadline_buffer: float = 900.0
+    # A car that, `response_time` after an offer, draws more than `car_limit_slack` A
+    # below it takes no more: its maximum becomes its draw + `car_limit_headroom` until
+    # it uses that, or for `car_limit_probe` s (see `car_limit`).
+    car_limit_slack: float = 2.0
+    car_limit_headroom: float = 1.0
+    car_limit_probe: float = 600.0
     # Price mode plans with this share of what the EVs may draw now (the rest is slack
     # for a house load that rises later), and asks each car for its energy target
     # * (1 + deadline_margin).
@@ -200,6 +207,9 @@ class ConnectorMemory:
     deadline: bool = False  # charging as FAST for a departure, until the energy is in
     # Price mode: charging from the grid as planned until this time (the slot's end).
     planned_until: float | None = None
+    # What the car takes at most, learned from its draw, and since when (see `car_limit`).
+    car_limit: float | None = None
+    car_limit_since: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

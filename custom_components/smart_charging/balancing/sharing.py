@@ -43,8 +43,12 @@ def _settle(context: Context, items: Sequence[int], caps: Sequence[float], bind:
     for i in items:
         k = bind[i]
         if k == OWN_CAP:
-            ramped = caps[i] < max_current[i]
-            context.reason[i] = LimitReason.RAMPING if ramped else LimitReason.USER_MAXIMUM
+            if caps[i] < max_current[i]:
+                context.reason[i] = LimitReason.RAMPING
+            elif i in context.car_limited:
+                context.reason[i] = LimitReason.CAR_LIMIT
+            else:
+                context.reason[i] = LimitReason.USER_MAXIMUM
             context.bound_by[i] = NONE
         else:
             context.reason[i] = reasons[k]

@@ -1,0 +1,49 @@
+"""What a car takes at most: learned from a car that draws less than it is offered.
+
+The connector's maximum is the charger's and the user's; the car's onboard charger may
+take less (an 11 kW van on a 22 kW wallbox, a car near full). Offered more than it takes,
+it leaves the rest unused while other cars wait. So once a car, given time to follow,
+draws clearly less than offered, its maximum is what it draws plus a little: the rest
+goes to the others. Lowering an offer is always safe; to find out whether the car takes
+more again (the battery cooled, a phase came back), the limit is dropped when the car
+uses all of it, and every `car_limit_probe` seconds.
+
+A car is never held below its minimum current this way: a car tapering towards full
+keeps the minimum, so it can finish.
+"""
+
+from __future__ import annotations
+
+from .model import ConnectorInput, ConnectorMemory, EngineSettings, PhaseCurrents
+
+
+def learn_car_limit(
+    connector: ConnectorInput,
+    memory: ConnectorMemory,
+    measured: PhaseCurrents,
+    phases: tuple[int, ...],
+    now: float,
+    settings: EngineSettings,
+) -> tuple[float | None, float | None]:
+    """The car's learned maximum (A per phase) and since when; (None, None): none known."""
+    if not (connector.active and connector.online):
+        return None, None
+    drawn = max(measured[phase] for phase in phases)
+    limit, since = memory.car_limit, memory.car_limit_since
+    if limit is not None and since is not None:
+        if drawn >= limit - settings.car_limit_headroom / 2 or now - since >= (
+            settings.car_limit_probe
+        ):
+            return None, None  # it may take more: offer its share again
+        return limit, since
+    sent_at = memory.sent_at
+    if sent_at is None or memory.sent <= 0:
+        return None, None
+    read_at = now if connector.measured_at is None else connector.measured_at
+    if (
+        read_at - sent_at >= settings.response_time  # it had time to follow the offer
+        and drawn >= 1.0  # it charges (a car that pauses says nothing about its maximum)
+        and drawn < memory.sent - settings.car_limit_slack
+    ):
+        return drawn + settings.car_limit_headroom, now
+    return None, None
