@@ -8,7 +8,11 @@ roughly what they were given (with +-10 % noise), the house load and the solar e
 drift, cars arrive and leave (a few per second at 1,000 connectors). The engine's
 state is carried from call to call, as the coordinator does.
 
-    .venv/bin/python -m benchmarks.allocation_time [--calls 200] [--gc]
+`--price`: half the connectors are in price mode, each with an energy need and a
+departure 4-16 h ahead, against a 36 h hourly price forecast, so every call also
+plans the site (see `balancing/planner.py`).
+
+    .venv/bin/python -m benchmarks.allocation_time [--calls 200] [--gc] [--price]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from custom_components.smart_charging.balancing import (
     EngineSettings,
     EngineState,
     Mode,
+    PriceSlot,
     SiteInput,
     StationInput,
     allocate,
@@ -42,8 +47,20 @@ def _noise(*values: int) -> float:
     return ((seed * 48_271) % 2_147_483_647) / 2_147_483_647
 
 
+HOUR = 3600.0
+# 36 hourly prices from now on: a day / night pattern with some noise (EUR/kWh).
+PRICES = tuple(
+    PriceSlot(
+        start=hour * HOUR,
+        end=(hour + 1) * HOUR,
+        price=round(0.25 + 0.08 * math.sin(hour / 24 * 2 * math.pi) + 0.02 * _noise(hour), 4),
+    )
+    for hour in range(36)
+)
+
+
 def build_site(
-    size: int,
+    size: int, *, price: bool = False
 ) -> tuple[tuple[CircuitInput, ...], tuple[StationInput, ...], list[ConnectorInput]]:
     """The fixed part of a site: circuits, stations and connectors.
 
@@ -80,6 +97,9 @@ def build_site(
             mode = Mode.SOLAR
         elif i % 7 == 5:
             mode = Mode.MIN_SOLAR
+        planned = price and i % 2 == 1
+        if planned:
+            mode = Mode.PRICE
         connectors.append(
             ConnectorInput(
                 connector_id=f"cp{i:04d}/1",
@@ -91,6 +111,8 @@ def build_site(
                 mode=mode,
                 can_switch_phases=i % 3 == 0,
                 single_phase=i % 3,
+                energy_needed=20_000.0 + 40_000.0 * _noise(i, 3) if planned else None,
+                departure=(4 + 12 * _noise(i, 4)) * HOUR if planned else None,
             )
         )
     return circuits, stations, connectors
@@ -135,6 +157,8 @@ def snapshot(
                 measured=per_phase,
                 can_switch_phases=connector.can_switch_phases,
                 single_phase=connector.single_phase,
+                energy_needed=connector.energy_needed,
+                departure=connector.departure,
             )
         )
     grid = tuple(house[phase] + drawn[phase] - pv / 230.0 / 3 for phase in range(3))
@@ -148,16 +172,17 @@ def snapshot(
         stations=stations,
         connectors=tuple(live),
         settings=settings,
+        prices=PRICES if any(c.mode is Mode.PRICE for c in connectors) else (),
     )
 
 
-def run(size: int, calls: int, *, with_gc: bool = False) -> list[float]:
+def run(size: int, calls: int, *, with_gc: bool = False, price: bool = False) -> list[float]:
     """Time `calls` consecutive allocations (seconds each).
 
     The garbage collector is paused while timing (as `timeit` does) unless `with_gc`:
     a collection pass is the whole process's, not the engine's.
     """
-    fixed = build_site(size)
+    fixed = build_site(size, price=price)
     state: EngineState | None = None
     given: dict[str, float] = {}
     times: list[float] = []
@@ -184,10 +209,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--gc", action="store_true", help="leave the garbage collector on")
+    parser.add_argument("--price", action="store_true", help="half the connectors in price mode")
     args = parser.parse_args()
     print(f"{'connectors':>10} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}")
     for size in SIZES:
-        times = sorted(run(size, args.calls, with_gc=args.gc))
+        times = sorted(run(size, args.calls, with_gc=args.gc, price=args.price))
         p99 = times[min(len(times) - 1, math.ceil(len(times) * 0.99) - 1)]
         print(
             f"{size:>10} {statistics.median(times) * 1e3:>10.3f} "

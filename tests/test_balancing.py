@@ -17,10 +17,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.balancer import seconds_until
 from custom_components.smart_charging.balancing import LimitReason, Result
+from custom_components.smart_charging.central_system.model import ConnectorStatus
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
+from simulator.ev import EVSpec
 from simulator.spec import ChargerSpec
 
 from .helpers import connect_charger, hub_of, wait_for
@@ -665,5 +667,32 @@ async def test_one_phase_car_keeps_its_phase_while_paused(
         await charger.start_transaction(1)
         await step(hass, hub, clock, 5, charger)
         assert phases() == (0, 1, 2)
+    finally:
+        await charger.close()
+
+
+async def test_a_suspended_car_keeps_only_its_minimum(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """A full car (SuspendedEV): after the response time it is held at its 6 A minimum."""
+    entry, hub, clock = site
+    charger = await charging_at(hass, site, "CP-S", max_current=16.0)
+    try:
+        charger.attach_ev(1, EVSpec(initial_soc=100.0))
+        await charger.send_meter_values(1)
+        await wait_for(
+            hass,
+            lambda: hub.coordinators["CP-S"].data.connector(1).status
+            is ConnectorStatus.SUSPENDED_EV,
+        )
+        await settle(hass, hub, clock)
+        site_input = hub.balancer.last_site
+        assert site_input is not None
+        assert site_input.connectors[0].suspended
+        result = hub.balancer.site.data
+        assert result is not None
+        assert result.allocations["CP-S/1"].current == 6.0
+        assert result.allocations["CP-S/1"].reason is LimitReason.CAR_LIMIT
+        await wait_for(hass, lambda: charger.effective_limit(1) == 6.0)
     finally:
         await charger.close()

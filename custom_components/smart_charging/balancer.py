@@ -383,6 +383,7 @@ class Balancer:
             priority=settings.priority,
             mode=Mode.OFF if settings.paused else Mode(settings.mode),
             active=connector.transaction_id is not None and connector.status in _CAN_CHARGE,
+            suspended=connector.status is ConnectorStatus.SUSPENDED_EV,
             online=charger.connected,
             measured=measured,
             can_switch_phases=bool(capabilities and capabilities.switch_3_to_1_phase),

@@ -82,7 +82,23 @@ def test_a_tapering_car_keeps_its_minimum() -> None:
     """Drawing 3 A of 20: held at its 6 A minimum (so it can finish), not at 4 A."""
     _first, second = learned(draw_van=3.0)
     assert second.allocations["van"].current == 6.0
-    assert second.state.connectors["van"].car_limit == 4.0
+    assert second.state.connectors["van"].car_limit == 6.0
+
+
+def test_a_suspended_car_keeps_only_its_minimum() -> None:
+    """SuspendedEV (full, or its own limit) for the response time: its minimum only.
+
+    Its charger need not measure anything. It gets its share again once it draws.
+    """
+    first = step(van(), other(), now=0.0, state=None)
+    early = step(van(suspended=True), other(20.0), now=5.0, state=first.state)
+    assert early.allocations["van"].current == 20.0  # it may still be waking up
+    held = step(van(suspended=True), other(20.0), now=15.0, state=first.state)
+    assert held.allocations["van"].current == 6.0
+    assert held.allocations["other"].current == 32.0
+    resumed = step(van(6.0), other(32.0), now=30.0, state=held.state)
+    assert resumed.allocations["van"].current == 20.0  # its fair share again
+    assert resumed.state.connectors["van"].car_limit is None
 
 
 def test_using_all_of_it_or_time_lifts_the_limit() -> None:

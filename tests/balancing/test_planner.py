@@ -280,6 +280,12 @@ def test_price_mode_with_its_target_in_takes_surplus_only() -> None:
     assert sunny.current == pytest.approx(8.0)
 
 
+def test_a_target_a_few_wh_short_counts_as_reached() -> None:
+    """Meter rounding leaves a full car a few Wh short: no grid charging for those."""
+    almost = run(priced_car(energy_needed=40.0), now=3 * HOUR).allocations["ev"]
+    assert (almost.current, almost.planned_start) == (0.0, None)
+
+
 def test_price_mode_that_cannot_wait_charges_now() -> None:
     """More than the cheap slots hold before the departure: it charges now, dear."""
     allocation = run(priced_car(energy_needed=5 * POWER)).allocations["ev"]

@@ -9,7 +9,8 @@ more again (the battery cooled, a phase came back), the limit is dropped when th
 uses all of it, and every `car_limit_probe` seconds.
 
 A car is never held below its minimum current this way: a car tapering towards full
-keeps the minimum, so it can finish.
+keeps the minimum, so it can finish, and a car that takes nothing at all (full, or
+stopped by its own charge limit: SuspendedEV) keeps only the minimum, so it can resume.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def learn_car_limit(
     memory: ConnectorMemory,
     measured: PhaseCurrents,
     phases: tuple[int, ...],
+    min_current: float,
     now: float,
     settings: EngineSettings,
 ) -> tuple[float | None, float | None]:
@@ -39,11 +41,14 @@ def learn_car_limit(
     sent_at = memory.sent_at
     if sent_at is None or memory.sent <= 0:
         return None, None
+    if connector.suspended and now - sent_at >= settings.response_time:
+        # The charger says the car takes nothing (its draw may not be measured at all).
+        return min_current, now
     read_at = now if connector.measured_at is None else connector.measured_at
     if (
         read_at - sent_at >= settings.response_time  # it had time to follow the offer
         and drawn >= 1.0  # it charges (a car that pauses says nothing about its maximum)
         and drawn < memory.sent - settings.car_limit_slack
     ):
-        return drawn + settings.car_limit_headroom, now
+        return max(min_current, drawn + settings.car_limit_headroom), now
     return None, None

@@ -382,11 +382,13 @@ def _gather(context: Context) -> None:
             own = wired[i] = _phases(own)
         if connector.can_switch_phases and (len(own) == 3 or memories[i].phases == 1):  # noqa: PLR2004
             switchable[i] = True
-        limit, since = learn_car_limit(connector, memory, measured[i], own, now, settings)
+        limit, since = learn_car_limit(
+            connector, memory, measured[i], own, context.min_current[i], now, settings
+        )
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
             if limit < context.max_current[i]:
-                context.max_current[i] = max(context.min_current[i], limit)
+                context.max_current[i] = limit
                 context.car_limited.add(i)
         if connector.mode is Mode.PRICE and not (
             plannable and connector.departure is not None and connector.energy_needed is not None
@@ -415,7 +417,11 @@ def _deadline(
     """
     needed = connector.energy_needed
     departure = connector.departure
-    if connector.mode not in _SOLAR_MODES or not connector.active or not (needed and needed > 0):
+    if (
+        connector.mode not in _SOLAR_MODES
+        or not connector.active
+        or not (needed and needed > settings.energy_tolerance)
+    ):
         return connector
     if not context.memories[i].deadline:
         high = context.max_current[i]  # the car's learned maximum, if lower

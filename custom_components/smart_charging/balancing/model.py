@@ -101,6 +101,9 @@ class ConnectorInput:
     can_switch_phases: bool = False
     # Which grid phase a 1-phase fallback uses (the charger's L1 after rotation).
     single_phase: int = 0
+    # The charger reports that the car takes no power (OCPP SuspendedEV): full, or held
+    # by its own charge limit. It keeps only its minimum (see `car_limit`).
+    suspended: bool = False
     # Solar modes with a deadline: Wh still wanted (grid side) by `departure` (the
     # caller's clock, like SiteInput.now). Once that only just fits at `max_current`, it
     # charges as FAST until the energy is in (see EngineSettings.deadline_margin).
@@ -144,6 +147,9 @@ class EngineSettings:
     car_limit_slack: float = 2.0
     car_limit_headroom: float = 1.0
     car_limit_probe: float = 600.0
+    # Wh an energy target may still lack and count as reached: meter registers are read
+    # every 10-60 s and rounded, so a full car may stay a few Wh short of its target.
+    energy_tolerance: float = 100.0
     # Price mode plans with this share of what the EVs may draw now (the rest is slack
     # for a house load that rises later), and asks each car for its energy target
     # * (1 + deadline_margin).

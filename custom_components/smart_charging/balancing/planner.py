@@ -152,10 +152,11 @@ def apply_plan(context: Context, ev_power: float) -> None:
         if status is Status.CHARGE and connectors[i].mode is not Mode.PRICE
     )
     capacity = max(0.0, ev_power - others * voltage)
+    done = site.settings.energy_tolerance
     needs = [
         Need(
             key=i,
-            energy=connectors[i].energy_needed or 0.0,
+            energy=needed if (needed := connectors[i].energy_needed or 0.0) > done else 0.0,
             departure=connectors[i].departure or now,
             power=context.max_current[i] * voltage * len(context.wired[i]),
         )
