@@ -136,10 +136,11 @@ def _dead_band(context: Context, *, allow_higher: bool) -> set[int]:
     )
 
 
-def _answer(
+def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline for speed
     context: Context, held: set[int]
 ) -> tuple[dict[str, Allocation], dict[str, ConnectorMemory], PhaseCurrents]:
     """The allocations and the new memory of every connector."""
+    now = context.now
     net = context.net
     labels: dict[int, str | None] = {NONE: None}
     previous = context.previous_allocations
@@ -155,9 +156,20 @@ def _answer(
     bound_by = context.bound_by
     forced = context.deadline
     planned_start = context.planned_start
+    planned_until = context.planned_until
+    car_limit = context.car_limit
+    car_limit_since = context.car_limit_since
+    charge = Status.CHARGE
+    non_compliant_status = Status.NON_COMPLIANT
+    statuses = context.status
+    solar_on = context.solar_on
+    solar_energy = context.solar_energy
+    phase_since = context.phase_since
+    over = context.over_since
     for i, connector in enumerate(context.connectors):
         memory = old_memories[i]
         current = targets[i]
+        status = statuses[i]
         phase_count = phase_counts[i] if switchable[i] else 3
         changed = i not in held and (
             memory.sent_at is None or current != memory.sent or phase_count != memory.phases
@@ -205,67 +217,50 @@ def _answer(
                 planned_start=start,
             )
         allocations[cid] = allocation
-        memories[cid] = _remember(context, i, changed=changed, deadline=deadline)
+        served_since = waiting_since = None
+        if status is charge:
+            if current > 0:
+                served_since = memory.served_since
+                if served_since is None:
+                    served_since = now
+            else:
+                waiting_since = memory.waiting_since
+                if waiting_since is None:
+                    waiting_since = now
+        elif status is non_compliant_status:
+            served_since, waiting_since = memory.served_since, memory.waiting_since
+        sent_at = now if changed else memory.sent_at
+        if not (
+            memory.sent == current
+            and memory.sent_at == sent_at
+            and memory.phases == phase_count
+            and memory.solar_on == solar_on[i]
+            and memory.solar_energy == solar_energy[i]
+            and memory.phase_since == phase_since[i]
+            and memory.waiting_since == waiting_since
+            and memory.served_since == served_since
+            and memory.over_since == over[i]
+            and memory.non_compliant == (status is non_compliant_status)
+            and memory.deadline == deadline
+            and memory.planned_until == planned_until[i]
+            and memory.car_limit == car_limit[i]
+            and memory.car_limit_since == car_limit_since[i]
+        ):
+            memory = ConnectorMemory(
+                sent=current,
+                sent_at=sent_at,
+                phases=phase_count,
+                solar_on=solar_on[i],
+                solar_energy=solar_energy[i],
+                phase_since=phase_since[i],
+                waiting_since=waiting_since,
+                served_since=served_since,
+                over_since=over[i],
+                non_compliant=status is non_compliant_status,
+                deadline=deadline,
+                planned_until=planned_until[i],
+                car_limit=car_limit[i],
+                car_limit_since=car_limit_since[i],
+            )
+        memories[cid] = memory
     return allocations, memories, (allocated[0], allocated[1], allocated[2])
-
-
-def _remember(context: Context, i: int, *, changed: bool, deadline: bool) -> ConnectorMemory:
-    """A connector's memory for the next call (the same object if nothing changed)."""
-    now = context.now
-    memory = context.memories[i]
-    current = context.target[i]
-    status = context.status[i]
-    phase_count = context.phase_count[i] if context.switchable[i] else 3
-    solar_on = context.solar_on[i]
-    solar_energy = context.solar_energy[i]
-    phase_since = context.phase_since[i]
-    over = context.over_since[i]
-    planned_until = context.planned_until[i]
-    charge = Status.CHARGE
-    non_compliant_status = Status.NON_COMPLIANT
-    served_since = waiting_since = None
-    if status is charge:
-        if current > 0:
-            served_since = memory.served_since
-            if served_since is None:
-                served_since = now
-        else:
-            waiting_since = memory.waiting_since
-            if waiting_since is None:
-                waiting_since = now
-    elif status is non_compliant_status:
-        served_since, waiting_since = memory.served_since, memory.waiting_since
-    sent_at = now if changed else memory.sent_at
-    if not (
-        memory.sent == current
-        and memory.sent_at == sent_at
-        and memory.phases == phase_count
-        and memory.solar_on == solar_on
-        and memory.solar_energy == solar_energy
-        and memory.phase_since == phase_since
-        and memory.waiting_since == waiting_since
-        and memory.served_since == served_since
-        and memory.over_since == over
-        and memory.non_compliant == (status is non_compliant_status)
-        and memory.deadline == deadline
-        and memory.planned_until == planned_until
-        and memory.car_limit == context.car_limit[i]
-        and memory.car_limit_since == context.car_limit_since[i]
-    ):
-        memory = ConnectorMemory(
-            sent=current,
-            sent_at=sent_at,
-            phases=phase_count,
-            solar_on=solar_on,
-            solar_energy=solar_energy,
-            phase_since=phase_since,
-            waiting_since=waiting_since,
-            served_since=served_since,
-            over_since=over,
-            non_compliant=status is non_compliant_status,
-            deadline=deadline,
-            planned_until=planned_until,
-            car_limit=context.car_limit[i],
-            car_limit_since=context.car_limit_since[i],
-        )
-    return memory

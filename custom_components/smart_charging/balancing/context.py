@@ -350,6 +350,7 @@ def _gather(context: Context) -> None:
     settings = context.site.settings
     plannable = bool(context.site.prices)
     now = context.now
+    car_limit_slack = settings.car_limit_slack
     for i, connector in enumerate(connectors):
         a, b, c = measured[i]
         if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
@@ -382,9 +383,17 @@ def _gather(context: Context) -> None:
             own = wired[i] = _phases(own)
         if connector.can_switch_phases and (len(own) == 3 or memories[i].phases == 1):  # noqa: PLR2004
             switchable[i] = True
-        limit, since = learn_car_limit(
-            connector, memory, measured[i], own, context.min_current[i], now, settings
-        )
+        # Most cars draw what they were given: only the others need a closer look.
+        if (
+            memory.car_limit is not None
+            or connector.suspended
+            or memory.sent - max(a, b, c) > car_limit_slack
+        ):
+            limit, since = learn_car_limit(
+                connector, memory, measured[i], own, context.min_current[i], now, settings
+            )
+        else:
+            limit = since = None
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
             if limit < context.max_current[i]:
