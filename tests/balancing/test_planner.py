@@ -19,7 +19,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
-from custom_components.smart_charging.balancing.planner import Need, plan, timeline
+from custom_components.smart_charging.balancing.planner import Need, _greedy, plan, timeline
 
 from .sites import car, site
 
@@ -81,12 +81,24 @@ def test_one_car_waits_for_the_cheap_slots() -> None:
 
 
 def test_a_shared_connection_sends_the_later_car_to_dearer_slots() -> None:
-    """Room for one car in the cheap slots: the one leaving first gets it."""
-    needs = [Need(1, 4 * POWER, 8 * HOUR, POWER), Need(0, 4 * POWER, 7 * HOUR, POWER)]
+    """Room for one car: the one leaving first gets the cheap slots, the other dear ones."""
+    needs = [Need(1, 2 * POWER, 8 * HOUR, POWER), Need(0, 3 * POWER, 6 * HOUR, POWER)]
     plans = plan(0.0, DAY_NIGHT, needs, POWER, POWER)
-    assert plans[0].threshold == 0.10
-    assert plans[1].threshold == 0.30
-    assert plans[1].start == 0.0  # dear now rather than dear later: earlier first
+    assert (plans[0].threshold, plans[0].start) == (0.10, 2 * HOUR)
+    assert (plans[1].threshold, plans[1].start) == (0.30, 0.0)  # dear now rather than later
+
+
+def test_the_plan_holds_when_the_cheap_slots_are_shared_equally() -> None:
+    """Two cars in the same cheap slots share them equally, not one after the other.
+
+    Car by car, 3 h for the first (leaving at 5 h) and 1 h for the second fit into the
+    cheap 2-6 h. Shared equally, the first has only 2 h worth by 5 h: it must start
+    in the dear hours now; then both get what they need.
+    """
+    needs = [Need(0, 3 * POWER, 5 * HOUR, POWER), Need(1, POWER, 6 * HOUR, POWER)]
+    plans = plan(0.0, DAY_NIGHT, needs, POWER, POWER)
+    assert (plans[0].threshold, plans[0].start) == (0.30, 0.0)
+    assert (plans[1].threshold, plans[1].start) == (0.10, 2 * HOUR)
 
 
 def test_capacity_later_is_what_the_future_slots_count_on() -> None:
@@ -301,10 +313,10 @@ def test_the_deadline_overrides_the_plan() -> None:
 
 
 def test_other_cars_take_their_share_of_the_planned_room() -> None:
-    """A FAST car drawing half the fuse leaves the cheap slots room for one car's need.
+    """A FAST car drawing half the fuse halves the room the plan has for the others.
 
-    Without it, both price-mode cars fit into the cheap slots and wait; with it, the
-    second car (same departure, later id) must pay the dear price and so starts now.
+    Without it, both price-mode cars fit into the cheap slots and wait; with it, one of
+    them must start in the dear hours.
     """
     fast = car("fast", station_id="s0", measured=(16.0,) * 3)
     first = priced_car(energy_needed=3 * POWER)
@@ -324,7 +336,25 @@ def test_other_cars_take_their_share_of_the_planned_room() -> None:
     alone = run_site(first, second).allocations
     assert [alone[key].planned_start for key in ("ev", "ev2")] == [2 * HOUR, 2 * HOUR]
     shared = run_site(fast, first, second).allocations
+    # 2 x 33 kWh, 44 kWh of room in the cheap 4 h: the second car starts in the dear
+    # hours now, the first waits; shared equally, the cheap hours still serve both.
     assert shared["ev"].planned_start == 2 * HOUR
     assert shared["ev"].reason is LimitReason.CHEAPER_LATER
     assert shared["ev2"].planned_start == 0.0
-    assert shared["ev2"].current == 16.0
+    assert [shared[key].current for key in ("fast", "ev2")] == pytest.approx([16.0, 16.0])
+
+
+def test_a_car_with_no_dearer_level_left_charges_now() -> None:
+    """Short even at the dearest known price: it charges now, at any price."""
+    flat = (slot(0, 4, 0.2),)
+    needs = [Need(0, 3 * POWER, 3 * HOUR, POWER), Need(1, 3 * POWER, 4 * HOUR, POWER)]
+    plans = plan(600.0, flat, needs, POWER, POWER)
+    assert plans[0] == type(plans[0])(threshold=math.inf, start=600.0)
+
+
+def test_a_large_site_keeps_the_plan_car_by_car() -> None:
+    """Too many cars to check against equal sharing at every call: the greedy plan."""
+    needs = [Need(key, 2 * POWER, (5 + key % 3) * HOUR, POWER) for key in range(200)]
+    line = timeline(0.0, DAY_NIGHT, 8 * HOUR)
+    room = [60 * POWER * (s.end - s.start) / HOUR for s in line]
+    assert plan(0.0, DAY_NIGHT, needs, 60 * POWER, 60 * POWER) == _greedy(0.0, line, room, needs)

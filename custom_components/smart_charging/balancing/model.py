@@ -150,10 +150,6 @@ class EngineSettings:
     # Wh an energy target may still lack and count as reached: meter registers are read
     # every 10-60 s and rounded, so a full car may stay a few Wh short of its target.
     energy_tolerance: float = 100.0
-    # Price mode plans with this share of what the EVs may draw now (the rest is slack
-    # for a house load that rises later), and asks each car for its energy target
-    # * (1 + deadline_margin).
-    plan_capacity_share: float = 0.9
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

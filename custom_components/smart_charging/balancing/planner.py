@@ -9,7 +9,9 @@ fit into known slots goes into the unknown (dearer than every known price).
 A car then charges from the grid whenever the price is at most the dearest price its
 plan has to pay (its threshold), not only in the slots the plan gave it: among equal
 prices, now is better than later, and the sharing spreads what the connection gives
-over everyone at that price. The plan is made again at every call, so energy that
+over everyone at that price. Because the sharing is equal, not car by car, the plan is
+checked against it: a car that would leave short has its threshold raised to the next
+price level (a few rounds), so it starts in dearer slots before the cheap ones fill. The plan is made again at every call, so energy that
 came in, or did not, moves the thresholds. A car that starts in a slot keeps charging
 until the slot ends, or the noise of a house load would start and stop it.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+import itertools
 import math
 
 from .context import Context, Status
@@ -86,11 +89,36 @@ def plan(
         return {}
     until = max(need.departure for need in wanting)
     line = timeline(now, slots, until)
-    # Room left per slot, in Wh; cheapest first, earlier first among equal prices.
+    # Room per slot, in Wh.
     room = [
         max(0.0, capacity_now if n == 0 else capacity_later) * (slot.end - slot.start) / 3600
         for n, slot in enumerate(line)
     ]
+    plans = _greedy(now, line, list(room), wanting)
+    if len(wanting) * (len(line) + len(wanting)) > _CHECK_BUDGET:
+        return plans  # too many cars to check every call: the plan stays car by car
+    for _round in range(_SHARING_ROUNDS):
+        short = _short_when_shared(line, room, wanting, plans)
+        if not short:
+            break
+        for need in short:
+            plans[need.key] = _dearer(now, line, need, plans[need.key])
+    return plans
+
+
+# How often a plan is checked against equal sharing and its short cars sent to dearer
+# slots (each round costs a pass over the slots and cars).
+_SHARING_ROUNDS = 3
+# Cars x (slots + departures) up to which the check runs at every call (about 120 cars
+# over 36 hourly prices); beyond, it would cost more than the allocation itself.
+_CHECK_BUDGET = 20_000
+
+
+def _greedy(
+    now: float, line: list[PriceSlot], room: list[float], wanting: list[Need]
+) -> dict[int, Plan]:
+    """Earliest departure first, each car into the cheapest slots with room left."""
+    # Cheapest first, earlier first among equal prices.
     order = sorted(range(len(line)), key=lambda n: (line[n].price, line[n].start))
     plans: dict[int, Plan] = {}
     for need in sorted(wanting, key=lambda need: (need.departure, need.key)):
@@ -117,6 +145,72 @@ def plan(
     return plans
 
 
+def _short_when_shared(
+    line: list[PriceSlot], room: list[float], wanting: list[Need], plans: dict[int, Plan]
+) -> list[Need]:
+    """The cars that would leave short if each slot were shared equally by who charges in it.
+
+    The plan fills the connection car by car; the sharing gives every car charging in a
+    slot an equal share (max-min fair, within what each still wants and can take). A car
+    with a large need and an early departure then gets less of the cheap slots than its
+    plan assumed.
+    """
+    left = {need.key: need.energy for need in wanting}
+    departures = sorted({need.departure for need in wanting})
+    for n, slot in enumerate(line):
+        # Cut at departures: who charges changes there, and with it the shares.
+        cuts = [slot.start, *(d for d in departures if slot.start < d < slot.end), slot.end]
+        per_hour = room[n] / (slot.end - slot.start) * 3600
+        for start, end in itertools.pairwise(cuts):
+            _share_piece(start, end, slot.price, per_hour, wanting, plans, left)
+    return [need for need in wanting if left[need.key] > _SHORT_WH]
+
+
+def _share_piece(
+    start: float,
+    end: float,
+    price: float,
+    per_hour: float,
+    wanting: list[Need],
+    plans: dict[int, Plan],
+    left: dict[int, float],
+) -> None:
+    """Share `per_hour` Wh/h from `start` to `end` equally among the cars charging then."""
+    hours = (end - start) / 3600
+    caps = sorted(
+        (min(left[need.key], need.power * hours), need.key)
+        for need in wanting
+        if left[need.key] > 0 and need.departure > start and price <= plans[need.key].threshold
+    )
+    energy = per_hour * hours
+    count = len(caps)
+    for cap, key in caps:
+        given = min(cap, energy / count)
+        left[key] -= given
+        energy -= given
+        count -= 1
+
+
+# Wh a car may lack in the sharing check and still count as served (rounding).
+_SHORT_WH = 1.0
+
+
+def _dearer(now: float, line: list[PriceSlot], need: Need, found: Plan) -> Plan:
+    """The next dearer price level before the car's departure (∞: charge now, at any price)."""
+    dearer = [
+        slot.price
+        for slot in line
+        if slot.start < need.departure and found.threshold < slot.price < math.inf
+    ]
+    if not dearer:
+        return Plan(threshold=math.inf, start=now)
+    threshold = min(dearer)
+    start = min(
+        slot.start for slot in line if slot.start < need.departure and slot.price <= threshold
+    )
+    return Plan(threshold=threshold, start=start)
+
+
 def price_now(now: float, slots: Sequence[PriceSlot]) -> float:
     """The price of the slot under way (math.inf if none is known)."""
     for slot in slots:
@@ -131,11 +225,13 @@ def slot_end(now: float, slots: Sequence[PriceSlot]) -> float:
     return min(ends) if ends else now
 
 
-def apply_plan(context: Context, ev_power: float) -> None:
+def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
     """Decide the price-mode connectors: FAST if the plan lets them charge now, else SOLAR.
 
-    `ev_power` (W) is what the cars may draw in total now. Connectors in price mode
-    without a forecast, departure or energy target never get here (they are FAST).
+    `ev_power` (W) is what the cars may draw in total now, `house_power` the non-EV
+    load now. Later slots count on `ev_power` less the house load once more: without a
+    forecast, the house may draw twice as much later. Connectors in price mode without
+    a forecast, departure or energy target never get here (they are FAST).
     """
     site = context.site
     slots = site.prices
@@ -162,7 +258,7 @@ def apply_plan(context: Context, ev_power: float) -> None:
         )
         for i in price_mode
     ]
-    plans = plan(now, slots, needs, capacity, capacity * site.settings.plan_capacity_share)
+    plans = plan(now, slots, needs, capacity, max(0.0, capacity - house_power))
     current = price_now(now, slots)
     ends = slot_end(now, slots)
     charging: set[int] = set()
