@@ -37,7 +37,7 @@ from simulator.site.driver import driver_settings
 from simulator.site.ha_options import balancing_options
 from simulator.site.model import ScenarioDay, Visit
 from simulator.site.plant import Plant, charger_spec, day_start
-from simulator.site.prices import import_forecast
+from simulator.site.prices import import_forecast, tariff_hour
 from simulator.timeutil import SimClock
 from tests.helpers import wait_for
 
@@ -156,7 +156,7 @@ async def _run(
 ) -> None:
     day = plant.day
     next_reading = 0.0
-    price_hour = _price_hour(day, plant.t)
+    price_hour = tariff_hour(day.start_offset, plant.t)
     while plant.t < until:
         # The driver sets the car up as it arrives (as in the HA dashboard).
         for visit in plant.arriving(step):
@@ -176,7 +176,7 @@ async def _run(
                 snapshot.pv_power,
                 snapshot.battery_power,
             )
-        if (hour := _price_hour(day, plant.t)) != price_hour:
+        if (hour := tariff_hour(day.start_offset, plant.t)) != price_hour:
             price_hour = hour
             _publish_prices(hass, day, plant.t)
         await _settle(hass, hub, plant)
@@ -221,11 +221,6 @@ def _publish(
         hass.states.async_set(PV_SENSOR, f"{pv:.0f}", {"unit_of_measurement": "W"})
     if day.battery:
         hass.states.async_set(BATTERY_SENSOR, f"{battery:.0f}", {"unit_of_measurement": "W"})
-
-
-def _price_hour(day: ScenarioDay, t: float) -> int:
-    """The tariff hour holding `t` (hours since the day's local midnight, elapsed)."""
-    return int((day.start_offset + t) // 3600.0)
 
 
 def price_sensor_state(day: ScenarioDay, t: float) -> tuple[str, dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-import math
 
 import numpy as np
 
@@ -13,6 +12,11 @@ from .timeline import SECONDS, FloatArray, step_means
 
 HOURS = 24
 FORECAST_HOURS = 36  # slots a price sensor's forecast lists, the current one first
+
+
+def tariff_hour(start_offset: float, t: float) -> int:
+    """Hours elapsed from the day's local midnight to `t` s after the run start."""
+    return int((start_offset + t) // 3600.0)
 
 
 def _hourly(name: str, value: float | Sequence[float]) -> tuple[float, ...]:
@@ -39,7 +43,7 @@ class TariffPrices:
         self.start_offset = start_offset
 
     def _hour(self, t: float) -> int:
-        return int((self.start_offset + t) // 3600.0) % HOURS
+        return tariff_hour(self.start_offset, t) % HOURS
 
     def import_price(self, t: float) -> float:
         """EUR per kWh bought at `t` s after the run start."""
@@ -87,7 +91,7 @@ def import_forecast(
         raise ValueError("run_start needs a timezone")
     zone = run_start.tzinfo
     start_utc = run_start.astimezone(UTC)
-    first = math.floor((start_offset + t) / 3600.0) * 3600.0 - start_offset
+    first = tariff_hour(start_offset, t) * 3600.0 - start_offset
     slots: list[dict[str, str | float]] = []
     for k in range(hours):
         begin = first + k * 3600.0

@@ -413,7 +413,13 @@ def _gather(context: Context) -> None:
 
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
-_SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
+_WAITING_MODES = (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
+
+
+def energy_wanted(connector: ConnectorInput, settings: EngineSettings) -> float:
+    """Wh its energy target still lacks; 0 within `energy_tolerance` (or without a target)."""
+    needed = connector.energy_needed or 0.0
+    return needed if needed > settings.energy_tolerance else 0.0
 
 
 def _deadline(
@@ -424,13 +430,9 @@ def _deadline(
     Once on, it stays on until the energy is in (or the deadline is gone): charging at
     the maximum gains on the margin, so the test alone would toggle it at every call.
     """
-    needed = connector.energy_needed
+    needed = energy_wanted(connector, settings)
     departure = connector.departure
-    if (
-        connector.mode not in _SOLAR_MODES
-        or not connector.active
-        or not (needed and needed > settings.energy_tolerance)
-    ):
+    if connector.mode not in _WAITING_MODES or not connector.active or not needed:
         return connector
     if not context.memories[i].deadline:
         high = context.max_current[i]  # the car's learned maximum, if lower

@@ -11,8 +11,9 @@ plan has to pay (its threshold), not only in the slots the plan gave it: among e
 prices, now is better than later, and the sharing spreads what the connection gives
 over everyone at that price. Because the sharing is equal, not car by car, the plan is
 checked against it: a car that would leave short has its threshold raised to the next
-price level (a few rounds), so it starts in dearer slots before the cheap ones fill. The plan is made again at every call, so energy that
-came in, or did not, moves the thresholds. A car that starts in a slot keeps charging
+price level (a few rounds), so it starts in dearer slots before the cheap ones fill.
+The plan is made again at every call, so energy that came in, or did not, moves the
+thresholds. A car that starts in a slot keeps charging
 until the slot ends, or the noise of a house load would start and stop it.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass, replace
 import itertools
 import math
 
-from .context import Context, Status
+from .context import Context, Status, energy_wanted
 from .model import Mode, PriceSlot
 
 
@@ -211,18 +212,15 @@ def _dearer(now: float, line: list[PriceSlot], need: Need, found: Plan) -> Plan:
     return Plan(threshold=threshold, start=start)
 
 
-def price_now(now: float, slots: Sequence[PriceSlot]) -> float:
-    """The price of the slot under way (math.inf if none is known)."""
+def slot_under_way(now: float, slots: Sequence[PriceSlot]) -> tuple[float, float]:
+    """The price of the slot under way (math.inf if none is known) and when it ends (`now`)."""
+    price = end = math.inf
     for slot in slots:
-        if slot.start <= now < slot.end and math.isfinite(slot.price):
-            return slot.price
-    return math.inf
-
-
-def slot_end(now: float, slots: Sequence[PriceSlot]) -> float:
-    """When the slot under way ends (`now` if none is known)."""
-    ends = [slot.end for slot in slots if slot.start <= now < slot.end]
-    return min(ends) if ends else now
+        if slot.start <= now < slot.end:
+            end = min(end, slot.end)
+            if math.isinf(price) and math.isfinite(slot.price):
+                price = slot.price
+    return price, (now if math.isinf(end) else end)
 
 
 def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
@@ -248,19 +246,17 @@ def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
         if status is Status.CHARGE and connectors[i].mode is not Mode.PRICE
     )
     capacity = max(0.0, ev_power - others * voltage)
-    done = site.settings.energy_tolerance
     needs = [
         Need(
             key=i,
-            energy=needed if (needed := connectors[i].energy_needed or 0.0) > done else 0.0,
+            energy=energy_wanted(connectors[i], site.settings),
             departure=connectors[i].departure or now,
             power=context.max_current[i] * voltage * len(context.wired[i]),
         )
         for i in price_mode
     ]
     plans = plan(now, slots, needs, capacity, max(0.0, capacity - house_power))
-    current = price_now(now, slots)
-    ends = slot_end(now, slots)
+    current, ends = slot_under_way(now, slots)
     charging: set[int] = set()
     for i in price_mode:
         found = plans.get(i)
