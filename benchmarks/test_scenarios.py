@@ -14,6 +14,9 @@ and writes `benchmarks/results/<day>.md` and `docs/scenarios/<day>.png`.
 
     .venv/bin/python -m benchmarks.scenario            # all scenarios
     .venv/bin/python -m benchmarks.scenario home       # one
+
+SCENARIO_TRACES=dir saves every strategy's per-second traces there; SCENARIO_OURS_ONLY=1
+skips the baselines and writes no result file or plot (a quick look at a change).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ def entry_options(day: ScenarioDay) -> dict[str, Any]:
 
 
 def _baselines(day: ScenarioDay) -> list[Controller]:
+    if os.environ.get("SCENARIO_OURS_ONLY"):
+        return []
     return [Uncontrolled(), StaticSplit(day.static_base_load), EvccStyle()]
 
 
@@ -105,6 +110,8 @@ async def test_scenario(
     comparison = {name: compare(metrics, optimum.metrics) for name, metrics in rows.items()}
     report = _report(day, rows, comparison, seconds) + _shortfalls(traces)
     print(f"\n{report}")
+    if os.environ.get("SCENARIO_OURS_ONLY"):
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{day.name}.md").write_text(report)
 

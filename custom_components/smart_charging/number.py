@@ -89,7 +89,7 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         setting="priority",
         value_fn=lambda settings: settings.priority,
     ),
-    # kWh to add by the departure time (solar modes); 0: none.
+    # kWh to add by the departure time (solar and price modes wait for it, fast gives way); 0: none.
     ConnectorNumberDescription(
         key="energy_target",
         translation_key="energy_target",

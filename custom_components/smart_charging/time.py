@@ -1,4 +1,4 @@
-"""Times: the departure of each connector (solar modes charge fast when it draws near)."""
+"""Times: the departure of each connector (solar and price modes charge in time, fast gives way)."""
 
 from __future__ import annotations
 

@@ -40,8 +40,9 @@ def driver_settings(visit: Visit, departs_at: datetime, time_zone: tzinfo) -> Dr
     """The settings of `visit`'s connector; `departs_at` is when the car leaves (aware).
 
     Mode and priority are the driver's; the minimum is the car's, never below 6 A (a DC station
-    asks more). In the modes with a deadline the driver also gives the departure, as a time of
-    day in `time_zone` (the integration's), and the energy wanted; otherwise neither.
+    asks more). In the modes with a deadline, or when the visit says so (`gives_departure`),
+    the driver also gives the departure, as a time of day in `time_zone` (the integration's),
+    and the energy wanted; otherwise neither.
     """
     settings = DriverSettings(
         mode=visit.mode,
@@ -50,7 +51,7 @@ def driver_settings(visit: Visit, departs_at: datetime, time_zone: tzinfo) -> Dr
         departure=None,
         energy_target=0.0,
     )
-    if visit.mode in DEADLINE_MODES:
+    if visit.mode in DEADLINE_MODES or visit.gives_departure:
         settings["departure"] = departs_at.astimezone(time_zone).strftime("%H:%M:%S")
         settings["energy_target"] = requested_grid_wh(visit) / 1000
     return settings

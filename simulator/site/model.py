@@ -84,6 +84,9 @@ class Visit:
     ev: EVSpec
     mode: str = "fast"  # the engine's Mode value the driver picked (scenario.MODES)
     priority: int = 0
+    # The driver gives the departure and energy target in every mode, not only in those
+    # that wait for something (a pool car whose booking says when it leaves).
+    gives_departure: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

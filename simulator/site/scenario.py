@@ -31,8 +31,8 @@ A file describes one site and one or more days::
     [[day.car]]                         # charger, connector, arrive, depart ("HH:MM"),
     charger = "WB"                      # energy_kwh, car (a named car) and/or EVSpec
     arrive = "18:00"                    # fields, mode ("fast", "solar", "min_solar",
-                                        # "price"), priority
-    depart = "07:30"
+                                        # "price"), priority,
+    depart = "07:30"                    # gives_departure (also in "fast")
     [day.fleet]                         # or [[day.fleet]]: preset ("workplace", "home",
     preset = "workplace"                # "depot"), count, chargers (ids, "D*" = prefix),
                                         # cars = {name = weight},
@@ -617,6 +617,7 @@ class _DayBuilder:
             ev=ev,
             mode=table.string("mode", choices=MODES),
             priority=table.integer("priority", 0),
+            gives_departure=table.boolean("gives_departure", False),
         )
         table.finish()
         return visit

@@ -125,6 +125,9 @@ class Context:
     by_station: dict[str, range]  # connectors per station id (see `_stations`)
     # Solar-mode connectors a departure makes charge as FAST (their input is replaced).
     deadline: set[int]
+    # FAST connectors with a departure and an energy target still wanted: they may give
+    # way to their class beyond what their departure needs (see `sharing.on_schedule`).
+    patient: set[int]
     # Price mode (see `planner`): until when a connector charges in its planned slot,
     # when its planned charging starts, and who waits for cheaper slots.
     planned_until: list[float | None]
@@ -317,6 +320,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         extras=[],
         by_station={},
         deadline=set(),
+        patient=set(),
         planned_until=[None] * n,
         planned_start=[None] * n,
         waiting_for_price=set(),
@@ -429,10 +433,16 @@ def _deadline(
 
     Once on, it stays on until the energy is in (or the deadline is gone): charging at
     the maximum gains on the margin, so the test alone would toggle it at every call.
+    A FAST connector that still wants energy is patient (see `sharing.on_schedule`).
     """
     needed = energy_wanted(connector, settings)
     departure = connector.departure
-    if connector.mode not in _WAITING_MODES or not connector.active or not needed:
+    if not connector.active or not needed:
+        return connector
+    if connector.mode is Mode.FAST:
+        context.patient.add(i)
+        return connector
+    if connector.mode not in _WAITING_MODES:
         return connector
     if not context.memories[i].deadline:
         high = context.max_current[i]  # the car's learned maximum, if lower

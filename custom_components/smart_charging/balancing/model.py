@@ -44,6 +44,7 @@ class LimitReason(StrEnum):
     RAMPING = "ramping"  # on its way up: increases are rate-limited (ramp_up_rate)
     CAR_LIMIT = "car_limit"  # the car takes no more than this (learned from its draw)
     CHEAPER_LATER = "cheaper_later"  # price mode: its grid energy is planned for cheaper slots
+    ON_SCHEDULE = "on_schedule"  # FAST with a departure: it gives way beyond what it needs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,9 +105,11 @@ class ConnectorInput:
     # The charger reports that the car takes no power (OCPP SuspendedEV): full, or held
     # by its own charge limit. It keeps only its minimum (see `car_limit`).
     suspended: bool = False
-    # Solar modes with a deadline: Wh still wanted (grid side) by `departure` (the
-    # caller's clock, like SiteInput.now). Once that only just fits at `max_current`, it
-    # charges as FAST until the energy is in (see EngineSettings.deadline_margin).
+    # Wh still wanted (grid side) by `departure` (the caller's clock, like SiteInput.now).
+    # Solar and price modes: once that only just fits at `max_current`, it charges as
+    # FAST until the energy is in (see EngineSettings.deadline_margin). FAST: within its
+    # priority it gets what the departure needs first and gives way beyond that to cars
+    # that told no departure (see `sharing`).
     energy_needed: float | None = None
     departure: float | None = None
 

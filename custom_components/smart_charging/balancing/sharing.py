@@ -2,7 +2,12 @@
 
 Grid stage: FAST connectors, and MIN_SOLAR ones for their minimum. Who gets a minimum
 is decided first (priority, then rotation), every minimum is reserved, then priority
-classes are filled from the highest, max-min fair within a class.
+classes are filled from the highest, max-min fair within a class. Within a class, a
+FAST car with a departure and an energy target is first filled only up to the current
+that still gets it there in time (with the deadline's margin and buffer); beyond that
+it gives way: the others of its class are filled, then it takes what they left. A car
+that told its departure will be ready; one that did not may leave at any moment, and
+what it gets now is all it surely gets.
 
 Solar stage: what the grid stage left, SOLAR connectors that the hysteresis has on
 and MIN_SOLAR ones above their minimum share the surplus (one more constraint, in W),
@@ -14,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from .admission import give_minimums
-from .context import NONE, Context, Status
+from .context import NONE, Context, Status, energy_wanted
 from .model import LimitReason, Mode
 from .network import Pairs
-from .waterfill import OWN_CAP, fill
+from .waterfill import EPS, OWN_CAP, fill
 
 SOLAR_LABEL = "solar surplus"
 
@@ -122,6 +127,7 @@ def _grid_stage(
     capacity = context.net.capacity
     admitted: list[int] = []
     partial: list[int] = []
+    held: list[int] = []
     for candidates in _by_priority(grid, context):
         group = give_minimums(context, candidates, blocked)
         admitted.extend(group)
@@ -129,6 +135,10 @@ def _grid_stage(
             if context.connectors[i].mode is Mode.MIN_SOLAR:
                 partial.append(i)
                 grid_caps[i] = floors[i]
+        patient = on_schedule(context, group, grid_caps) if context.patient else {}
+        full = {i: grid_caps[i] for i in patient}
+        for i, needed in patient.items():
+            grid_caps[i] = needed
         fill(
             group,
             floors,
@@ -140,8 +150,68 @@ def _grid_stage(
             context.members_of,
             context.sums,
         )
+        if patient:
+            held.extend(_take_what_is_left(context, patient, full, grid_caps, bind))
     _settle(context, admitted, grid_caps, bind)
+    for i in held:
+        context.reason[i] = LimitReason.ON_SCHEDULE
     return partial
+
+
+def on_schedule(context: Context, group: Sequence[int], caps: Sequence[float]) -> dict[int, float]:
+    """The patient connectors of `group` and the current (A) their departure needs now.
+
+    Only those that need less than their cap: the energy still wanted, with the deadline's
+    margin, over the time to the departure less the deadline's buffer (the same test that
+    makes a solar car charge as FAST: a car needs its maximum exactly when that one fires).
+    """
+    settings = context.site.settings
+    patient = context.patient
+    connectors = context.connectors
+    per_amp = context.voltage / 3600 / (1 + settings.deadline_margin)  # Wh per A, s, phase
+    out: dict[int, float] = {}
+    for i in group:
+        if i not in patient:
+            continue
+        connector = connectors[i]
+        seconds = (connector.departure or 0.0) - context.now - settings.deadline_buffer
+        if seconds <= 0:
+            continue
+        needed = energy_wanted(connector, settings) / (per_amp * seconds * len(context.phases[i]))
+        if needed < caps[i] - EPS:
+            out[i] = max(needed, context.min_current[i])
+    return out
+
+
+def _take_what_is_left(
+    context: Context,
+    patient: dict[int, float],
+    full: dict[int, float],
+    caps: list[float],
+    bind: list[int],
+) -> list[int]:
+    """Fill the patient connectors on from what they got towards their caps.
+
+    Returns those that got nothing more because their class took it: they are held at
+    what their departure needs.
+    """
+    level = context.target
+    items = list(patient)
+    got = {i: level[i] for i in items}
+    for i in items:
+        caps[i] = full[i]
+    fill(
+        items,
+        list(level),
+        caps,
+        context.members,
+        context.net.capacity,
+        level,
+        bind,
+        context.members_of,
+        context.sums,
+    )
+    return [i for i in items if bind[i] != OWN_CAP and level[i] <= got[i] + EPS]
 
 
 def _solar_stage(

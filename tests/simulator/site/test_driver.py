@@ -59,6 +59,13 @@ def test_fast_mode() -> None:
     assert driver_settings(replace(VISIT, ev=low), LEAVES, BERLIN)["min_current"] == 6.0
 
 
+def test_a_fast_driver_who_gives_the_departure() -> None:
+    """`gives_departure` (a pool car's booking): FAST with the departure and the kWh wanted."""
+    settings = driver_settings(replace(VISIT, mode="fast", gives_departure=True), LEAVES, BERLIN)
+    assert (settings["mode"], settings["departure"]) == ("fast", "18:00:30")
+    assert settings["energy_target"] == pytest.approx(10 / 0.9)
+
+
 def test_requested_grid_wh() -> None:
     """What the battery takes (capped by its room up to the target SoC), over the efficiency."""
     assert requested_grid_wh(VISIT) == pytest.approx(10_000 / 0.9)

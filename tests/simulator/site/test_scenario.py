@@ -102,6 +102,9 @@ def test_office_dc_and_ac_sessions_overlap() -> None:
     station = next(c for c in day.chargers if c.charger_id == "HPC")
     assert station.max_current == (76.0, 32.0)
     assert station.station_max_current == 110.0
+    # The pool car's booking gives its departure; the DC visitor tells nothing.
+    assert [(v.connector_id, v.gives_departure) for v in hpc] == [(1, False), (2, True)]
+    assert not any(v.gives_departure for v in day.visits if v.charger_id != "HPC")
 
 
 def test_depot_fuse_binds_but_the_night_suffices() -> None:

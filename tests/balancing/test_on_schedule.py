@@ -1,0 +1,134 @@
+"""FAST with a departure: it gets what its departure needs, then gives way within its class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from custom_components.smart_charging.balancing import (
+    ConnectorInput,
+    LimitReason,
+    Mode,
+    Result,
+    allocate,
+)
+
+from .sites import PLAIN, car, currents, site
+
+VOLTAGE = 230.0
+ENERGY = 6900.0  # Wh: 10 A on 3 phases for one hour
+
+
+def departure_for(amps: float, energy: float = ENERGY, phases: int = 3, now: float = 0.0) -> float:
+    """The departure at which `energy` needs `amps` now (with the deadline's margin and buffer)."""
+    hours = energy / (VOLTAGE * phases * amps) * (1 + PLAIN.deadline_margin)
+    return now + hours * 3600 + PLAIN.deadline_buffer
+
+
+def leaving(connector_id: str, amps: float, **fields: Any) -> ConnectorInput:
+    """A FAST car that told its departure: `amps` get ENERGY in in time."""
+    return car(connector_id, energy_needed=ENERGY, departure=departure_for(amps), **fields)
+
+
+def run(*connectors: ConnectorInput, limit: float, now: float = 0.0) -> Result:
+    """One call on a site with `limit` A per phase and no meter."""
+    return allocate(site(*connectors, limit=limit, now=now), None)
+
+
+def test_departure_needs_less_it_gives_way() -> None:
+    """The car that told its departure gets the 10 A it needs; the other one the rest."""
+    result = run(car("visitor"), leaving("staff", 10.0), limit=24.0)
+    assert currents(result) == pytest.approx({"visitor": 14.0, "staff": 10.0})
+    assert result.allocations["staff"].reason is LimitReason.ON_SCHEDULE
+    assert result.allocations["visitor"].reason is LimitReason.GRID_LIMIT
+
+
+def test_it_never_gets_less_than_its_minimum() -> None:
+    """Needing 2 A, it still charges at its 6 A minimum (a car cannot take less)."""
+    result = run(car("visitor"), leaving("staff", 2.0), limit=20.0)
+    assert currents(result) == pytest.approx({"visitor": 14.0, "staff": 6.0})
+    assert result.allocations["staff"].reason is LimitReason.ON_SCHEDULE
+
+
+def test_what_the_others_leave_is_its_own() -> None:
+    """The others at their maximum: the rest goes to it, up to its own maximum."""
+    result = run(car("visitor"), leaving("staff", 8.0), limit=28.0)
+    assert currents(result) == pytest.approx({"visitor": 16.0, "staff": 12.0})
+    assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
+    roomy = run(car("visitor"), leaving("staff", 8.0), limit=40.0)
+    assert currents(roomy) == pytest.approx({"visitor": 16.0, "staff": 16.0})
+    assert roomy.allocations["staff"].reason is LimitReason.USER_MAXIMUM
+
+
+def test_a_tight_departure_shares_equally() -> None:
+    """Needing its maximum (or more), it is no longer patient: plain max-min sharing."""
+    for amps in (16.0, 30.0):
+        result = run(car("visitor"), leaving("staff", amps), limit=20.0)
+        assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
+        assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
+
+
+def test_within_the_buffer_or_past_the_departure_it_shares_equally() -> None:
+    """No time left before the buffer: it charges like every FAST car."""
+    for departure in (PLAIN.deadline_buffer, 0.0, -100.0):
+        staff = car("staff", energy_needed=ENERGY, departure=departure)
+        result = run(car("visitor"), staff, limit=20.0)
+        assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
+
+
+def test_without_energy_wanted_it_shares_equally() -> None:
+    """No target, or one within the energy tolerance: nothing to be patient for."""
+    for needed in (None, 0.0, PLAIN.energy_tolerance):
+        staff = car("staff", energy_needed=needed, departure=departure_for(8.0))
+        result = run(car("visitor"), staff, limit=20.0)
+        assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
+
+
+def test_two_departures_get_their_needs_then_share() -> None:
+    """Both told: each its need first, then the rest max-min fair from there."""
+    result = run(leaving("early", 12.0), leaving("late", 7.0), limit=22.0)
+    assert currents(result) == pytest.approx({"early": 12.0, "late": 10.0})
+    assert result.allocations["early"].reason is LimitReason.ON_SCHEDULE
+    assert result.allocations["late"].reason is LimitReason.GRID_LIMIT
+    tight = run(leaving("early", 12.0), leaving("late", 7.0), limit=16.0)
+    assert currents(tight) == pytest.approx({"early": 9.0, "late": 7.0})
+
+
+def test_priority_still_comes_first() -> None:
+    """A patient car of a higher class takes its class's share before a lower class."""
+    result = run(car("visitor"), leaving("manager", 6.0, priority=1), limit=22.0)
+    assert currents(result) == pytest.approx({"manager": 16.0, "visitor": 6.0})
+    lower = run(car("visitor", priority=1), leaving("staff", 6.0), limit=22.0)
+    assert currents(lower) == pytest.approx({"visitor": 16.0, "staff": 6.0})
+
+
+def test_a_one_phase_car_needs_three_times_the_current() -> None:
+    """6900 Wh on one phase in the time 10 A take on three: 30 A, above its maximum."""
+    one_phase = leaving("staff", 10.0, phases=(0,))
+    result = run(car("visitor"), one_phase, limit=20.0)
+    assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
+    assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
+
+
+def test_solar_modes_are_not_patient() -> None:
+    """Only FAST gives way: a solar-mode car with a departure has its deadline instead."""
+    result = run(
+        car("visitor"),
+        leaving("staff", 8.0, mode=Mode.MIN_SOLAR),
+        limit=20.0,
+    )
+    assert result.allocations["staff"].current == pytest.approx(6.0)
+    assert result.allocations["staff"].reason is not LimitReason.ON_SCHEDULE
+
+
+def test_the_need_rises_as_the_departure_nears() -> None:
+    """The same energy 20 minutes later needs more: the car takes it from the others."""
+    departure = departure_for(8.0)
+    now = 1200.0
+    staff = car("staff", energy_needed=ENERGY, departure=departure)
+    later = run(car("visitor"), staff, limit=24.0, now=now)
+    before = departure - PLAIN.deadline_buffer
+    need = 8.0 * before / (before - now)  # the same energy in less time
+    assert need == pytest.approx(10.42, abs=0.01)
+    assert currents(later) == pytest.approx({"visitor": 24.0 - need, "staff": need})
