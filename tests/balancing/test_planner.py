@@ -358,3 +358,45 @@ def test_a_large_site_keeps_the_plan_car_by_car() -> None:
     line = timeline(0.0, DAY_NIGHT, 8 * HOUR)
     room = [60 * POWER * (s.end - s.start) / HOUR for s in line]
     assert plan(0.0, DAY_NIGHT, needs, 60 * POWER, 60 * POWER) == _greedy(0.0, line, room, needs)
+
+
+# --- patient sharing: what the departure needs first -------------------------------
+
+
+def test_the_check_shares_as_the_engine_does_departures_first() -> None:
+    """Two cars on 1.5 cars' worth of room, the first leaving at 4 h with 3.5 h of need.
+
+    Shared equally (0.75 each), the first would get 3 car-hours by its departure and be
+    sent to a dearer level (none is known: charge now at any price). Shared as the
+    engine does, each first gets what its departure needs (3.5 and 2 car-hours by 4 h)
+    and the second takes the rest after: both fit into the cheap slot.
+    """
+    flat = (slot(0, 8, 0.10),)
+    needs = [Need(0, 3.5 * POWER, 4 * HOUR, POWER), Need(1, 4 * POWER, 8 * HOUR, POWER)]
+    equal = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER)
+    assert equal[0].threshold == math.inf
+    paced = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace=(0.0, 0.0))
+    assert [paced[key].threshold for key in (0, 1)] == [0.10, 0.10]
+    # With the deadline's margin and buffer the first car needs more than it can take
+    # (it is not patient), the second still gives way: both fit again.
+    margined = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace=(0.15, 900.0))
+    assert [margined[key].threshold for key in (0, 1)] == [0.10, 0.10]
+
+
+def test_price_cars_charging_as_planned_are_patient() -> None:
+    """In the cheap slot, a car leaving later gives way to one that must leave soon.
+
+    Both want 11 kWh on a 20 A fuse. The first leaves at 1.5 h and needs 14.7 A (with
+    margin and buffer), the second at 8 h needs 2.4 A: it keeps its 6 A minimum and the
+    first gets the rest. Equal sharing would give each 10 A.
+    """
+    soon = car("soon", mode=Mode.PRICE, energy_needed=POWER, departure=1.5 * HOUR)
+    later = car("later", mode=Mode.PRICE, energy_needed=POWER, departure=8 * HOUR)
+    cheap = (slot(0, 8, 0.10),)
+    snapshot = site(
+        soon, later, limit=20.0, grid_current=(0.0,) * 3, settings=SETTINGS, prices=cheap
+    )
+    allocations = allocate(snapshot, None).allocations
+    assert allocations["soon"].current == pytest.approx(14.0)
+    assert allocations["later"].current == pytest.approx(6.0)
+    assert allocations["later"].reason is LimitReason.ON_SCHEDULE

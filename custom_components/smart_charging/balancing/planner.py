@@ -12,6 +12,8 @@ prices, now is better than later, and the sharing spreads what the connection gi
 over everyone at that price. Because the sharing is equal, not car by car, the plan is
 checked against it: a car that would leave short has its threshold raised to the next
 price level (a few rounds), so it starts in dearer slots before the cheap ones fill.
+A car charging as planned is patient (see `sharing`): it first gets what its departure
+needs, then shares the rest; the check shares the same way.
 The plan is made again at every call, so energy that came in, or did not, moves the
 thresholds. A car that starts in a slot keeps charging
 until the slot ends, or the noise of a house load would start and stop it.
@@ -79,11 +81,14 @@ def plan(
     needs: Sequence[Need],
     capacity_now: float,
     capacity_later: float,
+    pace: tuple[float, float] | None = None,
 ) -> dict[int, Plan]:
     """Plan every car's grid energy into the cheapest slots the connection has room for.
 
     `capacity_now` (W) is what the cars may draw in the slot under way, `capacity_later`
-    what is counted on in later ones. Returns a plan for each car that needs energy.
+    what is counted on in later ones. `pace` (the deadline's margin and buffer, s): the
+    sharing gives each car what its departure needs first (see `sharing.on_schedule`);
+    None: plain equal sharing. Returns a plan for each car that needs energy.
     """
     wanting = [need for need in needs if need.energy > 0 and need.power > 0]
     if not wanting:
@@ -99,7 +104,7 @@ def plan(
     if len(wanting) * (len(line) + len(wanting)) > _CHECK_BUDGET:
         return plans  # too many cars to check every call: the plan stays car by car
     for _round in range(_SHARING_ROUNDS):
-        short = _short_when_shared(line, room, wanting, plans)
+        short = _short_when_shared(line, room, wanting, plans, pace)
         if not short:
             break
         for need in short:
@@ -147,14 +152,18 @@ def _greedy(
 
 
 def _short_when_shared(
-    line: list[PriceSlot], room: list[float], wanting: list[Need], plans: dict[int, Plan]
+    line: list[PriceSlot],
+    room: list[float],
+    wanting: list[Need],
+    plans: dict[int, Plan],
+    pace: tuple[float, float] | None,
 ) -> list[Need]:
-    """The cars that would leave short if each slot were shared equally by who charges in it.
+    """The cars that would leave short if each slot were shared by who charges in it.
 
     The plan fills the connection car by car; the sharing gives every car charging in a
-    slot an equal share (max-min fair, within what each still wants and can take). A car
-    with a large need and an early departure then gets less of the cheap slots than its
-    plan assumed.
+    slot an equal share (max-min fair, within what each still wants and can take), after
+    what each one's departure needs (`pace`). A car with a large need and an early
+    departure may then get less of the cheap slots than its plan assumed.
     """
     left = {need.key: need.energy for need in wanting}
     departures = sorted({need.departure for need in wanting})
@@ -163,7 +172,7 @@ def _short_when_shared(
         cuts = [slot.start, *(d for d in departures if slot.start < d < slot.end), slot.end]
         per_hour = room[n] / (slot.end - slot.start) * 3600
         for start, end in itertools.pairwise(cuts):
-            _share_piece(start, end, slot.price, per_hour, wanting, plans, left)
+            _share_piece(start, end, slot.price, per_hour, wanting, plans, left, pace)
     return [need for need in wanting if left[need.key] > _SHORT_WH]
 
 
@@ -175,21 +184,44 @@ def _share_piece(
     wanting: list[Need],
     plans: dict[int, Plan],
     left: dict[int, float],
+    pace: tuple[float, float] | None,
 ) -> None:
-    """Share `per_hour` Wh/h from `start` to `end` equally among the cars charging then."""
+    """Share `per_hour` Wh/h from `start` to `end` among the cars charging then.
+
+    As the engine shares: max-min fair, each car first only up to what its departure
+    needs over the piece (if that is less than it can take), then the rest among them.
+    """
     hours = (end - start) / 3600
-    caps = sorted(
-        (min(left[need.key], need.power * hours), need.key)
-        for need in wanting
-        if left[need.key] > 0 and need.departure > start and price <= plans[need.key].threshold
-    )
-    energy = per_hour * hours
+    caps: list[tuple[float, int]] = []
+    patient: dict[int, float] = {}
+    for need in wanting:
+        key = need.key
+        if left[key] <= 0 or need.departure <= start or price > plans[key].threshold:
+            continue
+        cap = min(left[key], need.power * hours)
+        if pace is not None and (seconds := need.departure - start - pace[1]) > 0:
+            needed = left[key] * (1 + pace[0]) * (end - start) / seconds
+            if needed < cap:
+                patient[key] = cap
+                cap = needed
+        caps.append((cap, key))
+    before = {key: left[key] for key in patient}
+    energy = _fair(caps, per_hour * hours, left)
+    if patient and energy > 0:
+        # What each could take over the piece, less what it got first.
+        rest = [(cap - (before[key] - left[key]), key) for key, cap in patient.items()]
+        _fair(rest, energy, left)
+
+
+def _fair(caps: list[tuple[float, int]], energy: float, left: dict[int, float]) -> float:
+    """Give `energy` max-min fair to the cars of `caps` (Wh each may take); returns the rest."""
     count = len(caps)
-    for cap, key in caps:
+    for cap, key in sorted(caps):
         given = min(cap, energy / count)
         left[key] -= given
         energy -= given
         count -= 1
+    return energy
 
 
 # Wh a car may lack in the sharing check and still count as served (rounding).
@@ -255,7 +287,9 @@ def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
         )
         for i in price_mode
     ]
-    plans = plan(now, slots, needs, capacity, max(0.0, capacity - house_power))
+    settings = site.settings
+    pace = (settings.deadline_margin, settings.deadline_buffer)
+    plans = plan(now, slots, needs, capacity, max(0.0, capacity - house_power), pace)
     current, ends = slot_under_way(now, slots)
     charging: set[int] = set()
     for i in price_mode:
@@ -282,5 +316,6 @@ def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
         context.planned_start[i] = started if keep else now
         context.solar_drawn -= sum(context.measured[i])
         connectors[i] = replace(connectors[i], mode=Mode.FAST)
+        context.patient.add(i)  # its departure and energy target are known
     if charging:
         context.solar = [i for i in context.solar if i not in charging]
