@@ -51,11 +51,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         rising=context.rising,
     )
     if site.prices:
-        apply_plan(
-            context,
-            _ev_power(context, budget.ev_budget),
-            sum(budget.non_ev_load) * context.voltage,
-        )
+        apply_plan(context, _ev_power(context, budget.ev_budget))
     surplus = 0.0
     if failsafe:
         share_failsafe(context)

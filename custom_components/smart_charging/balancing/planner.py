@@ -255,13 +255,13 @@ def slot_under_way(now: float, slots: Sequence[PriceSlot]) -> tuple[float, float
     return price, (now if math.isinf(end) else end)
 
 
-def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
+def apply_plan(context: Context, ev_power: float) -> None:
     """Decide the price-mode connectors: FAST if the plan lets them charge now, else SOLAR.
 
-    `ev_power` (W) is what the cars may draw in total now, `house_power` the non-EV
-    load now. Later slots count on `ev_power` less the house load once more: without a
-    forecast, the house may draw twice as much later. Connectors in price mode without
-    a forecast, departure or energy target never get here (they are FAST).
+    `ev_power` (W) is what the cars may draw in total now; later slots count on as much
+    (the plan is made again at every call, so a house load that rises later moves it
+    then). Connectors in price mode without a forecast, departure or energy target never
+    get here (they are FAST).
     """
     site = context.site
     slots = site.prices
@@ -289,7 +289,7 @@ def apply_plan(context: Context, ev_power: float, house_power: float) -> None:
     ]
     settings = site.settings
     pace = (settings.deadline_margin, settings.deadline_buffer)
-    plans = plan(now, slots, needs, capacity, max(0.0, capacity - house_power), pace)
+    plans = plan(now, slots, needs, capacity, capacity, pace)
     current, ends = slot_under_way(now, slots)
     charging: set[int] = set()
     for i in price_mode:
