@@ -628,6 +628,47 @@ async def test_departure_and_energy_target(
         await charger.close()
 
 
+async def test_fast_car_with_a_departure_gives_way(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """Fast, with a departure in 8 h and 11 kWh to add: its 6 A minimum, the other car the rest."""
+    entry, hub, clock = site
+    noon = dt_util.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    start = clock.now
+    hub.balancer.wall_clock = lambda: noon + timedelta(seconds=clock.now - start)
+    visitor = await charging(hass, entry, "CP-A", max_current=32.0)
+    staff = await charging(hass, entry, "CP-B", max_current=32.0)
+    try:
+        for charger_id in ("CP-A", "CP-B"):
+            hub.update_connector_settings(charger_id, 1, max_current=32.0)
+        for _ in range(3):
+            await step(hass, hub, clock, 5, visitor, staff)
+        await wait_for(hass, lambda: staff.effective_limit(1) == 9.5)  # 25 - 5 - 1, halved
+        await hass.services.async_call(
+            "time",
+            "set_value",
+            {"entity_id": "time.cp_b_connector_1_departure_time", "time": "20:00:00"},
+            blocking=True,
+        )
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {"entity_id": "number.cp_b_connector_1_energy_target", "value": 11},
+            blocking=True,
+        )
+        for _ in range(3):
+            await step(hass, hub, clock, 5, visitor, staff)
+        await wait_for(
+            hass, lambda: staff.effective_limit(1) == 6.0 and visitor.effective_limit(1) == 13.0
+        )
+        reason = hass.states.get("sensor.cp_b_connector_1_limit_reason")
+        assert reason is not None
+        assert reason.state == "on_schedule"
+    finally:
+        await visitor.close()
+        await staff.close()
+
+
 def test_seconds_until_the_next_departure() -> None:
     """The next occurrence of a time of day, in real seconds (DST included)."""
     berlin = ZoneInfo("Europe/Berlin")
