@@ -54,7 +54,7 @@ CONNECTOR_BINARY_SENSORS: tuple[ConnectorBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         is_on_fn=lambda allocation: allocation.reason is LimitReason.NON_COMPLIANT,
     ),
-    # A solar mode charging at full power to deliver its energy target by the departure.
+    # Charging at full power, first in its priority, to deliver its energy target by the departure.
     ConnectorBinarySensorDescription(
         key="deadline",
         translation_key="deadline",

@@ -129,8 +129,9 @@ def test_deadline_keeps_every_limit() -> None:
     assert allocation.reason is LimitReason.GRID_LIMIT
 
 
-def test_only_charging_solar_cars() -> None:
-    """FAST, OFF, no car: nothing to force (and nothing flagged)."""
-    for mode, active in ((Mode.FAST, True), (Mode.OFF, True), (Mode.SOLAR, False)):
+def test_only_charging_cars_that_may_wait_or_give_way() -> None:
+    """OFF, no car: nothing to force (and nothing flagged); FAST due: flagged, served first."""
+    for mode, active in ((Mode.OFF, True), (Mode.SOLAR, False), (Mode.FAST, False)):
         connector = pv_car(mode, active=active, energy_needed=9e9, departure=0.0)
         assert not run(connector).allocations["pv"].deadline
+    assert run(pv_car(Mode.FAST, energy_needed=9e9, departure=0.0)).allocations["pv"].deadline

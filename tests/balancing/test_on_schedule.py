@@ -61,20 +61,17 @@ def test_what_the_others_leave_is_its_own() -> None:
     assert roomy.allocations["staff"].reason is LimitReason.USER_MAXIMUM
 
 
-def test_a_tight_departure_shares_equally() -> None:
-    """Needing its maximum (or more), it is no longer patient: plain max-min sharing."""
-    for amps in (16.0, 30.0):
-        result = run(car("visitor"), leaving("staff", amps), limit=20.0)
-        assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
-        assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
+def test_a_due_departure_is_served_first() -> None:
+    """Needing its maximum (or more, or no time left): it is due, like a solar car's deadline.
 
-
-def test_within_the_buffer_or_past_the_departure_it_shares_equally() -> None:
-    """No time left before the buffer: it charges like every FAST car."""
-    for departure in (PLAIN.deadline_buffer, 0.0, -100.0):
+    It charges at its maximum before the others of its priority and is flagged.
+    """
+    for departure in (departure_for(16.0), departure_for(30.0), PLAIN.deadline_buffer, -100.0):
         staff = car("staff", energy_needed=ENERGY, departure=departure)
-        result = run(car("visitor"), staff, limit=20.0)
-        assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
+        result = run(car("visitor"), staff, limit=24.0)
+        assert currents(result) == pytest.approx({"visitor": 8.0, "staff": 16.0})
+        assert result.allocations["staff"].deadline
+        assert not result.allocations["visitor"].deadline
 
 
 def test_without_energy_wanted_it_shares_equally() -> None:
@@ -104,11 +101,15 @@ def test_priority_still_comes_first() -> None:
 
 
 def test_a_one_phase_car_needs_three_times_the_current() -> None:
-    """6900 Wh on one phase in the time 10 A take on three: 30 A, above its maximum."""
+    """6900 Wh on one phase in the time 10 A take on three: 30 A, above its maximum: due."""
     one_phase = leaving("staff", 10.0, phases=(0,))
-    result = run(car("visitor"), one_phase, limit=20.0)
-    assert currents(result) == pytest.approx({"visitor": 10.0, "staff": 10.0})
-    assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
+    result = run(car("visitor"), one_phase, limit=24.0)
+    assert currents(result) == pytest.approx({"visitor": 8.0, "staff": 16.0})
+    assert result.allocations["staff"].deadline
+    roomy = leaving("staff", 10.0 / 3, phases=(0,))  # 10 A on its one phase
+    result = run(car("visitor"), roomy, limit=24.0)
+    assert currents(result) == pytest.approx({"visitor": 14.0, "staff": 10.0})
+    assert result.allocations["staff"].reason is LimitReason.ON_SCHEDULE
 
 
 def test_solar_modes_are_not_patient() -> None:

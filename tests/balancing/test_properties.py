@@ -179,7 +179,7 @@ def test_limits_and_minimums_hold(snapshot: SiteInput) -> None:
         elif connector.mode is Mode.OFF:
             assert allocation.reason is LimitReason.MODE_OFF
         if allocation.deadline:
-            assert connector.mode in (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
+            assert connector.mode is not Mode.OFF
             assert connector.energy_needed is not None
             assert connector.energy_needed > 0
         if allocation.reason in (LimitReason.MODE_OFF, LimitReason.NOT_CHARGING):

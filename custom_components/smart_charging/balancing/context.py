@@ -429,20 +429,18 @@ def energy_wanted(connector: ConnectorInput, settings: EngineSettings) -> float:
 def _deadline(
     context: Context, i: int, connector: ConnectorInput, settings: EngineSettings
 ) -> ConnectorInput:
-    """A solar-mode connector as FAST once its energy only just fits before its departure.
+    """A connector as FAST, served first in its priority, once its energy only just fits.
 
-    Once on, it stays on until the energy is in (or the deadline is gone): charging at
-    the maximum gains on the margin, so the test alone would toggle it at every call.
-    A FAST connector that still wants energy is patient (see `sharing.on_schedule`).
+    That is: before its departure, at its maximum, with the margin and the buffer. In
+    the modes that wait (surplus, cheaper slots) it stops waiting; a FAST connector stops
+    giving way. Once on, it stays on until the energy is in (or the deadline is gone):
+    charging at the maximum gains on the margin, so the test alone would toggle it at
+    every call. A FAST connector not yet due is patient (see `sharing.on_schedule`).
     """
     needed = energy_wanted(connector, settings)
     departure = connector.departure
-    if not connector.active or not needed:
-        return connector
-    if connector.mode is Mode.FAST:
-        context.patient.add(i)
-        return connector
-    if connector.mode not in _WAITING_MODES:
+    fast = connector.mode is Mode.FAST
+    if not connector.active or not needed or not (fast or connector.mode in _WAITING_MODES):
         return connector
     if not context.memories[i].deadline:
         high = context.max_current[i]  # the car's learned maximum, if lower
@@ -451,6 +449,8 @@ def _deadline(
             return connector
         seconds = needed / power * 3600 * (1 + settings.deadline_margin)
         if not context.now + seconds + settings.deadline_buffer >= departure:
+            if fast:
+                context.patient.add(i)
             return connector
     connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
     context.deadline.add(i)

@@ -106,10 +106,10 @@ class ConnectorInput:
     # by its own charge limit. It keeps only its minimum (see `car_limit`).
     suspended: bool = False
     # Wh still wanted (grid side) by `departure` (the caller's clock, like SiteInput.now).
-    # Solar and price modes: once that only just fits at `max_current`, it charges as
-    # FAST until the energy is in (see EngineSettings.deadline_margin). FAST: within its
-    # priority it gets what the departure needs first and gives way beyond that to cars
-    # that told no departure (see `sharing`).
+    # Once that only just fits at `max_current`, it charges as FAST, first in its
+    # priority, until the energy is in (see EngineSettings.deadline_margin). Before,
+    # FAST gets what the departure needs first and gives way beyond that to cars that
+    # told no departure (see `sharing`); solar and price modes wait.
     energy_needed: float | None = None
     departure: float | None = None
 
@@ -138,10 +138,11 @@ class EngineSettings:
     # discharging is subtracted from it); False: the cars come first (what the battery
     # charges with counts as surplus).
     battery_priority: bool = True
-    # A solar-mode connector with a departure charges as FAST once
-    # now + time to charge `energy_needed` at its maximum * (1 + deadline_margin)
-    # + deadline_buffer (s) reaches the departure: slack for a car that tapers near full,
-    # the ramp and a grid that cannot give the maximum all the time.
+    # A connector with a departure and an energy target charges as FAST, first in its
+    # priority, once now + time to charge `energy_needed` at its maximum
+    # * (1 + deadline_margin) + deadline_buffer (s) reaches the departure: slack for a
+    # car that tapers near full, the ramp and a grid that cannot give the maximum all
+    # the time.
     deadline_margin: float = 0.15
     deadline_buffer: float = 900.0
     # A car that, `response_time` after an offer, draws more than `car_limit_slack` A
@@ -189,7 +190,7 @@ class Allocation:
     # The limit that bound it, for display: "grid L1", "circuit garage L2",
     # "station wallbox L3", "max import power", "solar surplus"; None: none did.
     constraint: str | None = None
-    deadline: bool = False  # a solar mode charges as FAST to deliver by the departure
+    deadline: bool = False  # it charges as FAST, first in its priority, for the departure
     # Price mode with a plan: when its next planned grid charging begins (the caller's
     # clock; `now` while in a planned slot). None: no plan.
     planned_start: float | None = None
