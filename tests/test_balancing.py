@@ -560,14 +560,36 @@ async def test_live_limit_renewed_before_it_expires(
         await charger.close()
 
 
+def wall_clock_from_noon(hub: SmartChargingHub, clock: Clock) -> None:
+    """The balancer's local time: today 12:00 when the test clock starts, then with it."""
+    noon = dt_util.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    start = clock.now
+    hub.balancer.wall_clock = lambda: noon + timedelta(seconds=clock.now - start)
+
+
+async def set_departure(hass: HomeAssistant, prefix: str, departure: str, kwh: float) -> None:
+    """Set a connector's departure time and energy target through its entities."""
+    await hass.services.async_call(
+        "time",
+        "set_value",
+        {"entity_id": f"time.{prefix}_departure_time", "time": departure},
+        blocking=True,
+    )
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": f"number.{prefix}_energy_target", "value": kwh},
+        blocking=True,
+    )
+
+
 async def test_departure_and_energy_target(
     hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
 ) -> None:
     """Solar without surplus waits; near the departure it charges at full to deliver."""
     _entry, hub, clock = site
-    noon = dt_util.now().replace(hour=12, minute=0, second=0, microsecond=0)
     start = clock.now
-    hub.balancer.wall_clock = lambda: noon + timedelta(seconds=clock.now - start)
+    wall_clock_from_noon(hub, clock)
     charger = await charging_at(hass, site, "CP-D", 16.0)
     try:
         await hass.services.async_call(
@@ -576,18 +598,7 @@ async def test_departure_and_energy_target(
             {"entity_id": "select.cp_d_connector_1_charging_mode", "option": "solar"},
             blocking=True,
         )
-        await hass.services.async_call(
-            "time",
-            "set_value",
-            {"entity_id": "time.cp_d_connector_1_departure_time", "time": "14:00:00"},
-            blocking=True,
-        )
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.cp_d_connector_1_energy_target", "value": 11},
-            blocking=True,
-        )
+        await set_departure(hass, "cp_d_connector_1", "14:00:00", 11)
         settings = hub.connector_settings("CP-D", 1)
         assert (settings.departure, settings.energy_target) == ("14:00:00", 11.0)
         departure = hass.states.get("time.cp_d_connector_1_departure_time")
@@ -633,9 +644,7 @@ async def test_fast_car_with_a_departure_gives_way(
 ) -> None:
     """Fast, with a departure in 8 h and 11 kWh to add: its 6 A minimum, the other car the rest."""
     entry, hub, clock = site
-    noon = dt_util.now().replace(hour=12, minute=0, second=0, microsecond=0)
-    start = clock.now
-    hub.balancer.wall_clock = lambda: noon + timedelta(seconds=clock.now - start)
+    wall_clock_from_noon(hub, clock)
     visitor = await charging(hass, entry, "CP-A", max_current=32.0)
     staff = await charging(hass, entry, "CP-B", max_current=32.0)
     try:
@@ -644,18 +653,7 @@ async def test_fast_car_with_a_departure_gives_way(
         for _ in range(3):
             await step(hass, hub, clock, 5, visitor, staff)
         await wait_for(hass, lambda: staff.effective_limit(1) == 9.5)  # 25 - 5 - 1, halved
-        await hass.services.async_call(
-            "time",
-            "set_value",
-            {"entity_id": "time.cp_b_connector_1_departure_time", "time": "20:00:00"},
-            blocking=True,
-        )
-        await hass.services.async_call(
-            "number",
-            "set_value",
-            {"entity_id": "number.cp_b_connector_1_energy_target", "value": 11},
-            blocking=True,
-        )
+        await set_departure(hass, "cp_b_connector_1", "20:00:00", 11)
         for _ in range(3):
             await step(hass, hub, clock, 5, visitor, staff)
         await wait_for(
