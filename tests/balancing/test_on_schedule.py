@@ -13,6 +13,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
+from custom_components.smart_charging.balancing.context import make_context
 
 from .sites import PLAIN, car, currents, site
 
@@ -112,15 +113,26 @@ def test_a_one_phase_car_needs_three_times_the_current() -> None:
     assert result.allocations["staff"].reason is LimitReason.ON_SCHEDULE
 
 
-def test_solar_modes_are_not_patient() -> None:
-    """Only FAST gives way: a solar-mode car with a departure has its deadline instead."""
-    result = run(
-        car("visitor"),
-        leaving("staff", 8.0, mode=Mode.MIN_SOLAR),
-        limit=20.0,
-    )
-    assert result.allocations["staff"].current == pytest.approx(6.0)
-    assert result.allocations["staff"].reason is not LimitReason.ON_SCHEDULE
+def test_only_fast_cars_are_patient() -> None:
+    """Solar and min-solar cars with a departure wait instead (their deadline).
+
+    Price mode without a forecast charges as Fast, and so gives way like one (with a
+    forecast, the plan makes it patient while it charges as planned).
+    """
+    cars = [
+        leaving(f"{mode}", 8.0, mode=mode, station_id=f"s{n}")
+        for n, mode in enumerate((Mode.FAST, Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE))
+    ]
+    context = make_context(site(*cars, limit=64.0), None)
+    patient = [context.connectors[i].connector_id for i in sorted(context.patient)]
+    assert patient == ["fast", "price"]
+
+
+def test_short_of_its_need_it_is_not_on_schedule() -> None:
+    """The fuse gives both 7 A: the car that needs 10 A is behind, and the reason says why."""
+    result = run(car("visitor"), leaving("staff", 10.0), limit=14.0)
+    assert currents(result) == pytest.approx({"visitor": 7.0, "staff": 7.0})
+    assert result.allocations["staff"].reason is LimitReason.GRID_LIMIT
 
 
 def test_the_need_rises_as_the_departure_nears() -> None:

@@ -19,7 +19,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
-from custom_components.smart_charging.balancing.planner import Need, _greedy, plan, timeline
+from custom_components.smart_charging.balancing.planner import Need, _greedy, _pour, plan, timeline
 
 from .sites import car, site
 
@@ -400,3 +400,36 @@ def test_price_cars_charging_as_planned_are_patient() -> None:
     assert allocations["soon"].current == pytest.approx(14.0)
     assert allocations["later"].current == pytest.approx(6.0)
     assert allocations["later"].reason is LimitReason.ON_SCHEDULE
+
+
+def test_the_plan_counts_on_cars_giving_way() -> None:
+    """Through `allocate`: the plan's check shares as the engine does, so nobody pays dear.
+
+    27 A (1.69 cars' worth), dear until 2 h, cheap 2-8 h. The first car leaves at 6 h with
+    3.5 car-hours, the second at 8 h with 3.8. Shared equally, the first would get 3.375
+    car-hours of the cheap hours by 6 h and start now, dear. The second needs only about
+    3 car-hours by 6 h to leave full at 8 h: it gives way, and both wait for 2 h.
+    """
+    prices = (slot(0, 2, 0.30), slot(2, 8, 0.10))
+    first = car("first", mode=Mode.PRICE, energy_needed=3.5 * POWER, departure=6 * HOUR)
+    second = car("second", mode=Mode.PRICE, energy_needed=3.8 * POWER, departure=8 * HOUR)
+    snapshot = site(
+        first, second, limit=27.0, grid_current=(0.0,) * 3, settings=SETTINGS, prices=prices
+    )
+    allocations = allocate(snapshot, None).allocations
+    for key in ("first", "second"):
+        assert allocations[key].current == 0.0
+        assert allocations[key].planned_start == 2 * HOUR
+        assert allocations[key].reason is LimitReason.CHEAPER_LATER
+
+
+def test_the_rest_is_poured_to_one_level() -> None:
+    """After their needs, who got least rises first, to a common level, none above its cap."""
+    left = {0: 10_000.0, 1: 10_000.0, 2: 10_000.0}
+    _pour([(1000.0, 10_000.0, 0), (5000.0, 10_000.0, 1), (6500.0, 6600.0, 2)], 8000.0, left)
+    # 0 rises alone to 5000 (4000), 0 and 1 to 6500 (3000), all three to 2's cap of 6600
+    # (300), then 0 and 1 to 6950 (700).
+    assert left == pytest.approx({0: 4050.0, 1: 8050.0, 2: 9900.0})
+    plenty = {0: 10_000.0, 1: 10_000.0}
+    _pour([(1000.0, 3000.0, 0), (5000.0, 6000.0, 1)], 1e9, plenty)
+    assert plenty == pytest.approx({0: 8000.0, 1: 9000.0})

@@ -123,7 +123,7 @@ class Context:
     leaves: list[tuple[int, ...]]  # its innermost constraint per phase (`build_members`)
     extras: list[Pairs]  # its power constraints with weights (`build_members`)
     by_station: dict[str, range]  # connectors per station id (see `_stations`)
-    # Solar-mode connectors a departure makes charge as FAST (their input is replaced).
+    # Connectors a departure makes charge as FAST, first in their priority (see `_deadline`).
     deadline: set[int]
     # FAST connectors with a departure and an energy target still wanted: they may give
     # way to their class beyond what their departure needs (see `sharing.on_schedule`).

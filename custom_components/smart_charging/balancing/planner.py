@@ -208,9 +208,8 @@ def _share_piece(
     before = {key: left[key] for key in patient}
     energy = _fair(caps, per_hour * hours, left)
     if patient and energy > 0:
-        # What each could take over the piece, less what it got first.
-        rest = [(cap - (before[key] - left[key]), key) for key, cap in patient.items()]
-        _fair(rest, energy, left)
+        # The rest raises them to one common level, from what each got first.
+        _pour([(before[key] - left[key], cap, key) for key, cap in patient.items()], energy, left)
 
 
 def _fair(caps: list[tuple[float, int]], energy: float, left: dict[int, float]) -> float:
@@ -222,6 +221,33 @@ def _fair(caps: list[tuple[float, int]], energy: float, left: dict[int, float]) 
         energy -= given
         count -= 1
     return energy
+
+
+def _pour(items: list[tuple[float, float, int]], energy: float, left: dict[int, float]) -> None:
+    """Raise `items` (got, cap, key; Wh over the piece) to one common level with `energy`.
+
+    As the engine's second filling does: who got least rises first, none above its cap.
+    """
+    events = sorted(
+        [(got, 1) for got, cap, _key in items if cap > got]
+        + [(cap, -1) for got, cap, _key in items if cap > got]
+    )
+    level = -math.inf
+    rising = 0
+    poured = 0.0
+    for at, change in events:
+        if rising:
+            more = rising * (at - level)
+            if poured + more >= energy:
+                level += (energy - poured) / rising
+                break
+            poured += more
+        level = at
+        rising += change
+    else:
+        level = math.inf  # room for all of it: every car to its cap
+    for got, cap, key in items:
+        left[key] -= max(0.0, min(level, cap) - got)
 
 
 # Wh a car may lack in the sharing check and still count as served (rounding).

@@ -192,8 +192,8 @@ def _take_what_is_left(
 ) -> list[int]:
     """Fill the patient connectors on from what they got towards their caps.
 
-    Returns those that got nothing more because their class took it: they are held at
-    what their departure needs.
+    Returns those held at what their departure needs: they got all of it first, and
+    nothing more because their class took the rest.
     """
     level = context.target
     items = list(patient)
@@ -211,7 +211,11 @@ def _take_what_is_left(
         context.members_of,
         context.sums,
     )
-    return [i for i in items if bind[i] != OWN_CAP and level[i] <= got[i] + EPS]
+    return [
+        i
+        for i in items
+        if bind[i] != OWN_CAP and got[i] >= patient[i] - EPS and level[i] <= got[i] + EPS
+    ]
 
 
 def _solar_stage(
