@@ -19,6 +19,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
+from custom_components.smart_charging.balancing.model import ConnectorMemory
 from custom_components.smart_charging.balancing.planner import Need, _greedy, _pour, plan, timeline
 
 from .sites import car, site
@@ -199,6 +200,11 @@ def priced_car(**fields: Any) -> ConnectorInput:
     return car("ev", mode=Mode.PRICE, **fields)
 
 
+def checked(*keys: str) -> EngineState:
+    """A state in which these cars were seen following an offer: the plan knows them."""
+    return EngineState(connectors={key: ConnectorMemory(car_checked=True) for key in keys})
+
+
 def run(
     connector: ConnectorInput,
     now: float = 0.0,
@@ -206,12 +212,16 @@ def run(
     export: float = 0.0,
     prices: tuple[PriceSlot, ...] = DAY_NIGHT,
 ) -> Result:
-    """One call with a grid meter: no house load, `export` A per phase of PV export."""
+    """One call with a grid meter: no house load, `export` A per phase of PV export.
+
+    Without a state, the car has been seen following an offer (it needs no first moment
+    of charging to tell what it takes).
+    """
     drawn = connector.measured
     grid = (drawn[0] - export, drawn[1] - export, drawn[2] - export)
     return allocate(
         site(connector, now=now, limit=32.0, grid_current=grid, settings=SETTINGS, prices=prices),
-        state,
+        checked(connector.connector_id) if state is None else state,
     )
 
 
@@ -222,6 +232,45 @@ def test_price_mode_waits_for_the_cheap_slots_and_says_when() -> None:
     assert allocation.current == 0.0
     assert allocation.reason is LimitReason.CHEAPER_LATER
     assert allocation.planned_start == 2 * HOUR
+
+
+def arrive_and_draw(van: ConnectorInput, amps: float) -> Result:
+    """A price-mode car arrives, is offered current, and its charger reports `amps` 15 s on."""
+    first = run(van, state=EngineState())
+    assert first.allocations["ev"].current == 16.0  # not seen yet: it charges a moment
+    assert not first.state.connectors["ev"].car_checked
+    drawing = replace(van, measured=(amps,) * 3, measured_at=15.0)
+    return run(drawing, now=15.0, state=first.state)
+
+
+def test_a_car_just_arrived_charges_a_moment_to_show_what_it_takes() -> None:
+    """Then the plan counts on what it takes: a van taking 8 A of 16 needs twice the hours.
+
+    2.5 car-hours at 9 A (its draw + 1) do not fit into the 4 cheap hours: it keeps on,
+    dear. 1 car-hour fits: it waits, and keeps its learned limit while it waits (no
+    offer, nothing to probe).
+    """
+    big = arrive_and_draw(priced_car(energy_needed=2.5 * POWER), 8.0)
+    memory = big.state.connectors["ev"]
+    assert (memory.car_checked, memory.car_limit) == (True, 9.0)
+    assert (big.allocations["ev"].current, big.allocations["ev"].planned_start) == (9.0, 15.0)
+
+    small = arrive_and_draw(priced_car(energy_needed=POWER), 8.0)
+    assert small.allocations["ev"].reason is LimitReason.CHEAPER_LATER
+    idle = priced_car(energy_needed=POWER, measured_at=30.0)
+    later = run(idle, now=1800.0, state=small.state)
+    assert later.allocations["ev"].reason is LimitReason.CHEAPER_LATER
+    assert later.state.connectors["ev"].car_limit == 9.0
+    assert later.state.connectors["ev"].car_checked
+
+
+def test_the_session_ends_what_was_learned() -> None:
+    """Unplugged: the next car is not known (it charges a moment first again)."""
+    state = checked("ev")
+    gone = run(priced_car(active=False), state=state)
+    assert not gone.state.connectors["ev"].car_checked
+    back = run(priced_car(), now=60.0, state=gone.state)
+    assert back.allocations["ev"].current == 16.0
 
 
 def test_price_mode_charges_in_the_cheap_slot_until_it_ends() -> None:
@@ -331,7 +380,7 @@ def test_other_cars_take_their_share_of_the_planned_room() -> None:
             settings=SETTINGS,
             prices=DAY_NIGHT,
         )
-        return allocate(snapshot, None)
+        return allocate(snapshot, checked("fast", "ev", "ev2"))
 
     alone = run_site(first, second).allocations
     assert [alone[key].planned_start for key in ("ev", "ev2")] == [2 * HOUR, 2 * HOUR]
@@ -396,7 +445,7 @@ def test_price_cars_charging_as_planned_are_patient() -> None:
     snapshot = site(
         soon, later, limit=20.0, grid_current=(0.0,) * 3, settings=SETTINGS, prices=cheap
     )
-    allocations = allocate(snapshot, None).allocations
+    allocations = allocate(snapshot, checked("soon", "later")).allocations
     assert allocations["soon"].current == pytest.approx(14.0)
     assert allocations["later"].current == pytest.approx(6.0)
     assert allocations["later"].reason is LimitReason.ON_SCHEDULE
@@ -416,7 +465,7 @@ def test_the_plan_counts_on_cars_giving_way() -> None:
     snapshot = site(
         first, second, limit=27.0, grid_current=(0.0,) * 3, settings=SETTINGS, prices=prices
     )
-    allocations = allocate(snapshot, None).allocations
+    allocations = allocate(snapshot, checked("first", "second")).allocations
     for key in ("first", "second"):
         assert allocations[key].current == 0.0
         assert allocations[key].planned_start == 2 * HOUR

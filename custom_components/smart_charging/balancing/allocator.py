@@ -159,6 +159,7 @@ def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline f
     planned_until = context.planned_until
     car_limit = context.car_limit
     car_limit_since = context.car_limit_since
+    car_checked = context.car_checked
     charge = Status.CHARGE
     non_compliant_status = Status.NON_COMPLIANT
     statuses = context.status
@@ -245,6 +246,7 @@ def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline f
             and memory.planned_until == planned_until[i]
             and memory.car_limit == car_limit[i]
             and memory.car_limit_since == car_limit_since[i]
+            and memory.car_checked == car_checked[i]
         ):
             memory = ConnectorMemory(
                 sent=current,
@@ -261,6 +263,7 @@ def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline f
                 planned_until=planned_until[i],
                 car_limit=car_limit[i],
                 car_limit_since=car_limit_since[i],
+                car_checked=car_checked[i],
             )
         memories[cid] = memory
     return allocations, memories, (allocated[0], allocated[1], allocated[2])

@@ -6,7 +6,7 @@ it leaves the rest unused while other cars wait. So once a car, given time to fo
 draws clearly less than offered, its maximum is what it draws plus a little: the rest
 goes to the others. Lowering an offer is always safe; to find out whether the car takes
 more again (the battery cooled, a phase came back), the limit is dropped when the car
-uses all of it, and every `car_limit_probe` seconds.
+uses all of it, and every `car_limit_probe` seconds while it is offered current.
 
 A car is never held below its minimum current this way: a car tapering towards full
 keeps the minimum, so it can finish, and a car that takes nothing at all (full, or
@@ -33,8 +33,9 @@ def learn_car_limit(
     drawn = max(measured[phase] for phase in phases)
     limit, since = memory.car_limit, memory.car_limit_since
     if limit is not None and since is not None:
-        if drawn >= limit - settings.car_limit_headroom / 2 or now - since >= (
-            settings.car_limit_probe
+        if drawn >= limit - settings.car_limit_headroom / 2 or (
+            # Probing needs an offer: a car waiting (price mode) keeps what it taught.
+            memory.sent > 0 and now - since >= settings.car_limit_probe
         ):
             return None, None  # it may take more: offer its share again
         return limit, since

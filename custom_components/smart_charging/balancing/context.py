@@ -137,6 +137,8 @@ class Context:
     car_limit: list[float | None]
     car_limit_since: list[float | None]
     car_limited: set[int]
+    # The car had the time to follow an offer this session (`ConnectorMemory.car_checked`).
+    car_checked: list[bool]
 
     def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
         """The connectors of `among` that count against constraint k.
@@ -327,6 +329,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         car_limit=[None] * n,
         car_limit_since=[None] * n,
         car_limited=set(),
+        car_checked=[False] * n,
         station_draw={},
         rising=[0.0, 0.0, 0.0],
         solar_drawn=0.0,
@@ -398,6 +401,7 @@ def _gather(context: Context) -> None:
             )
         else:
             limit = since = None
+        context.car_checked[i] = connector.active and _checked(memory, read_at, response_time)
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
             if limit < context.max_current[i]:
@@ -414,6 +418,16 @@ def _gather(context: Context) -> None:
         # Within a priority, who must leave soon is served first.
         deadline = context.deadline
         context.priority = [2 * p + (i in deadline) for i, p in enumerate(context.priority)]
+
+
+def _checked(memory: ConnectorMemory, read_at: float | None, response_time: float) -> bool:
+    """The car had the time to follow an offer this session: its draw says what it takes."""
+    return memory.car_checked or (
+        memory.sent > 0
+        and memory.sent_at is not None
+        and read_at is not None
+        and read_at - memory.sent_at >= response_time
+    )
 
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.

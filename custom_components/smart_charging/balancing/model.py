@@ -216,6 +216,8 @@ class ConnectorMemory:
     # What the car takes at most, learned from its draw, and since when (see `car_limit`).
     car_limit: float | None = None
     car_limit_since: float | None = None
+    # This session the car had the time to follow an offer: its draw said what it takes.
+    car_checked: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

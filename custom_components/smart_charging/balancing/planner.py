@@ -16,7 +16,9 @@ A car charging as planned is patient (see `sharing`): it first gets what its dep
 needs, then shares the rest; the check shares the same way.
 The plan is made again at every call, so energy that came in, or did not, moves the
 thresholds. A car that starts in a slot keeps charging
-until the slot ends, or the noise of a house load would start and stop it.
+until the slot ends, or the noise of a house load would start and stop it. A car that
+just arrived charges for a moment first, until its draw shows what it takes: the plan
+counts on that power.
 """
 
 from __future__ import annotations
@@ -330,6 +332,10 @@ def apply_plan(context: Context, ev_power: float) -> None:
         elif current <= found.threshold:
             charging.add(i)
             context.planned_until[i] = ends
+        elif not context.car_checked[i]:
+            # Not seen following an offer yet: a moment of charging tells the plan what
+            # the car takes (an 11 kW van on a 22 kW wallbox needs twice the hours).
+            charging.add(i)
         else:
             context.planned_start[i] = found.start
             context.waiting_for_price.add(i)
