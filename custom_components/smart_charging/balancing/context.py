@@ -401,7 +401,7 @@ def _gather(context: Context) -> None:
             )
         else:
             limit = since = None
-        context.car_checked[i] = connector.active and _checked(memory, read_at, response_time)
+        context.car_checked[i] = connector.active and _checked(memory, read_at, now, response_time)
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
             if limit < context.max_current[i]:
@@ -420,14 +420,18 @@ def _gather(context: Context) -> None:
         context.priority = [2 * p + (i in deadline) for i, p in enumerate(context.priority)]
 
 
-def _checked(memory: ConnectorMemory, read_at: float | None, response_time: float) -> bool:
-    """The car had the time to follow an offer this session: its draw says what it takes."""
-    return memory.car_checked or (
-        memory.sent > 0
-        and memory.sent_at is not None
-        and read_at is not None
-        and read_at - memory.sent_at >= response_time
-    )
+def _checked(
+    memory: ConnectorMemory, read_at: float | None, now: float, response_time: float
+) -> bool:
+    """The car had the time to follow an offer this session: its draw says what it takes.
+
+    `read_at` None: a reading as fresh as this call (`now`), as `learn_car_limit` takes it.
+    """
+    if memory.car_checked:
+        return True
+    if memory.sent <= 0 or memory.sent_at is None:
+        return False
+    return (now if read_at is None else read_at) - memory.sent_at >= response_time
 
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
