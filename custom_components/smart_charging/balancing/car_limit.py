@@ -45,11 +45,23 @@ def learn_car_limit(
     if connector.suspended and now - sent_at >= settings.response_time:
         # The charger says the car takes nothing (its draw may not be measured at all).
         return min_current, now
-    read_at = now if connector.measured_at is None else connector.measured_at
     if (
-        read_at - sent_at >= settings.response_time  # it had time to follow the offer
+        had_time_to_follow(memory, connector.measured_at, now, settings.response_time)
         and drawn >= 1.0  # it charges (a car that pauses says nothing about its maximum)
         and drawn < memory.sent - settings.car_limit_slack
     ):
         return max(min_current, drawn + settings.car_limit_headroom), now
     return None, None
+
+
+def had_time_to_follow(
+    memory: ConnectorMemory, measured_at: float | None, now: float, response_time: float
+) -> bool:
+    """When it was read, the car had had `response_time` to follow its last offer (> 0).
+
+    A reading without a time (`measured_at` None) counts as fresh: read `now`.
+    """
+    if memory.sent <= 0 or memory.sent_at is None:
+        return False
+    read_at = now if measured_at is None else measured_at
+    return read_at - memory.sent_at >= response_time

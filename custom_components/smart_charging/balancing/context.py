@@ -13,7 +13,7 @@ from enum import IntEnum
 import math
 from operator import attrgetter
 
-from .car_limit import learn_car_limit
+from .car_limit import had_time_to_follow, learn_car_limit
 from .compliance import check_compliance
 from .model import (
     Allocation,
@@ -401,7 +401,10 @@ def _gather(context: Context) -> None:
             )
         else:
             limit = since = None
-        context.car_checked[i] = connector.active and _checked(memory, read_at, now, response_time)
+        # Checked once this session: the car had time to follow an offer, its draw told.
+        context.car_checked[i] = connector.active and (
+            memory.car_checked or had_time_to_follow(memory, read_at, now, response_time)
+        )
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
             if limit < context.max_current[i]:
@@ -418,20 +421,6 @@ def _gather(context: Context) -> None:
         # Within a priority, who must leave soon is served first.
         deadline = context.deadline
         context.priority = [2 * p + (i in deadline) for i, p in enumerate(context.priority)]
-
-
-def _checked(
-    memory: ConnectorMemory, read_at: float | None, now: float, response_time: float
-) -> bool:
-    """The car had the time to follow an offer this session: its draw says what it takes.
-
-    `read_at` None: a reading as fresh as this call (`now`), as `learn_car_limit` takes it.
-    """
-    if memory.car_checked:
-        return True
-    if memory.sent <= 0 or memory.sent_at is None:
-        return False
-    return (now if read_at is None else read_at) - memory.sent_at >= response_time
 
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
