@@ -424,11 +424,25 @@ def test_the_check_shares_as_the_engine_does_departures_first() -> None:
     needs = [Need(0, 3.5 * POWER, 4 * HOUR, POWER), Need(1, 4 * POWER, 8 * HOUR, POWER)]
     equal = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER)
     assert equal[0].threshold == math.inf
-    paced = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace=(0.0, 0.0))
+    paced = plan(
+        0.0,
+        flat,
+        needs,
+        1.5 * POWER,
+        1.5 * POWER,
+        pace=EngineSettings(deadline_margin=0.0, deadline_buffer=0.0),
+    )
     assert [paced[key].threshold for key in (0, 1)] == [0.10, 0.10]
     # With the deadline's margin and buffer the first car needs more than it can take
     # (it is not patient), the second still gives way: both fit again.
-    margined = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace=(0.15, 900.0))
+    margined = plan(
+        0.0,
+        flat,
+        needs,
+        1.5 * POWER,
+        1.5 * POWER,
+        pace=EngineSettings(deadline_margin=0.15, deadline_buffer=900.0),
+    )
     assert [margined[key].threshold for key in (0, 1)] == [0.10, 0.10]
 
 

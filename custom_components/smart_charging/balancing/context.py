@@ -433,6 +433,20 @@ def energy_wanted(connector: ConnectorInput, settings: EngineSettings) -> float:
     return needed if needed > settings.energy_tolerance else 0.0
 
 
+def departure_power(energy: float, seconds: float, settings: EngineSettings) -> float:
+    """W that deliver `energy` Wh in the `seconds` left before a departure.
+
+    With the deadline's margin and buffer: `energy` * (1 + deadline_margin) over the time
+    left less deadline_buffer (math.inf once that is gone): `_deadline`'s test as a rate
+    (due once this reaches the car's maximum). Giving way (`sharing.on_schedule`) and the
+    plan's sharing check (`planner`) both ask it.
+    """
+    seconds -= settings.deadline_buffer
+    if seconds <= 0:
+        return math.inf
+    return energy * (1 + settings.deadline_margin) * 3600 / seconds
+
+
 def _deadline(
     context: Context, i: int, connector: ConnectorInput, settings: EngineSettings
 ) -> ConnectorInput:

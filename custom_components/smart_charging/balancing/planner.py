@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 import itertools
 import math
 
-from .context import Context, Status, energy_wanted
-from .model import Mode, PriceSlot
+from .context import Context, Status, departure_power, energy_wanted
+from .model import EngineSettings, Mode, PriceSlot
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +83,15 @@ def plan(
     needs: Sequence[Need],
     capacity_now: float,
     capacity_later: float,
-    pace: tuple[float, float] | None = None,
+    pace: EngineSettings | None = None,
 ) -> dict[int, Plan]:
     """Plan every car's grid energy into the cheapest slots the connection has room for.
 
     `capacity_now` (W) is what the cars may draw in the slot under way, `capacity_later`
-    what is counted on in later ones. `pace` (the deadline's margin and buffer, s): the
-    sharing gives each car what its departure needs first (see `sharing.on_schedule`);
-    None: plain equal sharing. Returns a plan for each car that needs energy.
+    what is counted on in later ones. `pace` (its deadline margin and buffer): the
+    sharing gives each car what its departure needs first (`departure_power`, as
+    `sharing.on_schedule` does); None: plain equal sharing. Returns a plan for each car
+    that needs energy.
     """
     wanting = [need for need in needs if need.energy > 0 and need.power > 0]
     if not wanting:
@@ -158,7 +159,7 @@ def _short_when_shared(
     room: list[float],
     wanting: list[Need],
     plans: dict[int, Plan],
-    pace: tuple[float, float] | None,
+    pace: EngineSettings | None,
 ) -> list[Need]:
     """The cars that would leave short if each slot were shared by who charges in it.
 
@@ -186,7 +187,7 @@ def _share_piece(
     wanting: list[Need],
     plans: dict[int, Plan],
     left: dict[int, float],
-    pace: tuple[float, float] | None,
+    pace: EngineSettings | None,
 ) -> None:
     """Share `per_hour` Wh/h from `start` to `end` among the cars charging then.
 
@@ -201,8 +202,8 @@ def _share_piece(
         if left[key] <= 0 or need.departure <= start or price > plans[key].threshold:
             continue
         cap = min(left[key], need.power * hours)
-        if pace is not None and (seconds := need.departure - start - pace[1]) > 0:
-            needed = left[key] * (1 + pace[0]) * (end - start) / seconds
+        if pace is not None:
+            needed = departure_power(left[key], need.departure - start, pace) * hours
             if needed < cap:
                 patient[key] = cap
                 cap = needed
@@ -315,9 +316,7 @@ def apply_plan(context: Context, ev_power: float) -> None:
         )
         for i in price_mode
     ]
-    settings = site.settings
-    pace = (settings.deadline_margin, settings.deadline_buffer)
-    plans = plan(now, slots, needs, capacity, capacity, pace)
+    plans = plan(now, slots, needs, capacity, capacity, site.settings)
     current, ends = slot_under_way(now, slots)
     charging: set[int] = set()
     for i in price_mode:

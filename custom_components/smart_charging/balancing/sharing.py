@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from .admission import give_minimums
-from .context import NONE, Context, Status, energy_wanted
+from .context import NONE, Context, Status, departure_power, energy_wanted
 from .model import LimitReason, Mode
 from .network import Pairs
 from .waterfill import EPS, OWN_CAP, fill
@@ -168,16 +168,17 @@ def on_schedule(context: Context, group: Sequence[int], caps: Sequence[float]) -
     settings = context.site.settings
     patient = context.patient
     connectors = context.connectors
-    per_amp = context.voltage / 3600 / (1 + settings.deadline_margin)  # Wh per A, s, phase
     out: dict[int, float] = {}
     for i in group:
         if i not in patient:
             continue
         connector = connectors[i]
-        seconds = (connector.departure or 0.0) - context.now - settings.deadline_buffer
-        if seconds <= 0:
-            continue
-        needed = energy_wanted(connector, settings) / (per_amp * seconds * len(context.phases[i]))
+        power = departure_power(
+            energy_wanted(connector, settings),
+            (connector.departure or 0.0) - context.now,
+            settings,
+        )
+        needed = power / (context.voltage * len(context.phases[i]))
         if needed < caps[i] - EPS:
             out[i] = max(needed, context.min_current[i])
     return out
