@@ -422,28 +422,17 @@ def test_the_check_shares_as_the_engine_does_departures_first() -> None:
     """
     flat = (slot(0, 8, 0.10),)
     needs = [Need(0, 3.5 * POWER, 4 * HOUR, POWER), Need(1, 4 * POWER, 8 * HOUR, POWER)]
-    equal = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER)
-    assert equal[0].threshold == math.inf
-    paced = plan(
-        0.0,
-        flat,
-        needs,
-        1.5 * POWER,
-        1.5 * POWER,
-        pace=EngineSettings(deadline_margin=0.0, deadline_buffer=0.0),
-    )
-    assert [paced[key].threshold for key in (0, 1)] == [0.10, 0.10]
+
+    def planned(pace: EngineSettings | None) -> list[float]:
+        plans = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace)
+        return [plans[key].threshold for key in (0, 1)]
+
+    assert planned(None)[0] == math.inf
+    no_margin = EngineSettings(deadline_margin=0.0, deadline_buffer=0.0)
+    assert planned(no_margin) == [0.10, 0.10]
     # With the deadline's margin and buffer the first car needs more than it can take
     # (it is not patient), the second still gives way: both fit again.
-    margined = plan(
-        0.0,
-        flat,
-        needs,
-        1.5 * POWER,
-        1.5 * POWER,
-        pace=EngineSettings(deadline_margin=0.15, deadline_buffer=900.0),
-    )
-    assert [margined[key].threshold for key in (0, 1)] == [0.10, 0.10]
+    assert planned(EngineSettings(deadline_margin=0.15, deadline_buffer=900.0)) == [0.10, 0.10]
 
 
 def test_price_cars_charging_as_planned_are_patient() -> None:
