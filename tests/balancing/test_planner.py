@@ -435,6 +435,25 @@ def test_the_check_shares_as_the_engine_does_departures_first() -> None:
     assert planned(EngineSettings(deadline_margin=0.15, deadline_buffer=900.0)) == [0.10, 0.10]
 
 
+def test_the_check_counts_the_buffer_of_a_car_that_gives_way() -> None:
+    """The second car's need by 8 h counts the 15 minutes: with them it takes too much.
+
+    Same room, the first car wanting 3.5 car-hours by 4 h (all it can take then), the
+    second 4.3 by 8 h. Needing 4.3 * 1.15 car-hours by 7:45, the second first takes 2.55
+    of the 6 the first 4 h hold, and the first is left 0.05 short: it charges now. Aimed
+    at 8 h, the second would take 2.47 and both would fit the cheap slot.
+    """
+    flat = (slot(0, 8, 0.10),)
+    needs = [Need(0, 3.5 * POWER, 4 * HOUR, POWER), Need(1, 4.3 * POWER, 8 * HOUR, POWER)]
+
+    def planned(pace: EngineSettings) -> list[float]:
+        plans = plan(0.0, flat, needs, 1.5 * POWER, 1.5 * POWER, pace)
+        return [plans[key].threshold for key in (0, 1)]
+
+    assert planned(EngineSettings(deadline_buffer=0.0)) == [0.10, 0.10]
+    assert planned(EngineSettings()) == [math.inf, 0.10]
+
+
 def test_price_cars_charging_as_planned_are_patient() -> None:
     """In the cheap slot, a car leaving later gives way to one that must leave soon.
 
