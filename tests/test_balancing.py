@@ -606,10 +606,21 @@ async def test_departure_and_energy_target(
         assert departure.state == "14:00:00"
         flag = "binary_sensor.cp_d_connector_1_charging_for_departure"
 
+        # Not seen following an offer yet, the car would be due if it took one phase
+        # (3 h): it charges a moment, until its draw shows three.
+        await settle(hass, hub, clock, seconds=30)
+        await report(hass, 5, charger)
+        result = hub.balancer.site.data
+        assert result is not None
+        allocation = result.allocations["CP-D/1"]
+        assert (allocation.current, allocation.deadline) == (16.0, False)
+
         # 11 kWh at 16 A x 3 x 230 V: 59.8 min, +15 % and 15 min: due from about 12:36.
-        for seconds in (30, 30 * 60):  # 12:00:30, 12:30:30
+        for seconds in (30, 30 * 60):  # 12:01:30, 12:31:30
             await settle(hass, hub, clock, seconds=seconds)
-            await report(hass, 5, charger)
+            # A new reading (its own timestamp) and a meter that moved: the car is checked.
+            charger.advance(1.0)
+            await report(hass, 5.1, charger)
             site_input = hub.balancer.last_site
             assert site_input is not None
             connector = site_input.connectors[0]
@@ -625,7 +636,7 @@ async def test_departure_and_energy_target(
             assert state is not None
             assert state.state == "off"
 
-        await settle(hass, hub, clock, seconds=10 * 60)  # 12:40:30
+        await settle(hass, hub, clock, seconds=10 * 60)  # 12:41:30
         result = hub.balancer.site.data
         assert result is not None
         allocation = result.allocations["CP-D/1"]

@@ -16,6 +16,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
+from custom_components.smart_charging.balancing.model import ConnectorMemory
 
 from .sites import car, site, three
 
@@ -25,6 +26,10 @@ POWER_1 = 16.0 * VOLTAGE  # 3680 W
 SETTINGS = EngineSettings(
     safety_margin=0.0, dead_band=0.0, solar_start_delay=0.0, solar_stop_delay=0.0
 )
+
+
+# The car was seen following an offer: its phases and its maximum are known.
+CHECKED = EngineState(connectors={"pv": ConnectorMemory(car_checked=True)})
 
 
 def threshold(needed: float, power: float, now: float = 0.0) -> float:
@@ -56,10 +61,51 @@ def test_deadline_triggers_exactly_at_the_threshold() -> None:
     """11 040 Wh at 11 040 W: 1 h + 15 % + 15 min before the departure, and not before."""
     departure = threshold(POWER_3, POWER_3)
     assert departure == pytest.approx(5040.0)
-    due = run(pv_car(energy_needed=POWER_3, departure=departure)).allocations["pv"]
-    assert (due.current, due.reason, due.deadline) == (16.0, LimitReason.USER_MAXIMUM, True)
-    early = run(pv_car(energy_needed=POWER_3, departure=departure + 1)).allocations["pv"]
-    assert (early.current, early.reason, early.deadline) == (0.0, LimitReason.SOLAR_SURPLUS, False)
+    due = run(pv_car(energy_needed=POWER_3, departure=departure), state=CHECKED)
+    allocation = due.allocations["pv"]
+    assert (allocation.current, allocation.reason, allocation.deadline) == (
+        16.0,
+        LimitReason.USER_MAXIMUM,
+        True,
+    )
+    early = run(pv_car(energy_needed=POWER_3, departure=departure + 1), state=CHECKED)
+    allocation = early.allocations["pv"]
+    assert (allocation.current, allocation.reason, allocation.deadline) == (
+        0.0,
+        LimitReason.SOLAR_SURPLUS,
+        False,
+    )
+
+
+def test_a_car_not_seen_drawing_charges_a_moment_if_one_phase_would_be_due() -> None:
+    """Its wallbox offers three phases; a 1-phase car would take a third of that.
+
+    Due on one phase (3 h + 15 % + 15 min) but not on three: it charges as FAST, not
+    flagged and not remembered, until its draw is known. Checked as a 3-phase car it
+    waits for the surplus; as a 1-phase car (its draw on one phase) it is due.
+    """
+    departure = threshold(POWER_3, POWER_3) + 1.0  # not due on three phases
+    moment = run(pv_car(energy_needed=POWER_3, departure=departure, phases_known=False))
+    allocation = moment.allocations["pv"]
+    assert (allocation.current, allocation.deadline) == (16.0, False)
+    assert not moment.state.connectors["pv"].deadline
+    three_phase = run(pv_car(energy_needed=POWER_3, departure=departure), state=CHECKED)
+    assert three_phase.allocations["pv"].current == 0.0
+    one_phase = pv_car(energy_needed=POWER_3, departure=departure, phases=(0,))
+    due = run(one_phase, state=CHECKED).allocations["pv"]
+    assert (due.current, due.deadline) == (16.0, True)
+
+
+def test_a_car_not_seen_drawing_waits_when_even_one_phase_is_in_time() -> None:
+    """Due neither on one phase nor on three: no moment, the surplus only."""
+    departure = threshold(POWER_3, POWER_1) + 1.0
+    for mode in (Mode.SOLAR, Mode.MIN_SOLAR):
+        allocation = run(pv_car(mode, energy_needed=POWER_3, departure=departure))
+        expected = 0.0 if mode is Mode.SOLAR else 6.0
+        assert allocation.allocations["pv"].current == expected
+        assert not allocation.allocations["pv"].deadline
+    moment = run(pv_car(energy_needed=POWER_3, departure=departure - 2.0))
+    assert moment.allocations["pv"].current == 16.0
 
 
 def test_solar_car_without_a_deadline_stays_at_the_surplus() -> None:

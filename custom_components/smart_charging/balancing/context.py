@@ -425,6 +425,7 @@ def _gather(context: Context) -> None:
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
 _WAITING_MODES = (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
+_SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR)
 
 
 def energy_wanted(connector: ConnectorInput, settings: EngineSettings) -> float:
@@ -470,7 +471,16 @@ def _deadline(
             return connector
         seconds = needed / power * 3600 * (1 + settings.deadline_margin)
         if not context.now + seconds + settings.deadline_buffer >= departure:
-            if fast:
+            if connector.mode in _SOLAR_MODES and not context.car_checked[i]:
+                # Not seen following an offer yet, it may take a third of what its
+                # wallbox offers on three phases (a 1-phase car): due on one phase, it
+                # charges a moment, until its draw tells its phases and its maximum.
+                # Counted on three, such a car was due hours late and left with half its
+                # energy. (A price car's plan checks the car on arrival.)
+                one_phase = seconds * len(_phases(connector.phases))
+                if context.now + one_phase + settings.deadline_buffer >= departure:
+                    connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
+            elif fast:
                 context.patient.add(i)
             return connector
     connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
