@@ -150,6 +150,28 @@ def test_stop_needs_accumulated_deficit_energy() -> None:
     assert seen == [6.0, 6.0, 6.0, 6.0, 6.0, 0.0]
 
 
+def test_a_car_just_started_is_not_stopped_by_its_own_draw() -> None:
+    """The grid shows the car drawing before its charger's reading does: no deficit.
+
+    With no stop delay, the seconds in which the surplus looks smaller by what the car
+    just started to draw stopped it again, every time (it never charged). Once its
+    reading is older than it could follow the offer, a deficit stops it as before.
+    """
+    started = run(solar(), 2 * MIN_POWER_3, 0.0, None, INSTANT)
+    state = started.state
+    offered = started.allocations["pv"].current
+    assert offered == pytest.approx(12.0)
+    # 2 s later the meter shows it drawing its 12 A (no export left); the charger's
+    # reading is still the one from before the offer.
+    unread = solar(measured=three(0.0), measured_at=0.0)
+    snapshot = site(unread, now=2.0, grid_current=three(0.0), settings=INSTANT)
+    assert allocate(snapshot, state).allocations["pv"].current > 0
+    # Read after it followed: it draws 12 A and there is still no export: a deficit.
+    read = solar(measured=three(offered), measured_at=12.0)
+    snapshot = site(read, now=12.0, grid_current=three(offered), settings=INSTANT)
+    assert allocate(snapshot, state).allocations["pv"].current == 0.0
+
+
 def test_a_short_cloud_only_moves_the_accumulator() -> None:
     """Surplus back for a while pays the deficit back: the stop comes later."""
     result = run(solar(), 2 * MIN_POWER_3, 0.0, None, replace(DELAYED, solar_start_delay=0.0))

@@ -86,6 +86,11 @@ def decide_solar(context: Context, surplus: float) -> None:
             since = now if memory.waiting_since is None else memory.waiting_since
             keys[i] = (2, -context.priority[i], since, i)
 
+    # Right after a raise the grid meter already shows the cars drawing more while their
+    # chargers' readings do not (see `context.rising`): the surplus looks that much
+    # smaller. A connector that is on does not count that as a deficit: with a short
+    # stop delay it stopped in the seconds after it started, and never charged.
+    pending = sum(context.rising) * context.voltage
     left = surplus
     for i in sorted(keys, key=keys.__getitem__):
         memory = memories[i]
@@ -104,8 +109,9 @@ def decide_solar(context: Context, surplus: float) -> None:
         if connectors[i].mode is Mode.SOLAR:
             # A car not seen drawing may be a 1-phase one: start it on one phase's worth.
             needed = min_power if connectors[i].phases_known or memory.solar_on else per_phase
+            available = left + pending if memory.solar_on else left
             context.solar_on[i], context.solar_energy[i] = hysteresis(
-                memory.solar_on, memory.solar_energy, left, needed, dt, settings
+                memory.solar_on, memory.solar_energy, available, needed, dt, settings
             )
             if not context.solar_on[i]:
                 continue
