@@ -124,7 +124,7 @@ class EngineSettings:
     ramp_up_rate: float = 2.0  # A/s: increases are rate-limited, decreases are not
     dead_band: float = 0.5  # A: smaller changes are not sent (safety cuts always are)
     solar_start_delay: float = 60.0  # s of enough surplus before solar charging starts
-    solar_stop_delay: float = 180.0  # s of deficit before it stops
+    solar_stop_delay: float = 60.0  # s of deficit (at the minimum power) before it stops
     phase_switch_delay: float = 300.0  # s a 3→1 (or back) condition must hold
     rotation_interval: float = 900.0  # s: who waits for the minimum takes turns this often
     # s a car needs to follow a new limit and its charger to report it (IEC 61851: 5 s
