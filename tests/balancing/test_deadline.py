@@ -181,3 +181,54 @@ def test_only_charging_cars_that_may_wait_or_give_way() -> None:
         connector = pv_car(mode, active=active, energy_needed=9e9, departure=0.0)
         assert not run(connector).allocations["pv"].deadline
     assert run(pv_car(Mode.FAST, energy_needed=9e9, departure=0.0)).allocations["pv"].deadline
+
+
+def test_min_solar_not_seen_drawing_charges_a_moment_too() -> None:
+    """Its minimum from the grid says nothing about its maximum: the same moment."""
+    departure = threshold(POWER_3, POWER_3) + 1.0
+    moment = run(pv_car(Mode.MIN_SOLAR, energy_needed=POWER_3, departure=departure))
+    assert (moment.allocations["pv"].current, moment.allocations["pv"].deadline) == (16.0, False)
+
+
+def test_the_moment_ends_without_a_reading() -> None:
+    """A charger that never reports: the car counts as checked after car_check_timeout."""
+    departure = threshold(POWER_3, POWER_3) + 1000.0
+    state: EngineState | None = None
+    offered: list[float] = []
+    for now in range(0, 100, 10):
+        connector = pv_car(energy_needed=POWER_3, departure=departure, measured_at=-1.0)
+        result = run(connector, now=float(now), state=state)
+        state = result.state
+        offered.append(result.allocations["pv"].current)
+    timeout = int(SETTINGS.car_check_timeout) // 10
+    assert offered[:timeout] == [16.0] * timeout
+    assert offered[timeout:] == [0.0] * (len(offered) - timeout)
+
+
+def test_a_suspended_car_in_its_moment_is_not_due_early() -> None:
+    """SuspendedEV while checked: "takes nothing" is not its maximum for the deadline.
+
+    It resumes after 5 minutes; counted at its 6 A minimum it was due at once and took
+    11 kWh from the grid before its real deadline.
+    """
+    departure = threshold(POWER_3, POWER_3) + 3960.0  # due on three phases at 3960 s
+    state: EngineState | None = None
+    drawn = 0.0
+    first_due = None
+    for step in range(1981):
+        now = 2.0 * step
+        suspended = now < 300
+        connector = pv_car(
+            energy_needed=POWER_3 - drawn,
+            departure=departure,
+            suspended=suspended,
+            phases_known=now >= 310,
+        )
+        result = run(connector, now=now, state=state)
+        state = result.state
+        allocation = result.allocations["pv"]
+        if allocation.deadline and first_due is None:
+            first_due = now
+        if not suspended:
+            drawn += allocation.current * 3 * VOLTAGE * 2.0 / 3600
+    assert first_due == pytest.approx(3960.0, abs=10.0)

@@ -16,7 +16,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
-from custom_components.smart_charging.balancing.model import PhaseCurrents
+from custom_components.smart_charging.balancing.model import ConnectorMemory, PhaseCurrents
 
 from .sites import car, currents, site, three
 
@@ -170,6 +170,38 @@ def test_a_car_just_started_is_not_stopped_by_its_own_draw() -> None:
     read = solar(measured=three(offered), measured_at=12.0)
     snapshot = site(read, now=12.0, grid_current=three(offered), settings=INSTANT)
     assert allocate(snapshot, state).allocations["pv"].current == 0.0
+
+
+def test_another_cars_start_is_a_real_loss_of_surplus() -> None:
+    """A FAST car that just started takes the surplus: the solar car stops on time.
+
+    No sun; the solar car at its minimum is 2 s of deficit from its stop. Only the solar
+    cars' own rises are no deficit: the FAST car's draw is not in the surplus.
+    """
+    settings = replace(DELAYED, solar_stop_delay=60.0)
+    for fast_started in (False, True):
+        state = EngineState(
+            last_now=98.0,
+            non_ev_load=three(2.0),
+            connectors={
+                "pv": ConnectorMemory(
+                    sent=6.0,
+                    sent_at=0.0,
+                    solar_on=True,
+                    car_checked=True,
+                    served_since=0.0,
+                    solar_energy=MIN_POWER_3 * 58,
+                ),
+                "ev": ConnectorMemory(
+                    sent=32.0 if fast_started else 0.0, sent_at=98.0, car_checked=True
+                ),
+            },
+        )
+        pv = solar(measured=three(6.0))
+        ev = car("ev", station_id="s2", max_current=32.0, measured=three(0.0), measured_at=97.0)
+        grid = three(2.0 + 6.0 + (32.0 if fast_started else 0.0))
+        snapshot = site(pv, ev, now=100.0, limit=80.0, grid_current=grid, settings=settings)
+        assert allocate(snapshot, state).allocations["pv"].current == 0.0, fast_started
 
 
 def test_a_short_cloud_only_moves_the_accumulator() -> None:

@@ -116,7 +116,10 @@ class Context:
     # A per phase that recently raised connectors may still add to their readings: the
     # grid can already show it (see budget._settled).
     rising: list[float]
+    # Of that, A summed over the phases, per connector that has some (see `_add_rise`).
+    raised: dict[int, float]
     solar_drawn: float
+    solar_rising: float  # what the connectors counted in solar_drawn may still add (A)
     solar: list[int]
     unsteerable: list[int]
     idle: list[int]
@@ -332,7 +335,9 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         car_checked=[False] * n,
         station_draw={},
         rising=[0.0, 0.0, 0.0],
+        raised={},
         solar_drawn=0.0,
+        solar_rising=0.0,
         solar=[],
         unsteerable=[],
         idle=[],
@@ -376,7 +381,7 @@ def _gather(context: Context) -> None:
             and connector.active
             and connector.online
         ):
-            _add_rise(context.rising, memory.sent, (a, b, c), wired[i])
+            context.raised[i] = _add_rise(context.rising, memory.sent, (a, b, c), wired[i])
         if a or b or c:  # connectors of a station are next to each other
             if connector.station_id != station_id:
                 station_id = connector.station_id
@@ -403,7 +408,13 @@ def _gather(context: Context) -> None:
             limit = since = None
         # Checked once this session: the car had time to follow an offer, its draw told.
         context.car_checked[i] = connector.active and (
-            memory.car_checked or had_time_to_follow(memory, read_at, now, response_time)
+            memory.car_checked
+            or had_time_to_follow(memory, read_at, now, response_time)
+            or (  # no reading came in time: stop waiting for one
+                memory.sent > 0
+                and memory.sent_at is not None
+                and now - memory.sent_at >= settings.car_check_timeout
+            )
         )
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
@@ -458,6 +469,8 @@ def _deadline(
     giving way. Once on, it stays on until the energy is in (or the deadline is gone):
     charging at the maximum gains on the margin, so the test alone would toggle it at
     every call. A FAST connector not yet due is patient (see `sharing.on_schedule`).
+    A solar car not checked yet that would be due on one phase charges a moment as FAST,
+    not flagged, until its draw tells its phases and its maximum.
     """
     needed = energy_wanted(connector, settings)
     departure = connector.departure
@@ -466,6 +479,10 @@ def _deadline(
         return connector
     if not context.memories[i].deadline:
         high = context.max_current[i]  # the car's learned maximum, if lower
+        if high <= context.min_current[i] < connector.max_current:
+            # Learned as taking nothing (SuspendedEV): that says nothing about what it
+            # takes once it resumes, and counted as its maximum it was due hours early.
+            high = connector.max_current
         power = high * context.voltage * len(_phases(connector.phases))
         if not 0 < power < math.inf or departure is None:
             return connector
@@ -501,7 +518,8 @@ def _classify(context: Context) -> None:
     add_solar = context.solar.append
     add_idle = context.idle.append
     solar, min_solar, price, off = Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE, Mode.OFF
-    solar_drawn = 0.0
+    solar_drawn = solar_rising = 0.0
+    raised = context.raised
     for i, connector in enumerate(context.connectors):
         if not connector.online:
             status[i] = Status.OFFLINE
@@ -516,6 +534,8 @@ def _classify(context: Context) -> None:
         is_solar = mode is solar or mode is min_solar or mode is price
         if is_solar and connector.active:
             solar_drawn += a + b + c
+            if raised:
+                solar_rising += raised.get(i, 0.0)
         if memory.sent_at is not None:
             ceiling = memory.sent + tolerance
             if memory.over_since is not None or a > ceiling or b > ceiling or c > ceiling:
@@ -535,6 +555,7 @@ def _classify(context: Context) -> None:
             continue
         add_idle(i)
     context.solar_drawn = solar_drawn
+    context.solar_rising = solar_rising
 
 
 def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
@@ -549,11 +570,17 @@ def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
 
 def _add_rise(
     rising: list[float], sent: float, reading: PhaseCurrents, wired: tuple[int, ...]
-) -> None:
-    """Add what a connector may still rise to `sent` above its reading, per phase."""
+) -> float:
+    """Add what a connector may still rise to `sent` above its reading, per phase.
+
+    Returns what it added, summed over the phases.
+    """
+    added = 0.0
     for phase in wired if wired in _VALID_PHASES else _phases(wired):
         if sent > reading[phase]:
             rising[phase] += sent - reading[phase]
+            added += sent - reading[phase]
+    return added
 
 
 def fixed_draw(context: Context, i: int, allocation: float) -> PhaseCurrents:

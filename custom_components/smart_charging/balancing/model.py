@@ -109,7 +109,9 @@ class ConnectorInput:
     # Once that only just fits at `max_current`, it charges as FAST, first in its
     # priority, until the energy is in (see EngineSettings.deadline_margin). Before,
     # FAST gets what the departure needs first and gives way beyond that to cars that
-    # told no departure (see `sharing`); solar and price modes wait.
+    # told no departure (see `sharing`); solar and price modes wait (a car not checked
+    # yet charges a moment first when that could matter: see `context._deadline`,
+    # `planner.apply_plan`).
     energy_needed: float | None = None
     departure: float | None = None
 
@@ -149,6 +151,10 @@ class EngineSettings:
     # below it takes no more: its maximum becomes its draw + `car_limit_headroom` until
     # it uses that, or for `car_limit_probe` s (see `car_limit`).
     car_limit_slack: float = 2.0
+    # s after an offer at which the car counts as checked (`ConnectorMemory.car_checked`)
+    # even without a reading taken since: a charger that reports rarely, or never, must
+    # not keep a car in the moment it charges to be checked.
+    car_check_timeout: float = 60.0
     car_limit_headroom: float = 1.0
     car_limit_probe: float = 600.0
     # Wh an energy target may still lack and count as reached: meter registers are read
@@ -216,7 +222,8 @@ class ConnectorMemory:
     # What the car takes at most, learned from its draw, and since when (see `car_limit`).
     car_limit: float | None = None
     car_limit_since: float | None = None
-    # This session the car had the time to follow an offer: its draw said what it takes.
+    # This session the car had the time to follow an offer: its draw said what it takes
+    # (or no reading came within EngineSettings.car_check_timeout, or it was suspended).
     car_checked: bool = False
 
 

@@ -346,6 +346,7 @@ def apply_plan(context: Context, ev_power: float) -> None:
         keep = memories[i].planned_until is not None and started is not None and started <= now
         context.planned_start[i] = started if keep else now
         context.solar_drawn -= sum(context.measured[i])
+        context.solar_rising -= context.raised.get(i, 0.0)
         connectors[i] = replace(connectors[i], mode=Mode.FAST)
         context.patient.add(i)  # its departure and energy target are known
     if charging:

@@ -86,11 +86,12 @@ def decide_solar(context: Context, surplus: float) -> None:
             since = now if memory.waiting_since is None else memory.waiting_since
             keys[i] = (2, -context.priority[i], since, i)
 
-    # Right after a raise the grid meter already shows the cars drawing more while their
-    # chargers' readings do not (see `context.rising`): the surplus looks that much
-    # smaller. A connector that is on does not count that as a deficit: with a short
-    # stop delay it stopped in the seconds after it started, and never charged.
-    pending = sum(context.rising) * context.voltage
+    # Right after a raise the grid meter already shows the solar cars drawing more while
+    # their chargers' readings do not (`context.solar_rising`): the surplus looks that
+    # much smaller. A connector that is on does not count that as a deficit: with a short
+    # stop delay it stopped in the seconds after it started, and never charged. (Another
+    # car's raise is a real loss of surplus: its draw is not in the surplus.)
+    pending = context.solar_rising * context.voltage
     left = surplus
     for i in sorted(keys, key=keys.__getitem__):
         memory = memories[i]
