@@ -614,6 +614,7 @@ async def test_departure_and_energy_target(
         assert result is not None
         allocation = result.allocations["CP-D/1"]
         assert (allocation.current, allocation.deadline) == (16.0, False)
+        assert allocation.reason is LimitReason.CHECKING_CAR
 
         # 11 kWh at 16 A x 3 x 230 V: 59.8 min, +15 % and 15 min: due from about 12:36.
         for seconds in (30, 30 * 60):  # 12:01:30, 12:31:30

@@ -88,6 +88,7 @@ def test_a_car_not_seen_drawing_charges_a_moment_if_one_phase_would_be_due() -> 
     moment = run(pv_car(energy_needed=POWER_3, departure=departure, phases_known=False))
     allocation = moment.allocations["pv"]
     assert (allocation.current, allocation.deadline) == (16.0, False)
+    assert allocation.reason is LimitReason.CHECKING_CAR
     assert not moment.state.connectors["pv"].deadline
     three_phase = run(pv_car(energy_needed=POWER_3, departure=departure), state=CHECKED)
     assert three_phase.allocations["pv"].current == 0.0

@@ -238,6 +238,7 @@ def arrive_and_draw(van: ConnectorInput, amps: float) -> Result:
     """A price-mode car arrives, is offered current, and its charger reports `amps` 15 s on."""
     first = run(van, state=EngineState())
     assert first.allocations["ev"].current == 16.0  # not seen yet: it charges a moment
+    assert first.allocations["ev"].reason is LimitReason.CHECKING_CAR
     assert not first.state.connectors["ev"].car_checked
     drawing = replace(van, measured=(amps,) * 3, measured_at=15.0)
     return run(drawing, now=15.0, state=first.state)

@@ -33,6 +33,9 @@ from .safety import hold_small_changes
 from .sharing import share
 from .solar import decide_solar, surplus_power
 
+# Reasons that say nothing but the connector's own maximum (or its ramp to it).
+_OWN_REASONS = (LimitReason.USER_MAXIMUM, LimitReason.RAMPING)
+
 
 def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     """Share the site's capacity among its connectors; pure and deterministic."""
@@ -65,6 +68,10 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     for i in context.idle:
         context.reason[i] = STATUS_REASONS[status[i]]
         context.bound_by[i] = NONE
+    for i in context.checking:
+        # Nothing bound it but its own maximum: it charges to be checked, say so.
+        if context.target[i] > 0 and context.reason[i] in _OWN_REASONS:
+            context.reason[i] = LimitReason.CHECKING_CAR
     for i in context.waiting_for_price:
         if context.target[i] <= 0 and status[i] is Status.CHARGE:
             context.reason[i] = LimitReason.CHEAPER_LATER

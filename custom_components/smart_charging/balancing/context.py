@@ -142,6 +142,8 @@ class Context:
     car_limited: set[int]
     # The car had the time to follow an offer this session (`ConnectorMemory.car_checked`).
     car_checked: list[bool]
+    # Connectors charging a moment until their car is checked (see `_deadline`).
+    checking: set[int]
 
     def members_of(self, k: int, among: Sequence[int]) -> Iterable[int]:
         """The connectors of `among` that count against constraint k.
@@ -333,6 +335,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         car_limit_since=[None] * n,
         car_limited=set(),
         car_checked=[False] * n,
+        checking=set(),
         station_draw={},
         rising=[0.0, 0.0, 0.0],
         raised={},
@@ -497,6 +500,7 @@ def _deadline(
                 one_phase = seconds * len(_phases(connector.phases))
                 if context.now + one_phase + settings.deadline_buffer >= departure:
                     connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
+                    context.checking.add(i)
             elif fast:
                 context.patient.add(i)
             return connector

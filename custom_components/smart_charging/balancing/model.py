@@ -45,6 +45,9 @@ class LimitReason(StrEnum):
     CAR_LIMIT = "car_limit"  # the car takes no more than this (learned from its draw)
     CHEAPER_LATER = "cheaper_later"  # price mode: its grid energy is planned for cheaper slots
     ON_SCHEDULE = "on_schedule"  # FAST with a departure: it gives way beyond what it needs
+    # A moment of charging, so that its draw tells what the car takes (its phases, its
+    # maximum) before a departure deadline or a price plan counts on it.
+    CHECKING_CAR = "checking_car"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -335,6 +335,7 @@ def apply_plan(context: Context, ev_power: float) -> None:
             # Not seen following an offer yet: a moment of charging tells the plan what
             # the car takes (an 11 kW van on a 22 kW wallbox needs twice the hours).
             charging.add(i)
+            context.checking.add(i)
         else:
             context.planned_start[i] = found.start
             context.waiting_for_price.add(i)
