@@ -583,6 +583,18 @@ async def set_departure(hass: HomeAssistant, prefix: str, departure: str, kwh: f
     )
 
 
+async def test_engine_settings_follow_the_options(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """Stop delay from the options; a car counts as checked within two sampling intervals."""
+    entry, hub, _clock = site
+    settings = hub.balancer.engine_settings()
+    assert (settings.solar_stop_delay, settings.car_check_timeout) == (120.0, 60.0)
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "meter_interval": 60})
+    await hass.async_block_till_done()
+    assert hub_of(entry).balancer.engine_settings().car_check_timeout == 120.0
+
+
 async def test_departure_and_energy_target(
     hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
 ) -> None:

@@ -52,12 +52,14 @@ from .const import (
     CONF_GRID_LIMIT,
     CONF_LIVE_LIMIT_VALIDITY,
     CONF_MAX_IMPORT_POWER,
+    CONF_METER_INTERVAL,
     CONF_PRICE_ENTITY,
     CONF_SAFETY_MARGIN,
     CONF_SOLAR_START_DELAY,
     CONF_SOLAR_STOP_DELAY,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_LIVE_LIMIT_VALIDITY,
+    DEFAULT_METER_INTERVAL,
     DEFAULT_SAFETY_MARGIN,
     DEFAULT_SOLAR_START_DELAY,
     DEFAULT_SOLAR_STOP_DELAY,
@@ -163,6 +165,10 @@ class Balancer:
             failsafe_current=float(options.get(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)),
             solar_start_delay=float(options.get(CONF_SOLAR_START_DELAY, DEFAULT_SOLAR_START_DELAY)),
             solar_stop_delay=float(options.get(CONF_SOLAR_STOP_DELAY, DEFAULT_SOLAR_STOP_DELAY)),
+            # A reading taken after the car followed comes within two sampling intervals.
+            car_check_timeout=float(
+                max(60, 2 * int(options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)))
+            ),
         )
 
     @property
