@@ -413,11 +413,8 @@ def _gather(context: Context) -> None:
         context.car_checked[i] = connector.active and (
             memory.car_checked
             or had_time_to_follow(memory, read_at, now, response_time)
-            or (  # no reading came in time: stop waiting for one
-                memory.sent > 0
-                and memory.sent_at is not None
-                and now - memory.sent_at >= settings.car_check_timeout
-            )
+            # No reading came in time: as if one came now, after car_check_timeout.
+            or had_time_to_follow(memory, None, now, settings.car_check_timeout)
         )
         if limit is not None:
             context.car_limit[i], context.car_limit_since[i] = limit, since
@@ -486,7 +483,8 @@ def _deadline(
             # Learned as taking nothing (SuspendedEV): that says nothing about what it
             # takes once it resumes, and counted as its maximum it was due hours early.
             high = connector.max_current
-        power = high * context.voltage * len(_phases(connector.phases))
+        phases = len(_phases(connector.phases))
+        power = high * context.voltage * phases
         if not 0 < power < math.inf or departure is None:
             return connector
         seconds = needed / power * 3600 * (1 + settings.deadline_margin)
@@ -497,7 +495,7 @@ def _deadline(
                 # charges a moment, until its draw tells its phases and its maximum.
                 # Counted on three, such a car was due hours late and left with half its
                 # energy. (A price car's plan checks the car on arrival.)
-                one_phase = seconds * len(_phases(connector.phases))
+                one_phase = seconds * phases
                 if context.now + one_phase + settings.deadline_buffer >= departure:
                     connector = context.connectors[i] = replace(connector, mode=Mode.FAST)
                     context.checking.add(i)
