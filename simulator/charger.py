@@ -8,8 +8,6 @@ from datetime import datetime
 import logging
 from typing import Any
 
-import aiohttp
-
 from .background import LINK_ERRORS, logged
 from .calllog import CallLog, Payload, Predicate
 from .config import HEARTBEAT_INTERVAL, METER_VALUE_SAMPLE_INTERVAL, Configuration
@@ -35,7 +33,7 @@ from .profiles import TX_DEFAULT, TX_PROFILE, ChargingProfile, ProfileError, Pro
 from .schedule import RELATIVE, SchedulePeriod
 from .spec import ENERGY_KWH, NO_BOOT_ON_RECONNECT, ChargerSpec
 from .timeutil import SimClock, to_iso
-from .uplink import Uplink
+from .uplink import Uplink, basic_authorization
 from .wakeup import Wakeup
 
 __all__ = ["ChargerSpec", "SimulatedCharger", "SimulatorError"]
@@ -207,7 +205,7 @@ class SimulatedCharger:
         key, charge_point_id = self.config.authorization_key, self.spec.charge_point_id
         await self._uplink.open(
             f"{self.url}/{charge_point_id}",
-            None if key is None else aiohttp.BasicAuth(charge_point_id, key),
+            None if key is None else basic_authorization(charge_point_id, key),
             self._charge_point,
         )
         if not boot:

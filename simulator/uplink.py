@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 import logging
 from typing import Any
 
 import aiohttp
+from aiohttp import hdrs
 
 from .background import cancel
 from .calllog import CallLog
@@ -19,6 +21,12 @@ _LOGGER = logging.getLogger(__package__)
 SUBPROTOCOL = "ocpp1.6"
 
 ChargePointFactory = Callable[[WebSocketConnection], ChargePoint]
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The HTTP Basic `Authorization` value (RFC 7617) of security profile 1."""
+    # aiohttp 3.14 deprecates BasicAuth and 3.11 lacks its replacement: encode it here.
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 @dataclass
@@ -69,7 +77,7 @@ class Uplink:
         return self.connected and self.live().accepted
 
     async def open(
-        self, url: str, auth: aiohttp.BasicAuth | None, make_charge_point: ChargePointFactory
+        self, url: str, authorization: str | None, make_charge_point: ChargePointFactory
     ) -> None:
         """Open a websocket to `url` (dropping any open one) and start serving it."""
         self.closing = False
@@ -77,7 +85,8 @@ class Uplink:
             await self.drop()
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        ws = await self._session.ws_connect(url, protocols=(SUBPROTOCOL,), auth=auth)
+        headers = {} if authorization is None else {hdrs.AUTHORIZATION: authorization}
+        ws = await self._session.ws_connect(url, protocols=(SUBPROTOCOL,), headers=headers)
         if ws.protocol != SUBPROTOCOL:
             _LOGGER.warning("%s: server did not agree on %s", self._owner, SUBPROTOCOL)
         connection = WebSocketConnection(ws, self._calls.record)

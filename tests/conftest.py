@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Import our package first, else HA finds phcc's own testing custom_components.
 import custom_components.smart_charging  # noqa: F401
@@ -35,14 +38,45 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_deprecated_home_assistant_use(caplog: pytest.LogCaptureFixture) -> Generator[None]:
+    """Fail a test in which HA reports our integration using an API it deprecated.
+
+    HA only logs such uses by a custom integration (once per call site per run); on the newest
+    HA this turns each of them into a failure.
+    """
+    yield
+    reports = [
+        record.getMessage()
+        for when in ("setup", "call", "teardown")
+        for record in caplog.get_records(when)  # type: ignore[arg-type]
+        if record.name == "homeassistant.helpers.frame" and f"'{DOMAIN}'" in record.getMessage()
+    ]
+    assert not reports, reports
+
+
+@pytest.fixture(autouse=True)
 def auto_enable_sockets(socket_enabled: None) -> None:
     """Real websockets: pytest-socket still restricts every connection to 127.0.0.1."""
 
 
+class SnapshotPerHomeAssistant(HomeAssistantSnapshotExtension):
+    """HA's snapshot format, in one folder per HA release (tests/snapshots/ha<major>.<minor>).
+
+    Registry entries are serialised with other fields on other HA releases (2026.10 lists
+    aliases, adds fields); each release we test against keeps its own complete snapshots.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return this HA release's folder for the snapshot files."""
+        folder = Path(super().dirname(test_location=test_location))
+        return str(folder / f"ha{MAJOR_VERSION}.{MINOR_VERSION}")
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in HA's format."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Snapshots in HA's format, per HA release."""
+    return snapshot.use_extension(SnapshotPerHomeAssistant)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
+from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import ChargerCoordinator, SmartChargingHub
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
@@ -17,6 +19,14 @@ def hub_of(entry: ConfigEntry) -> SmartChargingHub:
     """Return the hub of a loaded entry."""
     hub: SmartChargingHub = entry.runtime_data
     return hub
+
+
+def find_device(hass: HomeAssistant, entry: ConfigEntry, identifier: str) -> dr.DeviceEntry | None:
+    """The entry's device with this identifier of ours (same on every supported HA version)."""
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        if (DOMAIN, identifier) in device.identifiers:
+            return device
+    return None
 
 
 def charger_url(entry: ConfigEntry) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -12,13 +13,13 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket, WebSocketGenerator
 
 from custom_components.smart_charging.const import CONF_APPROVED_CHARGERS, DOMAIN
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 
-from .helpers import charger_url, connect_charger, hub_of, wait_for
+from .helpers import charger_url, connect_charger, find_device, hub_of, wait_for
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ async def test_approve_pending_charger_without_disturbing_others(
         assert flow["context"]["title_placeholders"] == {"name": "CP-NEW"}
         # Nothing of a pending charger reaches HA's registries.
         assert "CP-NEW" not in hub.coordinators
-        assert device_registry.async_get_device(identifiers={(DOMAIN, "CP-NEW")}) is None
+        assert find_device(hass, init_integration, "CP-NEW") is None
 
         result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
         assert result["type"] is FlowResultType.ABORT
@@ -71,7 +72,7 @@ async def test_approve_pending_charger_without_disturbing_others(
         await wait_for(hass, lambda: "CP-NEW" in hub.coordinators)
         await wait_for(hass, lambda: hub.coordinators["CP-NEW"].data.boot is not None)
         await hass.async_block_till_done()
-        device = device_registry.async_get_device(identifiers={(DOMAIN, "CP-NEW")})
+        device = find_device(hass, init_integration, "CP-NEW")
         assert device is not None
         assert device.manufacturer == "Acme"
         assert init_integration.data[CONF_APPROVED_CHARGERS] == ["CP-KNOWN", "CP-NEW"]
@@ -138,19 +139,31 @@ async def test_remove_charger_device(
     try:
         assert await _async_setup_config_component(hass)
         client = await hass_ws_client(hass)
-        connector = device_registry.async_get_device(identifiers={(DOMAIN, "CP-KNOWN-1")})
+        connector = find_device(hass, init_integration, "CP-KNOWN-1")
         assert connector is not None
-        response = await client.remove_device(connector.id, init_integration.entry_id)
+        response = await _remove_device(client, connector.id, init_integration.entry_id)
         assert not response["success"]
-        device = device_registry.async_get_device(identifiers={(DOMAIN, "CP-KNOWN")})
+        device = find_device(hass, init_integration, "CP-KNOWN")
         assert device is not None
-        response = await client.remove_device(device.id, init_integration.entry_id)
+        response = await _remove_device(client, device.id, init_integration.entry_id)
         assert response["success"]
         await wait_for(hass, lambda: not charger.connected)
         assert "CP-KNOWN" not in hub.coordinators
         assert init_integration.data[CONF_APPROVED_CHARGERS] == []
     finally:
         await charger.close()
+
+
+async def _remove_device(
+    client: MockHAClientWebSocket, device_id: str, entry_id: str
+) -> dict[str, Any]:
+    """Delete a device as the UI does; since HA 2026.10 a device has one entry to name."""
+    remove: Any = client.remove_device
+    if len(inspect.signature(remove).parameters) == 1:
+        response: dict[str, Any] = await remove(device_id)
+    else:
+        response = await remove(device_id, entry_id)
+    return response
 
 
 async def _async_setup_config_component(hass: HomeAssistant) -> bool:

@@ -25,7 +25,7 @@ from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, hub_of, wait_for
+from .helpers import connect_charger, find_device, hub_of, wait_for
 
 METER = ["sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3"]
 
@@ -324,11 +324,8 @@ async def test_solar_follows_surplus_without_flapping(
 
 
 def _connector_device(hass: HomeAssistant, charger_id: str, connector_id: int) -> str:
-    from homeassistant.helpers import device_registry as dr
-
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{charger_id}-{connector_id}")}
-    )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    device = find_device(hass, entry, f"{charger_id}-{connector_id}")
     assert device is not None
     return device.id
 

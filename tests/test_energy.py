@@ -58,4 +58,8 @@ async def test_energy_sensor_passes_energy_dashboard_validation(
     )
     await hass.async_block_till_done()
     result = await energy_validate.async_validate(hass)
-    assert result.as_dict() == {"energy_sources": [], "device_consumption": [[]]}
+    issues = result.as_dict()
+    # One device, no issue for it; newer HA validates more kinds (water), none of ours.
+    assert issues["device_consumption"] == [[]]
+    assert issues["energy_sources"] == []
+    assert all(not found for key, found in issues.items() if key != "device_consumption")

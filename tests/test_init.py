@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smart_charging.const import DOMAIN
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, hub_of, wait_for
+from .helpers import connect_charger, find_device, hub_of, wait_for
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -38,7 +38,7 @@ async def test_charger_becomes_device_with_entities(
         ChargerSpec("CP-E2E", vendor="Acme", model="Wallbox 11", firmware_version="2.3.4"),
     )
     try:
-        device = device_registry.async_get_device(identifiers={(DOMAIN, "CP-E2E")})
+        device = find_device(hass, init_integration, "CP-E2E")
         assert device is not None
         assert (device.manufacturer, device.model, device.sw_version) == (
             "Acme",

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -30,7 +31,7 @@ from custom_components.smart_charging.services import (
 from simulator.charger import SimulatedCharger
 from simulator.spec import CURRENT_ONLY, STACK_LEVEL_ZERO_ONLY, ChargerSpec
 
-from .helpers import connect_charger, hub_of, wait_for
+from .helpers import connect_charger, find_device, hub_of, wait_for
 
 # A dash in the id: connector devices are "<charger id>-<connector id>".
 CHARGER_ID = "CP-SVC"
@@ -64,12 +65,9 @@ async def charger(
         await charger.wait_for_call(
             "ChangeConfiguration", predicate=lambda p: p["key"] == "MeterValuesSampledData"
         )
-        registry = dr.async_get(hass)
         await wait_for(
             hass,
-            lambda: registry.async_get_device(
-                identifiers={(DOMAIN, f"{CHARGER_ID}-{charger_spec.connectors}")}
-            )
+            lambda: find_device(hass, init_integration, f"{CHARGER_ID}-{charger_spec.connectors}")
             is not None,
         )
         yield charger
@@ -86,7 +84,7 @@ def coordinator(init_integration: MockConfigEntry, charger: SimulatedCharger) ->
 def device_id(hass: HomeAssistant, connector_id: int = 0) -> str:
     """Return the id of the charger's device (0) or of one of its connectors' devices."""
     identifier = CHARGER_ID if connector_id == 0 else f"{CHARGER_ID}-{connector_id}"
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, identifier)})
+    device = find_device(hass, hass.config_entries.async_entries(DOMAIN)[0], identifier)
     assert device is not None
     return device.id
 
@@ -638,7 +636,7 @@ async def test_charger_of_second_central_system(
     assert await hass.config_entries.async_setup(second.entry_id)
     other, _ = await connect_charger(hass, second, ChargerSpec("CP-OTHER"))
     try:
-        device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "CP-OTHER")})
+        device = find_device(hass, second, "CP-OTHER")
         assert device is not None
 
         response = await call(
@@ -664,20 +662,27 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
     registered = hass.services.async_services_for_domain(DOMAIN)
 
+    # Names and descriptions come from the translations (HA 2026 no longer merges them in).
+    texts = await async_get_translations(hass, "en", "services", [DOMAIN])
+
     assert set(descriptions) == set(registered) == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE}
     for service, description in descriptions.items():
-        assert description["name"]
-        assert description["name"] != service
-        assert description["description"]
+        prefix = f"component.{DOMAIN}.services.{service}"
+        assert texts[f"{prefix}.name"]
+        assert texts[f"{prefix}.name"] != service
+        assert texts[f"{prefix}.description"]
         schema = registered[service].schema
         assert schema is not None
         assert isinstance(schema.schema, dict)
         assert set(description["fields"]) == {str(key) for key in schema.schema}, service
         for name, field in description["fields"].items():
-            assert field["name"], (service, name)
-            assert field["description"], (service, name)
+            assert texts[f"{prefix}.fields.{name}.name"], (service, name)
+            assert texts[f"{prefix}.fields.{name}.description"], (service, name)
             assert "selector" in field, (service, name)
-        assert description["fields"]["device_id"]["selector"] == {"device": {"integration": DOMAIN}}
+        # Newer HA spells out the selector's defaults (multiple: false).
+        device_selector = description["fields"]["device_id"]["selector"]["device"]
+        assert device_selector.get("multiple", False) is False
+        assert {**device_selector, "multiple": False} == {"integration": DOMAIN, "multiple": False}
     assert descriptions[SERVICE_GET_CONFIGURATION]["response"] == {"optional": False}
     assert descriptions[SERVICE_DATA_TRANSFER]["response"] == {"optional": False}
     assert descriptions[SERVICE_CHANGE_CONFIGURATION]["response"] == {"optional": True}

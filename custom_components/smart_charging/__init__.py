@@ -9,7 +9,7 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_PORT, DOMAIN
+from .const import CONF_HOST, CONF_PORT, DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub, discovery_unique_id
 from .services import async_setup_services
 from .storage import HubStore
@@ -50,14 +50,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry
         await hub.async_stop()
 
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_on_shutdown))
-    # Options (policies, intervals) apply live; nothing in them needs a reload.
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
-    await entry.runtime_data.async_apply_options()
+async def _async_entry_updated(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
+    """A new address (reconfigure) reloads the entry; options and approvals apply live."""
+    hub = entry.runtime_data
+    if hub.address != (entry.data[CONF_HOST], entry.data[CONF_PORT]):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    await hub.async_apply_options()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> bool:

@@ -238,12 +238,14 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
                 title = entry.title
                 if title == _entry_title(current[1]):  # Not renamed by the user.
                     title = _entry_title(port)
-                return self.async_update_reload_and_abort(
+                # The entry's update listener reloads it on the new address.
+                self.hass.config_entries.async_update_entry(
                     entry,
                     unique_id=str(port),
                     title=title,
-                    data_updates={CONF_HOST: host, CONF_PORT: port},
+                    data={**entry.data, CONF_HOST: host, CONF_PORT: port},
                 )
+                return self.async_abort(reason="reconfigure_successful")
             host, port = user_input[CONF_HOST], user_input[CONF_PORT]
 
         return self.async_show_form(

@@ -32,6 +32,7 @@ from .central_system.model import ChargerState
 from .central_system.policy import AccessPolicy, IdTagPolicy, UnknownChargerPolicy
 from .central_system.server import CentralSystem
 from .central_system.session import ChargerSession, SessionSettings
+from .compat import get_device, register_device
 from .const import (
     CONF_ALLOWED_ID_TAGS,
     CONF_APPROVED_CHARGERS,
@@ -45,6 +46,7 @@ from .const import (
     DEFAULT_METER_INTERVAL,
     DOMAIN,
 )
+from .device_info import charger_device_info
 from .storage import HubStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -123,6 +125,13 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         """Return the charge point id."""
         return self.session.charger_id
 
+    @callback
+    def charger_device(self) -> dr.DeviceEntry:
+        """The charger's device, registered now if it is not yet: its connectors name it."""
+        return register_device(
+            dr.async_get(self.hass), self.hub.entry.entry_id, charger_device_info(self.data)
+        )
+
 
 class SmartChargingHub:
     """Owns the central system of one config entry and connects it to HA."""
@@ -135,6 +144,8 @@ class SmartChargingHub:
         self.coordinators: dict[str, ChargerCoordinator] = {}
         self._charger_listeners: list[Callable[[ChargerCoordinator], None]] = []
         self._discovery_started: set[str] = set()
+        # The address as configured (port 0 stays 0): a reconfigured one needs a reload.
+        self.address: tuple[str, int] = (entry.data[CONF_HOST], entry.data[CONF_PORT])
         self.central = CentralSystem(
             host=entry.data[CONF_HOST],
             port=entry.data[CONF_PORT],
@@ -365,7 +376,7 @@ class SmartChargingHub:
             return
         coordinator.registered_boot = boot
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, coordinator.charger_id)})
+        device = get_device(registry, (DOMAIN, coordinator.charger_id), self.entry.entry_id)
         if device is not None:
             registry.async_update_device(
                 device.id,

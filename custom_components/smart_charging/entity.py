@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -15,30 +14,8 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .balancer import SiteCoordinator
 from .balancing import Allocation
 from .central_system.model import ChargerState, ConnectorState
-from .const import DOMAIN
 from .coordinator import ChargerCoordinator, ConnectorSettings, SmartChargingConfigEntry
-
-
-def charger_device_info(state: ChargerState) -> DeviceInfo:
-    """Describe a charger as a device, from its BootNotification when it sent one."""
-    boot = state.boot
-    return DeviceInfo(
-        identifiers={(DOMAIN, state.charger_id)},
-        name=state.charger_id,
-        manufacturer=boot.vendor if boot else None,
-        model=boot.model if boot else None,
-        serial_number=boot.serial_number if boot else None,
-        sw_version=boot.firmware_version if boot else None,
-    )
-
-
-def connector_device_info(state: ChargerState, connector_id: int) -> DeviceInfo:
-    """Describe a connector as a device under its charger."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, f"{state.charger_id}-{connector_id}")},
-        name=f"{state.charger_id} connector {connector_id}",
-        via_device=(DOMAIN, state.charger_id),
-    )
+from .device_info import charger_device_info, connector_device_info, site_device_info
 
 
 class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
@@ -72,7 +49,9 @@ class ConnectorEntity(ChargerEntity):
         super().__init__(coordinator, description)
         self.connector_id = connector_id
         self._attr_unique_id = f"{coordinator.charger_id}-{connector_id}-{description.key}"
-        self._attr_device_info = connector_device_info(coordinator.data, connector_id)
+        self._attr_device_info = connector_device_info(
+            coordinator.data, connector_id, coordinator.charger_device()
+        )
 
     @property
     def connector(self) -> ConnectorState:
@@ -156,17 +135,6 @@ def async_setup_charger_platform[CD: ChargerEntityDescription, OD: ConnectorEnti
         entry.async_on_unload(coordinator.async_add_listener(add_new))
 
     entry.async_on_unload(hub.async_add_charger_listener(add_charger))
-
-
-def site_device_info(entry: SmartChargingConfigEntry) -> DeviceInfo:
-    """Describe the site (grid connection and its balancing) as a device."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, f"{entry.entry_id}-site")},
-        name="Charging site",
-        manufacturer="Smart Charging",
-        model="Load balancer",
-        entry_type=DeviceEntryType.SERVICE,
-    )
 
 
 class SiteEntity(CoordinatorEntity[SiteCoordinator]):

@@ -28,6 +28,7 @@ from .balancing import Mode
 from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit, LimitUnit
 from .central_system.session import ChargerSession
+from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub
 from .errors import as_home_assistant_error
@@ -149,7 +150,7 @@ def async_resolve_target(hass: HomeAssistant, device_id: str) -> ServiceTarget:
         identifiers = [value for domain, value in device.identifiers if domain == DOMAIN]
         entries: list[SmartChargingConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
         for entry in entries:
-            if entry.entry_id not in device.config_entries:
+            if entry.entry_id not in device_config_entry_ids(device):
                 continue
             hub = entry.runtime_data
             for identifier in identifiers:

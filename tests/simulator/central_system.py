@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 import contextlib
 from datetime import UTC, datetime
 import itertools
 from typing import Any
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 
 from simulator.calllog import CallLog
 from simulator.charger import SimulatedCharger
@@ -152,8 +153,9 @@ class CentralSystem:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         charge_point_id = request.match_info["charge_point_id"]
         if self.password is not None:
-            expected = BasicAuth(charge_point_id, self.password).encode()
-            if request.headers.get("Authorization") != expected:
+            scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+            expected = f"{charge_point_id}:{self.password}".encode()
+            if scheme != "Basic" or base64.b64decode(credentials) != expected:
                 raise web.HTTPUnauthorized
         ws = web.WebSocketResponse(protocols=self.subprotocols)
         await ws.prepare(request)

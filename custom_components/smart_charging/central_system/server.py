@@ -13,7 +13,7 @@ import logging
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, hdrs, web
 
 from .adapter import ChargerAdapter
 from .connection import WebSocketConnection
@@ -188,8 +188,13 @@ class CentralSystem:
             raise web.HTTPNotFound
         if self._stopping:
             raise web.HTTPServiceUnavailable
+        # A charger we refuse (no common subprotocol) gets no heartbeat: its timer would outlive it.
+        offered = request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL, "").split(",")
+        served = any(protocol.strip() in SUBPROTOCOLS for protocol in offered)
         websocket = web.WebSocketResponse(
-            protocols=SUBPROTOCOLS, heartbeat=PING_INTERVAL, max_msg_size=TRANSPORT_MAX_FRAME
+            protocols=SUBPROTOCOLS,
+            heartbeat=PING_INTERVAL if served else None,
+            max_msg_size=TRANSPORT_MAX_FRAME,
         )
         await websocket.prepare(request)
         if self.stopping:  # The stop began during the handshake.

@@ -1,0 +1,46 @@
+"""How chargers, connectors and the site appear in the device registry."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+
+from .central_system.model import ChargerState
+from .compat import child_device_info
+from .const import DOMAIN
+
+
+def charger_device_info(state: ChargerState) -> DeviceInfo:
+    """Describe a charger as a device, from its BootNotification when it sent one."""
+    boot = state.boot
+    return DeviceInfo(
+        identifiers={(DOMAIN, state.charger_id)},
+        name=state.charger_id,
+        manufacturer=boot.vendor if boot else None,
+        model=boot.model if boot else None,
+        serial_number=boot.serial_number if boot else None,
+        sw_version=boot.firmware_version if boot else None,
+    )
+
+
+def connector_device_info(
+    state: ChargerState, connector_id: int, charger_device: dr.DeviceEntry
+) -> DeviceInfo:
+    """Describe a connector as a device under its charger's (already registered) device."""
+    return child_device_info(
+        charger_device,
+        identifiers={(DOMAIN, f"{state.charger_id}-{connector_id}")},
+        name=f"{state.charger_id} connector {connector_id}",
+    )
+
+
+def site_device_info(entry: ConfigEntry) -> DeviceInfo:
+    """Describe the site (grid connection and its balancing) as a device."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}-site")},
+        name="Charging site",
+        manufacturer="Smart Charging",
+        model="Load balancer",
+        entry_type=DeviceEntryType.SERVICE,
+    )
