@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
+import importlib
 import json
 import logging
 import os
@@ -59,6 +60,7 @@ from homeassistant.components.onboarding import STORAGE_KEY, STORAGE_VERSION, On
 from homeassistant.components.onboarding.const import STEPS
 from homeassistant.config_entries import ConfigEntryStore
 from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.util.ulid import ulid_now
 
@@ -272,10 +274,41 @@ async def _install_dashboard(hass: HomeAssistant, day: ScenarioDay, speed: float
     log(f"dashboard '{live.DASHBOARD_TITLE}' at /{live.DASHBOARD_URL_PATH} (charts: {hours} h)")
 
 
+async def _ensure_http(hass: HomeAssistant, port: int) -> None:
+    """Serve on 0.0.0.0:port: HA 2026.11+ keeps this in its HTTP store, as confirmed settings.
+
+    Written as the UI does (pending, then confirmed): an `http:` block in YAML would only be a
+    trial that HA reverts after 5 minutes. Older HA reads the YAML block scripts/develop writes.
+    """
+    try:
+        http_config: Any = importlib.import_module("homeassistant.components.http.config")
+    except ModuleNotFoundError:
+        return
+    store_class: Any = getattr(http_config, "HTTPConfigStore", None)
+    if store_class is None or not hasattr(store_class, "async_promote_pending"):
+        return
+    store = store_class(hass)
+    await store.async_load()
+    wanted = http_config.HTTP_STORAGE_SCHEMA({"server_host": ["0.0.0.0"], "server_port": port})
+    stable = store.stable
+    if any(stable.get(key) != value for key, value in wanted.items()):
+        await store.async_set_pending(wanted)
+        await store.async_promote_pending()
+    if not store.yaml_migration_done:
+        await store.async_mark_yaml_migration_done()
+    log(f"HTTP settings in HA's storage: 0.0.0.0:{port}")
+
+
 async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
     config_dir = Path(args.config)
     hass = HomeAssistant(str(config_dir.resolve()))
     try:
+        await _ensure_http(hass, args.http_port)
+        # HA 2026's auth store reads the device registry, which it sets up first.
+        setup_registry: Any = getattr(dr, "async_setup", None)
+        if setup_registry is not None:
+            setup_registry(hass)
+        await dr.async_load(hass)
         user = await _ensure_owner(hass, args.username, args.password)
         await _ensure_onboarded(hass)
         port, entry_id = await _ensure_config_entry(hass, day, args.ocpp_port)
@@ -292,14 +325,24 @@ async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
     return port
 
 
+def _hass_event_loop() -> asyncio.AbstractEventLoop:
+    """An event loop set up as HA's own (its executor, exception handler)."""
+    create: Any = getattr(runner, "create_event_loop", None)  # HA 2026.10+
+    if create is not None:
+        loop: asyncio.AbstractEventLoop = create(debug=False)
+        return loop
+    # HA < 2026.10 (its policy is gone since).
+    policy: Any = getattr(runner, "HassEventLoopPolicy")  # noqa: B009
+    return cast("asyncio.AbstractEventLoop", policy(debug=False).new_event_loop())
+
+
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Prepare the config dir; print the OCPP port."""
     day = None
     if args.scenario:
         days = live.load_days(args.scenario)
         day = days[args.day % len(days)]
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(debug=False))
-    port = asyncio.run(_prepare(args, day))
+    port = asyncio.run(_prepare(args, day), loop_factory=_hass_event_loop)
     print(port)
     return EXIT_OK
 
@@ -482,6 +525,9 @@ def main() -> int:
         type=int,
         default=DEFAULT_OCPP_PORT,
         help=f"OCPP port of a new config entry (default {DEFAULT_OCPP_PORT})",
+    )
+    prepare.add_argument(
+        "--http-port", type=int, default=8123, help="the port HA serves on (HA 2026.11+)"
     )
     prepare.add_argument("--scenario", help="set up the live demo of this scenario")
     prepare.add_argument("--day", type=int, default=0, help="the scenario's day (default 0)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.energy import data as energy_data, validate as energy_validate
 from homeassistant.components.recorder.core import Recorder
 from homeassistant.core import HomeAssistant
@@ -48,14 +50,14 @@ async def test_energy_sensor_passes_energy_dashboard_validation(
     await async_wait_recording_done(hass)
     assert await async_setup_component(hass, "energy", {})
     manager = await energy_data.async_get_manager(hass)
-    await manager.async_update(
-        {
-            "energy_sources": [],
-            "device_consumption": [
-                {"stat_consumption": entity_id, "name": None, "included_in_stat": None}
-            ],
-        }
-    )
+    # Typed differently by each HA version (None or absent for no name): checked at run time.
+    preferences: Any = {
+        "energy_sources": [],
+        "device_consumption": [
+            {"stat_consumption": entity_id, "name": None, "included_in_stat": None}
+        ],
+    }
+    await manager.async_update(preferences)
     await hass.async_block_till_done()
     result = await energy_validate.async_validate(hass)
     issues = result.as_dict()

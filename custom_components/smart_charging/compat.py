@@ -45,11 +45,12 @@ def get_device(
     return device
 
 
-def device_config_entry_ids(device: dr.DeviceEntry) -> set[str]:
-    """The config entries a device belongs to (one since HA 2026.10)."""
-    if hasattr(device, "config_entry_id"):  # HA 2026.10
-        return {device.config_entry_id}
-    return set(device.config_entries)
+def device_config_entry_ids(device: object) -> set[str]:
+    """The config entries of a registry device (one since HA 2026.10, which adds child devices)."""
+    entry_id: str | None = getattr(device, "config_entry_id", None)  # HA 2026.10
+    if entry_id is not None:
+        return {entry_id}
+    return set(getattr(device, "config_entries", ()))
 
 
 def register_device(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import date
 
@@ -67,15 +66,11 @@ def offline_plant(scenario: ScenarioDay) -> Plant:
     return Plant(scenario, chargers, clock, online=False)
 
 
-def test_grid_is_house_plus_car_minus_pv_per_phase() -> None:
+async def test_grid_is_house_plus_car_minus_pv_per_phase() -> None:
     """A 1-phase car draws on L1 only; PV is spread over the phases."""
     plant = offline_plant(day())
-
-    async def run() -> None:
-        for _ in range(30):
-            await plant.step(1.0)
-
-    asyncio.run(run())
+    for _ in range(30):
+        await plant.step(1.0)
     snapshot = plant.snapshot
     car = snapshot.connector_current["WB/1"]
     assert car == pytest.approx(16.0, abs=0.1)  # following its offer, after the delay
@@ -85,34 +80,27 @@ def test_grid_is_house_plus_car_minus_pv_per_phase() -> None:
     assert plant.connector_phases("WB", 1) == (0,)
 
 
-def test_battery_takes_the_export_and_sessions_end_with_their_energy() -> None:
+async def test_battery_takes_the_export_and_sessions_end_with_their_energy() -> None:
     """A home battery charges from the export; the car leaves with what it got."""
     plant = offline_plant(
         day(battery=BatterySpec(capacity_wh=10_000.0, max_power=5_000.0, initial_soc=50.0))
     )
-
-    async def run() -> None:
-        for _ in range(5):
-            await plant.step(1.0)  # before the car: 600 W house, 3 kW PV
-        assert plant.snapshot.battery_power == pytest.approx(2400.0)
-        assert sum(plant.snapshot.grid_current) == pytest.approx(0.0, abs=1e-6)
-        for _ in range(80):
-            await plant.step(1.0)
-
-    asyncio.run(run())
+    for _ in range(5):
+        await plant.step(1.0)  # before the car: 600 W house, 3 kW PV
+    assert plant.snapshot.battery_power == pytest.approx(2400.0)
+    assert sum(plant.snapshot.grid_current) == pytest.approx(0.0, abs=1e-6)
+    for _ in range(80):
+        await plant.step(1.0)
     assert not plant.sessions
     (session,) = plant.finished
     assert session.ended
     assert session.delivered_wh > 0
 
 
-def test_two_cars_on_one_connector_are_refused() -> None:
+async def test_two_cars_on_one_connector_are_refused() -> None:
     """A scenario cannot put a second car on a busy connector."""
     plant = offline_plant(day(visits=(VISIT, replace(VISIT, arrive=20.0))))
-
-    async def run() -> None:
-        for _ in range(25):
-            await plant.step(1.0)
-
+    for _ in range(19):
+        await plant.step(1.0)
     with pytest.raises(ValueError, match="two cars on WB/1"):
-        asyncio.run(run())
+        await plant.step(1.0)
