@@ -77,7 +77,8 @@ class Develop:
         """Pick free ports and a throw-away config dir; nothing runs yet."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.config = Path(tempfile.mkdtemp(prefix="smart-charging-screenshot-"))
+        # Inside the repository (gitignored): a newest HA in the Debian root sees only that.
+        self.config = Path(tempfile.mkdtemp(prefix=".screenshot-config-", dir=ROOT))
         self.log_path = self.config.with_suffix(".log")
         self.command = [
             str(ROOT / "scripts" / "develop"),
