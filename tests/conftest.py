@@ -29,6 +29,7 @@ from custom_components.smart_charging.const import (
     CONF_PORT,
     CONF_UNKNOWN_CHARGERS,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
 )
 
 
@@ -122,6 +123,7 @@ def mock_config_entry(
         domain=DOMAIN,
         # Fixed, so unique ids built from it (the site's entities) snapshot stably.
         entry_id="01JTESTSMARTCHARGINGENTRY0",
+        minor_version=ENTRY_MINOR_VERSION,
         title=f"OCPP central system :{ocpp_port}",
         unique_id=str(ocpp_port),
         data={

@@ -9,8 +9,12 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import ChargerCoordinator, SmartChargingHub
+from custom_components.smart_charging.ids import (
+    charger_identifier,
+    connector_identifier,
+    entity_unique_id,
+)
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 
@@ -21,10 +25,25 @@ def hub_of(entry: ConfigEntry) -> SmartChargingHub:
     return hub
 
 
-def find_device(hass: HomeAssistant, entry: ConfigEntry, identifier: str) -> dr.DeviceEntry | None:
-    """The entry's device with this identifier of ours (same on every supported HA version)."""
+TEST_ENTRY_ID = "01JTESTSMARTCHARGINGENTRY0"  # the entry id of conftest's mock_config_entry
+
+
+def uid(charger_id: str, connector_id: int, key: str, entry_id: str = TEST_ENTRY_ID) -> str:
+    """The unique id of a charger's (connector 0) or a connector's entity."""
+    return entity_unique_id(entry_id, charger_id, connector_id, key)
+
+
+def find_device(
+    hass: HomeAssistant, entry: ConfigEntry, charger_id: str, connector_id: int = 0
+) -> dr.DeviceEntry | None:
+    """The entry's device of a charger (0) or connector (same on every supported HA version)."""
+    identifier = (
+        charger_identifier(entry.entry_id, charger_id)
+        if connector_id == 0
+        else connector_identifier(entry.entry_id, charger_id, connector_id)
+    )
     for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
-        if (DOMAIN, identifier) in device.identifiers:
+        if identifier in device.identifiers:
             return device
     return None
 

@@ -22,7 +22,7 @@ from custom_components.smart_charging.coordinator import ChargerCoordinator
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, wait_for
+from .helpers import connect_charger, uid, wait_for
 
 CP = "CP-ACT"
 BUTTON_DOMAIN, SERVICE_PRESS = "button", "press"
@@ -56,7 +56,7 @@ async def test_max_current_number_sends_profile(
     """Setting the number during a session installs a TxProfile the car follows."""
     simulated, _ = charger
     transaction_id, _ = await simulated.start_transaction(1)
-    entity_id = _entity(entity_registry, NUMBER_DOMAIN, f"{CP}-1-max_current")
+    entity_id = _entity(entity_registry, NUMBER_DOMAIN, uid(CP, 1, "max_current"))
     await hass.services.async_call(
         NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: 10}, blocking=True
     )
@@ -82,7 +82,7 @@ async def test_charging_switch_pauses_and_resumes(
     simulated, coordinator = charger
     transaction_id, _ = await simulated.start_transaction(1)
     await wait_for(hass, lambda: coordinator.data.connector(1).transaction_id == transaction_id)
-    entity_id = _entity(entity_registry, SWITCH_DOMAIN, f"{CP}-1-charging")
+    entity_id = _entity(entity_registry, SWITCH_DOMAIN, uid(CP, 1, "charging"))
     assert (state := hass.states.get(entity_id)) is not None
     assert state.state == STATE_ON
 
@@ -114,7 +114,7 @@ async def test_charging_switch_starts_idle_connector(
     """On an idle connector with a car plugged in, on sends RemoteStartTransaction."""
     simulated, coordinator = charger
     await simulated.plug_in(1)
-    entity_id = _entity(entity_registry, SWITCH_DOMAIN, f"{CP}-1-charging")
+    entity_id = _entity(entity_registry, SWITCH_DOMAIN, uid(CP, 1, "charging"))
     await hass.services.async_call(
         SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
@@ -131,7 +131,7 @@ async def test_available_switch_and_buttons(
 ) -> None:
     """Availability, unlock and reset reach the charger as the right OCPP calls."""
     simulated, coordinator = charger
-    available = _entity(entity_registry, SWITCH_DOMAIN, f"{CP}-available")
+    available = _entity(entity_registry, SWITCH_DOMAIN, uid(CP, 0, "available"))
     await hass.services.async_call(
         SWITCH_DOMAIN, SERVICE_TURN_OFF, {ATTR_ENTITY_ID: available}, blocking=True
     )
@@ -149,13 +149,13 @@ async def test_available_switch_and_buttons(
         "type": "Operative",
     }
 
-    unlock = _entity(entity_registry, BUTTON_DOMAIN, f"{CP}-1-unlock")
+    unlock = _entity(entity_registry, BUTTON_DOMAIN, uid(CP, 1, "unlock"))
     await hass.services.async_call(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: unlock}, blocking=True
     )
     assert await simulated.wait_for_call("UnlockConnector") == {"connectorId": 1}
 
-    reset = _entity(entity_registry, BUTTON_DOMAIN, f"{CP}-reset")
+    reset = _entity(entity_registry, BUTTON_DOMAIN, uid(CP, 0, "reset"))
     link_before = coordinator.session.adapter
     await hass.services.async_call(
         BUTTON_DOMAIN, SERVICE_PRESS, {ATTR_ENTITY_ID: reset}, blocking=True
@@ -183,7 +183,7 @@ async def test_actions_on_offline_charger_raise_translated_error(
     assert adapter is not None
     # Take the link away behind HA's back (entities are then unavailable, so call the entity).
     session.detach(adapter)
-    entity_id = _entity(entity_registry, NUMBER_DOMAIN, f"{CP}-1-max_current")
+    entity_id = _entity(entity_registry, NUMBER_DOMAIN, uid(CP, 1, "max_current"))
     entity = hass.data["entity_components"][NUMBER_DOMAIN].get_entity(entity_id)
     with pytest.raises(HomeAssistantError) as error:
         await entity.async_set_native_value(12)
@@ -208,7 +208,7 @@ async def test_rejected_limit_raises_translated_error(
     )
     try:
         await simulated.start_transaction(1)
-        entity_id = _entity(entity_registry, NUMBER_DOMAIN, "CP-NOPE-1-max_current")
+        entity_id = _entity(entity_registry, NUMBER_DOMAIN, uid("CP-NOPE", 1, "max_current"))
         with pytest.raises(HomeAssistantError) as error:
             await hass.services.async_call(
                 NUMBER_DOMAIN,

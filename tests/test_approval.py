@@ -10,7 +10,7 @@ import aiohttp
 from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket, WebSocketGenerator
@@ -19,7 +19,7 @@ from custom_components.smart_charging.const import CONF_APPROVED_CHARGERS, DOMAI
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 
-from .helpers import charger_url, connect_charger, find_device, hub_of, wait_for
+from .helpers import charger_url, connect_charger, find_device, hub_of, uid, wait_for
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ async def test_remove_charger_device(
     try:
         assert await _async_setup_config_component(hass)
         client = await hass_ws_client(hass)
-        connector = find_device(hass, init_integration, "CP-KNOWN-1")
+        connector = find_device(hass, init_integration, "CP-KNOWN", 1)
         assert connector is not None
         response = await _remove_device(client, connector.id, init_integration.entry_id)
         assert not response["success"]
@@ -197,3 +197,31 @@ async def test_unignore_and_removal_of_hub_clean_up(
     await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert hass.config_entries.async_entries(DOMAIN, include_ignore=True) == []
+
+
+async def test_accept_all_admits_the_pending_chargers(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Switching Ask → Accept all: a waiting charger gets its device and entities, its flow goes."""
+    hub = hub_of(init_integration)
+    newcomer = SimulatedCharger(
+        ChargerSpec("CP-NEW", vendor="Acme", model="Pole", meter_interval=0),
+        charger_url(init_integration),
+    )
+    try:
+        assert await newcomer.connect() == "Pending"
+        await wait_for(hass, lambda: len(_discovery_flows(hass)) == 1)
+
+        hass.config_entries.async_update_entry(
+            init_integration, options={**init_integration.options, "unknown_chargers": "accept_all"}
+        )
+        await wait_for(hass, lambda: newcomer.boot_status == "Accepted")
+        await wait_for(hass, lambda: find_device(hass, init_integration, "CP-NEW") is not None)
+        assert _discovery_flows(hass) == []
+        assert "CP-NEW" in hub.coordinators
+        assert init_integration.data[CONF_APPROVED_CHARGERS] == ["CP-KNOWN", "CP-NEW"]
+        await hass.async_block_till_done()
+        entity_registry = er.async_get(hass)
+        assert entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-NEW", 0, "status"))
+    finally:
+        await newcomer.close()

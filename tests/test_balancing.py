@@ -325,7 +325,7 @@ async def test_solar_follows_surplus_without_flapping(
 
 def _connector_device(hass: HomeAssistant, charger_id: str, connector_id: int) -> str:
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    device = find_device(hass, entry, f"{charger_id}-{connector_id}")
+    device = find_device(hass, entry, charger_id, connector_id)
     assert device is not None
     return device.id
 

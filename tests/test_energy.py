@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.smart_charging.const import DOMAIN
 from simulator.charger import SimulatedCharger
 
+from .helpers import uid
 from .test_entities import charger_with_values  # noqa: F401 - fixture
 
 
@@ -35,7 +36,7 @@ async def test_energy_sensor_passes_energy_dashboard_validation(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """HA's own Energy dashboard validator accepts the connector's energy sensor."""
-    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-SNAP-1-energy")
+    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-SNAP", 1, "energy"))
     assert entity_id is not None
     state = hass.states.get(entity_id)
     assert state is not None

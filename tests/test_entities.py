@@ -17,7 +17,7 @@ from custom_components.smart_charging.const import DOMAIN
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, wait_for
+from .helpers import connect_charger, uid, wait_for
 
 SPEC = ChargerSpec(
     "CP-SNAP",
@@ -114,9 +114,28 @@ async def test_soc_sensor_appears_when_first_reported(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """SoC and temperature exist once reported; a connector never reporting them has none."""
-    assert entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-SNAP-1-soc") is not None
+    assert (
+        entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-SNAP", 1, "soc")) is not None
+    )
     soc = hass.states.get(
-        entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-SNAP-1-soc") or ""
+        entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-SNAP", 1, "soc")) or ""
     )
     assert soc is not None
     assert soc.state == "54.0"
+
+
+async def test_status_states_are_not_reserved(
+    hass: HomeAssistant,
+    charger_with_values: SimulatedCharger,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A connector taken out of service is `inoperative`, not HA's reserved `unavailable`."""
+    entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-SNAP", 1, "status"))
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert "unavailable" not in state.attributes["options"]
+    assert "unknown" not in state.attributes["options"]
+
+    await charger_with_values.send_status(1, "Unavailable")
+    await wait_for(hass, lambda: (hass.states.get(entity_id) or state).state == "inoperative")

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smart_charging.const import DOMAIN
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, find_device, hub_of, wait_for
+from .helpers import connect_charger, find_device, hub_of, uid, wait_for
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
@@ -50,12 +50,14 @@ async def test_charger_becomes_device_with_entities(
         assert status == "Accepted"
         await charger.send_meter_values(1)
         await wait_for(hass, lambda: coordinator.data.connector(1).power is not None)
-        entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-E2E-1-power")
+        entity_id = entity_registry.async_get_entity_id("sensor", DOMAIN, uid("CP-E2E", 1, "power"))
         assert entity_id is not None
         state = hass.states.get(entity_id)
         assert state is not None
         assert float(state.state) > 0
-        tx_entity = entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-E2E-1-transaction_id")
+        tx_entity = entity_registry.async_get_entity_id(
+            "sensor", DOMAIN, uid("CP-E2E", 1, "transaction_id")
+        )
         assert tx_entity is not None
         tx_state = hass.states.get(tx_entity)
         assert tx_state is not None

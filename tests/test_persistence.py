@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smart_charging.const import DOMAIN
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, hub_of, wait_for
+from .helpers import connect_charger, hub_of, uid, wait_for
 
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -46,7 +46,9 @@ async def test_transaction_survives_restart_and_stops_once(
         # Before the charger is back, HA already shows the open session and the register.
         assert restored.transaction_id == transaction_id
         assert restored.energy == energy_before
-        energy_entity = entity_registry.async_get_entity_id("sensor", DOMAIN, "CP-PERSIST-1-energy")
+        energy_entity = entity_registry.async_get_entity_id(
+            "sensor", DOMAIN, uid("CP-PERSIST", 1, "energy")
+        )
         assert energy_entity is not None
 
         await wait_for(

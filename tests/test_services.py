@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 import dataclasses
 from datetime import datetime, timedelta
+import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -15,6 +16,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 import voluptuous as vol
 
 from custom_components.smart_charging.const import DOMAIN
@@ -67,7 +69,7 @@ async def charger(
         )
         await wait_for(
             hass,
-            lambda: find_device(hass, init_integration, f"{CHARGER_ID}-{charger_spec.connectors}")
+            lambda: find_device(hass, init_integration, CHARGER_ID, charger_spec.connectors)
             is not None,
         )
         yield charger
@@ -83,8 +85,9 @@ def coordinator(init_integration: MockConfigEntry, charger: SimulatedCharger) ->
 
 def device_id(hass: HomeAssistant, connector_id: int = 0) -> str:
     """Return the id of the charger's device (0) or of one of its connectors' devices."""
-    identifier = CHARGER_ID if connector_id == 0 else f"{CHARGER_ID}-{connector_id}"
-    device = find_device(hass, hass.config_entries.async_entries(DOMAIN)[0], identifier)
+    device = find_device(
+        hass, hass.config_entries.async_entries(DOMAIN)[0], CHARGER_ID, connector_id
+    )
     assert device is not None
     return device.id
 
@@ -219,9 +222,8 @@ async def test_set_limit_rejected(
     hass: HomeAssistant, charger: SimulatedCharger, coordinator: ChargerCoordinator
 ) -> None:
     """A charger that rejects every profile purpose: the user sees its answer."""
-    with pytest.raises(HomeAssistantError) as error:
+    with pytest.raises(ServiceValidationError) as error:
         await call(hass, SERVICE_SET_CHARGING_LIMIT, {"device_id": device_id(hass), "current": 10})
-    assert not isinstance(error.value, ServiceValidationError)
     assert error.value.translation_key == "charger_rejected"
     assert error.value.translation_placeholders == {
         "charger": CHARGER_ID,
@@ -236,6 +238,44 @@ async def test_set_limit_rejected(
     ]
     assert purposes == ["ChargePointMaxProfile", "TxDefaultProfile"]
     assert coordinator.data.connector(1).applied_limit is None
+
+
+@pytest.mark.parametrize(
+    "charger_spec",
+    [ChargerSpec(CHARGER_ID, connectors=2, quirks=frozenset({STACK_LEVEL_ZERO_ONLY}))],
+)
+async def test_refusal_from_the_ui_logs_one_line(
+    hass: HomeAssistant,
+    charger: SimulatedCharger,
+    hass_ws_client: WebSocketGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refusal is an expected outcome: the caller gets the translated text, the log no traceback."""
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "call_service",
+            "domain": DOMAIN,
+            "service": SERVICE_SET_CHARGING_LIMIT,
+            "service_data": {"device_id": device_id(hass), "current": 10},
+        }
+    )
+    response = await client.receive_json()
+    assert not response["success"]
+    assert response["error"]["translation_key"] == "charger_rejected"
+    assert response["error"]["message"].endswith(
+        "Charger CP-SVC answered SetChargingProfile with Rejected"
+    )
+    # One line at ERROR, no traceback (HA adds one at DEBUG only).
+    logged = [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and record.name.startswith(("homeassistant.components", "custom_components"))
+    ]
+    assert len(logged) == 1
+    assert logged[0].getMessage().endswith("answered SetChargingProfile with Rejected")
+    assert logged[0].exc_info is None
 
 
 @pytest.mark.parametrize(
@@ -548,9 +588,8 @@ async def test_offline_charger(
     await charger.close()
     await wait_for(hass, lambda: not coordinator.data.connected)
 
-    with pytest.raises(HomeAssistantError) as error:
+    with pytest.raises(ServiceValidationError) as error:
         await call(hass, service, {"device_id": target, **data}, response=response)
-    assert not isinstance(error.value, ServiceValidationError)
     assert error.value.translation_domain == DOMAIN
     assert error.value.translation_key == "charger_offline"
     assert error.value.translation_placeholders == {"charger": CHARGER_ID}

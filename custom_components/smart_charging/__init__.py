@@ -9,8 +9,10 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_HOST, CONF_PORT, DOMAIN
+from .const import CONF_HOST, CONF_PORT, DOMAIN, ENTRY_MINOR_VERSION
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub, discovery_unique_id
+from .ids import parse_device_identifier
+from .migration import async_migrate_ids
 from .services import async_setup_services
 from .storage import HubStore
 
@@ -30,6 +32,16 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's services (once, for every config entry)."""
     async_setup_services(hass)
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> bool:
+    """Bring an entry of an earlier version to the current one."""
+    if entry.version > 1:  # Made by a newer version of the integration.
+        return False
+    if entry.minor_version < ENTRY_MINOR_VERSION:
+        await async_migrate_ids(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION)
     return True
 
 
@@ -88,10 +100,12 @@ async def async_remove_config_entry_device(
     """Let the user delete a charger's device; the charger is forgotten and disconnected."""
     hub = entry.runtime_data
     for domain, identifier in device.identifiers:
-        if domain != DOMAIN:
+        found = parse_device_identifier(entry.entry_id, identifier) if domain == DOMAIN else None
+        if found is None:
             continue
-        if identifier in hub.coordinators:
-            await hub.async_remove_charger(identifier)
+        charger_id, connector_id = found
+        if connector_id == 0 and charger_id in hub.coordinators:
+            await hub.async_remove_charger(charger_id)
             return True
         # A connector's device goes with its charger.
         return False

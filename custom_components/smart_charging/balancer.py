@@ -65,6 +65,7 @@ from .const import (
     DEFAULT_SOLAR_STOP_DELAY,
     DOMAIN,
 )
+from .ids import connector_key, split_connector_key
 from .meter import SiteMeter
 from .price_forecast import PriceForecast
 from .site_options import parse_circuits
@@ -87,17 +88,6 @@ _CAN_CHARGE = {
     ConnectorStatus.SUSPENDED_EVSE,
     ConnectorStatus.PREPARING,
 }
-
-
-def connector_key(charger_id: str, connector_id: int) -> str:
-    """The engine's id of a connector."""
-    return f"{charger_id}/{connector_id}"
-
-
-def split_key(key: str) -> tuple[str, int]:
-    """The charger id and connector id of an engine key."""
-    charger_id, _, connector = key.rpartition("/")
-    return charger_id, int(connector)
 
 
 class SiteCoordinator(DataUpdateCoordinator[Result | None]):
@@ -429,7 +419,7 @@ class Balancer:
             due = now - self._sent_at.get(key, -math.inf) >= renew_after
             if not (allocation.changed or due):
                 continue
-            _charger_id, connector_id = split_key(key)
+            _charger_id, connector_id = split_connector_key(key)
             self._sent_at[key] = now
             self._send(
                 key,
@@ -446,7 +436,7 @@ class Balancer:
         if key in self._sending:
             self._pending[key] = limit
             return
-        charger_id, _ = split_key(key)
+        charger_id, _ = split_connector_key(key)
         self._sending[key] = self.hub.entry.async_create_background_task(
             self.hass, self._send_until_done(key, charger_id, limit), f"{DOMAIN} limit {key}"
         )

@@ -48,6 +48,7 @@ from .const import (
     DEFAULT_METER_INTERVAL,
     DEFAULT_PORT,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
 )
 from .coordinator import SmartChargingHub, discovery_unique_id
 from .site_options import (
@@ -165,6 +166,7 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up an OCPP central system; approve the chargers it discovers."""
 
     VERSION = 1
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     _entry_id: str
     _charger_id: str

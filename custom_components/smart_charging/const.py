@@ -62,3 +62,7 @@ class MeterSource(StrEnum):
     PHASE_CURRENTS = "phase_currents"
     PHASE_POWERS = "phase_powers"
     TOTAL_POWER = "total_power"
+
+
+# Config entry 1.2: entry-scoped device identifiers and unique ids (ids.py, migration.py).
+ENTRY_MINOR_VERSION = 2

@@ -47,6 +47,7 @@ from .const import (
     DOMAIN,
 )
 from .device_info import charger_device_info
+from .ids import charger_identifier
 from .storage import HubStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -129,7 +130,9 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
     def charger_device(self) -> dr.DeviceEntry:
         """The charger's device, registered now if it is not yet: its connectors name it."""
         return register_device(
-            dr.async_get(self.hass), self.hub.entry.entry_id, charger_device_info(self.data)
+            dr.async_get(self.hass),
+            self.hub.entry.entry_id,
+            charger_device_info(self.hub.entry.entry_id, self.data),
         )
 
 
@@ -200,6 +203,8 @@ class SmartChargingHub:
         before = (settings.meter_interval, settings.heartbeat_interval)
         self.apply_options()
         self.balancer.async_reconfigure()
+        if self.central.policy.unknown_chargers is UnknownChargerPolicy.ACCEPT_ALL:
+            await self._async_admit_pending()
         if (settings.meter_interval, settings.heartbeat_interval) == before:
             return
         for session in list(self.central.sessions.values()):
@@ -296,6 +301,20 @@ class SmartChargingHub:
         )
         self._add_coordinator(session)
 
+    async def _async_admit_pending(self) -> None:
+        """Accept all now covers the chargers waiting for approval: admit them, close their flows."""
+        for charger_id in sorted(self._discovery_started):
+            unique_id = discovery_unique_id(self.entry.entry_id, charger_id)
+            for flow in self.hass.config_entries.flow.async_progress_by_handler(
+                DOMAIN, match_context={"unique_id": unique_id}
+            ):
+                self.hass.config_entries.flow.async_abort(flow["flow_id"])
+            session = self.central.sessions.get(charger_id)
+            if session is not None and session.connected:
+                await self.async_approve(charger_id)
+            else:  # It left; on its return the policy admits it.
+                self._discovery_started.discard(charger_id)
+
     async def async_ignore(self, charger_id: str) -> None:
         """Turn a pending charger away (the user pressed Ignore on its discovery)."""
         self.central.policy.ignored.add(charger_id)
@@ -376,7 +395,10 @@ class SmartChargingHub:
             return
         coordinator.registered_boot = boot
         registry = dr.async_get(self.hass)
-        device = get_device(registry, (DOMAIN, coordinator.charger_id), self.entry.entry_id)
+        entry_id = self.entry.entry_id
+        device = get_device(
+            registry, charger_identifier(entry_id, coordinator.charger_id), entry_id
+        )
         if device is not None:
             registry.async_update_device(
                 device.id,

@@ -8,14 +8,14 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .central_system.model import ChargerState
 from .compat import child_device_info
-from .const import DOMAIN
+from .ids import charger_identifier, connector_identifier, site_identifier
 
 
-def charger_device_info(state: ChargerState) -> DeviceInfo:
+def charger_device_info(entry_id: str, state: ChargerState) -> DeviceInfo:
     """Describe a charger as a device, from its BootNotification when it sent one."""
     boot = state.boot
     return DeviceInfo(
-        identifiers={(DOMAIN, state.charger_id)},
+        identifiers={charger_identifier(entry_id, state.charger_id)},
         name=state.charger_id,
         manufacturer=boot.vendor if boot else None,
         model=boot.model if boot else None,
@@ -25,12 +25,12 @@ def charger_device_info(state: ChargerState) -> DeviceInfo:
 
 
 def connector_device_info(
-    state: ChargerState, connector_id: int, charger_device: dr.DeviceEntry
+    entry_id: str, state: ChargerState, connector_id: int, charger_device: dr.DeviceEntry
 ) -> DeviceInfo:
     """Describe a connector as a device under its charger's (already registered) device."""
     return child_device_info(
         charger_device,
-        identifiers={(DOMAIN, f"{state.charger_id}-{connector_id}")},
+        identifiers={connector_identifier(entry_id, state.charger_id, connector_id)},
         name=f"{state.charger_id} connector {connector_id}",
     )
 
@@ -38,7 +38,7 @@ def connector_device_info(
 def site_device_info(entry: ConfigEntry) -> DeviceInfo:
     """Describe the site (grid connection and its balancing) as a device."""
     return DeviceInfo(
-        identifiers={(DOMAIN, f"{entry.entry_id}-site")},
+        identifiers={site_identifier(entry.entry_id)},
         name="Charging site",
         manufacturer="Smart Charging",
         model="Load balancer",

@@ -16,6 +16,7 @@ from .balancing import Allocation
 from .central_system.model import ChargerState, ConnectorState
 from .coordinator import ChargerCoordinator, ConnectorSettings, SmartChargingConfigEntry
 from .device_info import charger_device_info, connector_device_info, site_device_info
+from .ids import connector_key, entity_unique_id, site_unique_id
 
 
 class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
@@ -27,8 +28,11 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
         """Bind the entity to its charger."""
         super().__init__(coordinator)
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.charger_id}-{description.key}"
-        self._attr_device_info = charger_device_info(coordinator.data)
+        entry_id = coordinator.hub.entry.entry_id
+        self._attr_unique_id = entity_unique_id(
+            entry_id, coordinator.charger_id, 0, description.key
+        )
+        self._attr_device_info = charger_device_info(entry_id, coordinator.data)
 
     @property
     def available(self) -> bool:
@@ -48,9 +52,12 @@ class ConnectorEntity(ChargerEntity):
         """Bind the entity to a connector of its charger."""
         super().__init__(coordinator, description)
         self.connector_id = connector_id
-        self._attr_unique_id = f"{coordinator.charger_id}-{connector_id}-{description.key}"
+        entry_id = coordinator.hub.entry.entry_id
+        self._attr_unique_id = entity_unique_id(
+            entry_id, coordinator.charger_id, connector_id, description.key
+        )
         self._attr_device_info = connector_device_info(
-            coordinator.data, connector_id, coordinator.charger_device()
+            entry_id, coordinator.data, connector_id, coordinator.charger_device()
         )
 
     @property
@@ -147,7 +154,7 @@ class SiteEntity(CoordinatorEntity[SiteCoordinator]):
         super().__init__(entry.runtime_data.balancer.site)
         self.balancer = entry.runtime_data.balancer
         self.entity_description = description
-        self._attr_unique_id = f"{entry.entry_id}-site-{description.key}"
+        self._attr_unique_id = site_unique_id(entry.entry_id, description.key)
         self._attr_device_info = site_device_info(entry)
 
 
@@ -164,7 +171,7 @@ class BalancedConnectorEntity(ConnectorEntity):
     @property
     def key(self) -> str:
         """The connector's id in the engine."""
-        return f"{self.coordinator.charger_id}/{self.connector_id}"
+        return connector_key(self.coordinator.charger_id, self.connector_id)
 
     @property
     def allocation(self) -> Allocation | None:

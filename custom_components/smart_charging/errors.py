@@ -18,27 +18,30 @@ from .const import DOMAIN
 
 
 def as_home_assistant_error(error: ChargerError) -> HomeAssistantError:
-    """Return the translated HA error for a charger error."""
+    """Return the translated HA error for a charger error.
+
+    An offline charger, a refusal and a missing feature are expected outcomes: HA logs a
+    `ServiceValidationError` as one line, any other `HomeAssistantError` with its traceback.
+    """
     placeholders = {"charger": error.charger_id}
+    expected = True
     match error:
         case ChargerOfflineError():
             key = "charger_offline"
-        case ChargerTimeoutError():
-            key = "charger_timeout"
-            placeholders["action"] = error.action
         case ChargerRejectedError():
             key = "charger_rejected"
             placeholders |= {"action": error.action, "status": error.status}
         case ChargerNotSupportedError():
-            return ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_supported",
-                translation_placeholders=placeholders | {"feature": error.feature},
-            )
+            key = "not_supported"
+            placeholders["feature"] = error.feature
+        case ChargerTimeoutError():
+            key, expected = "charger_timeout", False
+            placeholders["action"] = error.action
         case _:
-            key = "charger_error"
+            key, expected = "charger_error", False
             placeholders["detail"] = error.detail
-    return HomeAssistantError(
+    error_class = ServiceValidationError if expected else HomeAssistantError
+    return error_class(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
 

@@ -46,7 +46,19 @@ PARALLEL_UPDATES = 0
 
 type StateValue = str | int | float | datetime | None
 
-STATUS_OPTIONS = [status.value for status in ConnectorStatus]
+# HA reserves `unavailable` and `unknown` as states: OCPP's Unavailable (taken out of service)
+# is `inoperative`, and a status not reported yet is no state (None).
+_STATUS_STATES = {ConnectorStatus.UNAVAILABLE: "inoperative", ConnectorStatus.UNKNOWN: None}
+STATUS_OPTIONS = [
+    option
+    for status in ConnectorStatus
+    if (option := _STATUS_STATES.get(status, status.value)) is not None
+]
+
+
+def status_state(status: ConnectorStatus) -> str | None:
+    """The sensor state of an OCPP connector status."""
+    return _STATUS_STATES.get(status, status.value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,7 +91,7 @@ CONNECTOR_SENSORS: tuple[ConnectorSensorDescription, ...] = (
         translation_key="status",
         device_class=SensorDeviceClass.ENUM,
         options=STATUS_OPTIONS,
-        value_fn=lambda connector: connector.status.value,
+        value_fn=lambda connector: status_state(connector.status),
     ),
     ConnectorSensorDescription(
         key="power",
@@ -200,7 +212,7 @@ CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
         translation_key="charger_status",
         device_class=SensorDeviceClass.ENUM,
         options=STATUS_OPTIONS,
-        value_fn=lambda state: state.connector(0).status.value,
+        value_fn=lambda state: status_state(state.connector(0).status),
     ),
     ChargerSensorDescription(
         key="last_heartbeat",

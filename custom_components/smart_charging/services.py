@@ -32,6 +32,7 @@ from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub
 from .errors import as_home_assistant_error
+from .ids import parse_device_identifier
 
 SERVICE_SET_CHARGING_LIMIT: Final = "set_charging_limit"
 SERVICE_CLEAR_CHARGING_LIMIT: Final = "clear_charging_limit"
@@ -129,13 +130,10 @@ class ServiceTarget:
 
 def _match(hub: SmartChargingHub, identifier: str) -> tuple[str, int] | None:
     """Return (charger id, connector id) for a device identifier of `hub`, if it has one."""
-    if identifier in hub.coordinators:
-        return identifier, 0
-    # Connector devices are "<charger id>-<connector id>"; charger ids may contain "-".
-    charger_id, _, connector = identifier.rpartition("-")
-    if charger_id in hub.coordinators and connector.isdigit() and int(connector) > 0:
-        return charger_id, int(connector)
-    return None
+    found = parse_device_identifier(hub.entry.entry_id, identifier)
+    if found is None or found[0] not in hub.coordinators:
+        return None
+    return found
 
 
 @callback
