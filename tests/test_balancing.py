@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -481,19 +482,41 @@ async def test_site_entities_and_settings(
         assert result is not None
         assert result.allocations["CP-S/1"].current <= 10.0
 
-        # The grid limit number: 0 turns balancing off, live.
+        # The site limit number: 0 turns balancing off, live.
         await hass.services.async_call(
             "number",
             "set_value",
-            {"entity_id": "number.charging_site_grid_limit", "value": 0},
+            {"entity_id": "number.charging_site_site_limit", "value": 0},
             blocking=True,
         )
         await hass.async_block_till_done()
         assert not hub.balancer.enabled
         assert hub.balancer.site.data is None
-        state = hass.states.get("number.charging_site_grid_limit")
+        state = hass.states.get("number.charging_site_site_limit")
         assert state is not None
         assert state.state == "0.0"
+        # Balancing off shows as such; the controls that still work do.
+        reason = hass.states.get("sensor.cp_s_connector_1_limit_reason")
+        assert reason is not None
+        assert reason.state == "balancing_off"
+        budget = hass.states.get("sensor.charging_site_ev_budget")
+        assert budget is not None
+        assert budget.state == "unavailable"
+        with pytest.raises(ServiceValidationError) as error:
+            await hass.services.async_call(
+                "select",
+                "select_option",
+                {"entity_id": "select.cp_s_connector_1_charging_mode", "option": "solar"},
+                blocking=True,
+            )
+        assert error.value.translation_key == "mode_needs_balancing"
+        await hass.services.async_call(
+            "select",
+            "select_option",
+            {"entity_id": "select.cp_s_connector_1_charging_mode", "option": "off"},
+            blocking=True,
+        )
+        await wait_for(hass, lambda: charger.offered(1) == 0)
     finally:
         await charger.close()
 

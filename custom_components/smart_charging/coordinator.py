@@ -287,7 +287,8 @@ class SmartChargingHub:
             self.balancer.recompute()
             return
         settings = self.connector_settings(charger_id, connector_id)
-        value = 0.0 if settings.paused else settings.max_current
+        off = settings.paused or settings.mode == Mode.OFF
+        value = 0.0 if off else settings.max_current
         session = self.central.sessions[charger_id]
         await session.apply_limit(ChargingLimit(connector_id=connector_id, value=value))
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Mode
-from .const import CONF_CIRCUITS
+from .const import CONF_CIRCUITS, DOMAIN
 from .coordinator import SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
@@ -23,6 +24,9 @@ from .errors import charger_command
 from .site_options import parse_circuits
 
 PARALLEL_UPDATES = 1
+
+# Without load balancing a connector is either paused (off) or charges at its maximum (fast).
+MODES_WITHOUT_BALANCING = frozenset({Mode.OFF, Mode.FAST})
 
 # Which grid phase the charger's L1 is wired to (its L2 and L3 follow in order).
 PHASE_ROTATIONS = ["l1_l2_l3", "l2_l3_l1", "l3_l1_l2"]
@@ -90,7 +94,15 @@ class ChargingModeSelect(ConnectorEntity, SelectEntity):
     @charger_command
     async def async_select_option(self, option: str) -> None:
         """Change the mode; the balancer acts on it at once."""
-        self.update_settings(mode=Mode(option).value)
+        mode = Mode(option)
+        if mode not in MODES_WITHOUT_BALANCING and not self.coordinator.hub.balancer.enabled:
+            # Solar and price modes decide from the grid meter: nothing to follow without it.
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="mode_needs_balancing",
+                translation_placeholders={"mode": mode.value},
+            )
+        self.update_settings(mode=mode.value)
         self.async_write_ha_state()
         await self.async_apply_limit()
 

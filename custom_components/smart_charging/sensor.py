@@ -316,6 +316,9 @@ class BalancedSensorDescription(ConnectorEntityDescription, SensorEntityDescript
     """A connector sensor showing the balancer's decision."""
 
 
+# The limit reason while load balancing is off (no site limit set).
+BALANCING_OFF = "balancing_off"
+
 ALLOCATED_CURRENT = BalancedSensorDescription(
     key="allocated_current",
     translation_key="allocated_current",
@@ -328,7 +331,7 @@ LIMIT_REASON = BalancedSensorDescription(
     key="limit_reason",
     translation_key="limit_reason",
     device_class=SensorDeviceClass.ENUM,
-    options=[reason.value for reason in LimitReason],
+    options=[*(reason.value for reason in LimitReason), BALANCING_OFF],
 )
 # Price mode: when the plan next charges the connector from the grid.
 PLANNED_START = BalancedSensorDescription(
@@ -374,6 +377,11 @@ class SiteSensor(SiteEntity, SensorEntity):
     entity_description: SiteSensorDescription
 
     @property
+    def available(self) -> bool:
+        """Only while load balancing runs (the site's Site limit number turns it on)."""
+        return super().available and self.balancer.enabled
+
+    @property
     def native_value(self) -> StateValue:
         """Return the value from the balancer."""
         return self.entity_description.value_fn(self.balancer)
@@ -398,13 +406,14 @@ class LimitReasonSensor(BalancedConnectorEntity, SensorEntity):
     """Why the connector got what it got."""
 
     def current_value(self) -> object:
-        """The reason, or None while balancing is off."""
-        allocation = self.allocation
-        return None if allocation is None else allocation.reason.value
+        """The reason; `balancing_off` without a site limit."""
+        return self.native_value
 
     @property
     def native_value(self) -> str | None:
         """Return the reason."""
+        if not self.coordinator.hub.balancer.enabled:
+            return BALANCING_OFF
         allocation = self.allocation
         return None if allocation is None else allocation.reason.value
 
