@@ -297,7 +297,7 @@ _SETTING_ENTITIES: dict[str, tuple[str, str, str, str]] = {
     "mode": ("select", "select_option", "charging_mode", "option"),
     "priority": ("number", "set_value", "priority", "value"),
     "min_current": ("number", "set_value", "minimum_current", "value"),
-    "departure": ("time", "set_value", "departure_time", "time"),
+    "departure": ("time", "set_value", "departure", "time"),
     "energy_target": ("number", "set_value", "energy_target", "value"),
 }
 

@@ -592,7 +592,7 @@ async def set_departure(hass: HomeAssistant, prefix: str, departure: str, kwh: f
     await hass.services.async_call(
         "time",
         "set_value",
-        {"entity_id": f"time.{prefix}_departure_time", "time": departure},
+        {"entity_id": f"time.{prefix}_departure", "time": departure},
         blocking=True,
     )
     await hass.services.async_call(
@@ -633,7 +633,7 @@ async def test_departure_and_energy_target(
         await set_departure(hass, "cp_d_connector_1", "14:00:00", 11)
         settings = hub.connector_settings("CP-D", 1)
         assert (settings.departure, settings.energy_target) == ("14:00:00", 11.0)
-        departure = hass.states.get("time.cp_d_connector_1_departure_time")
+        departure = hass.states.get("time.cp_d_connector_1_departure")
         assert departure is not None
         assert departure.state == "14:00:00"
         flag = "binary_sensor.cp_d_connector_1_charging_for_departure"

@@ -48,7 +48,6 @@ RESET = ChargerButtonDescription(
 UNLOCK = ConnectorButtonDescription(
     key="unlock",
     translation_key="unlock",
-    entity_category=EntityCategory.CONFIG,
     press_fn=lambda session, connector_id: session.require_adapter().unlock(connector_id),
 )
 

@@ -253,7 +253,7 @@ def test_setting_calls() -> None:
     assert live.setting_call(connector, "departure", "17:30:00") == (
         "time",
         "set_value",
-        {"entity_id": "time.wb_1_connector_2_departure_time", "time": "17:30:00"},
+        {"entity_id": "time.wb_1_connector_2_departure", "time": "17:30:00"},
     )
     # A time entity cannot be unset: no call (the energy target of 0 turns the deadline off).
     assert live.setting_call(connector, "departure", None) is None
@@ -425,7 +425,7 @@ async def test_drivers_pick(
             ),
             (
                 "/api/services/time/set_value",
-                {"entity_id": f"time.{entity}_departure_time", "time": "12:05:30"},
+                {"entity_id": f"time.{entity}_departure", "time": "12:05:30"},
             ),
             (
                 "/api/services/number/set_value",
@@ -448,7 +448,7 @@ async def test_drivers_pick(
             {"entity_id": f"select.{entity}_charging_mode", "option": "solar"},
             {"entity_id": f"number.{entity}_priority", "value": 0},
             {"entity_id": f"number.{entity}_minimum_current", "value": 6.0},
-            {"entity_id": f"time.{entity}_departure_time", "time": "12:00:50"},
+            {"entity_id": f"time.{entity}_departure", "time": "12:00:50"},
             {"entity_id": f"number.{entity}_energy_target", "value": pytest.approx(10 / 0.9)},
         ]
         await site.close()
@@ -480,7 +480,7 @@ async def test_run(
         ]
         assert [body["entity_id"] for _, body in fake_ha.service_calls()[2:5]] == [
             "number.wb_1_connector_1_minimum_current",
-            "time.wb_1_connector_1_departure_time",
+            "time.wb_1_connector_1_departure",
             "number.wb_1_connector_1_energy_target",
         ]
         await fake_ha.wait_for_state("sensor.demo_site_time", lambda state: state >= "12:30")
