@@ -3,16 +3,21 @@ r"""Helpers for scripts/develop: prepare a Home Assistant config dir and wait fo
 Run with the project's .venv Python (it imports Home Assistant):
 
     python scripts/develop_helper.py prepare --config config --username dev --password dev \\
+        [--listen 127.0.0.1] [--set-ocpp-host] [--ocpp-port 9000] [--http-port 8123] \\
         [--scenario home --speed 60]
     python scripts/develop_helper.py wait --pid 1234 --url http://127.0.0.1:8123 \\
-        --username dev --password dev --ocpp-port 9000
+        --username dev --password dev --ocpp-host 127.0.0.1 --ocpp-port 9000
 
 `prepare` (HA must not be running) uses Home Assistant's own auth manager and storage classes, the
 way onboarding and `hass --script auth` do, so the files it writes are exactly what HA would write:
 - an owner/admin user with Home Assistant credentials (password re-set if it changed),
 - onboarding marked done (no onboarding wizard),
-- a smart_charging config entry in core.config_entries, unless one exists (others are kept).
-It prints the OCPP port of the smart_charging entry on stdout.
+- a smart_charging config entry in core.config_entries, unless one exists (others are kept):
+  its OCPP server listens on the `--listen` address (default 127.0.0.1) and `--ocpp-port`; an
+  existing entry keeps its host and port, unless `--set-ocpp-host` moves it to `--listen`,
+- on HA 2026.11 and newer, HA's HTTP settings in its storage: serve on `--listen`:`--http-port`
+  (older HA reads them from the `http:` block scripts/develop writes into configuration.yaml).
+It prints the OCPP host and port of the smart_charging entry on stdout ("HOST PORT").
 
 With `--scenario NAME` (benchmarks/scenarios/NAME.toml, for `python -m simulator.live`) it also
 - writes a long-lived access token of the user (client "demo") to <config>/.demo_token (0600),
@@ -28,7 +33,7 @@ Without `--scenario`, an entry still balancing against the demo sensors gets the
 options back (no balancing), so the default simulators run as before.
 
 `wait` polls the running HA: the HTTP API, then a real login (login flow + token), the core state
-and the smart_charging config entry state, and the OCPP port. Exit codes: 0 the OCPP port accepts
+and the smart_charging config entry state, and the OCPP port (on `--ocpp-host`). Exit codes: 0 the OCPP port accepts
 connections; 3 HA is running but the integration did not open its port (reason printed); 1 HA
 exited or the timeout expired.
 """
@@ -39,6 +44,7 @@ import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 import importlib
+import ipaddress
 import json
 import logging
 import os
@@ -73,9 +79,14 @@ from simulator.site.model import ScenarioDay
 
 DOMAIN = "smart_charging"
 DEFAULT_OCPP_PORT = 9000
+DEFAULT_LISTEN = "127.0.0.1"  # HA and the OCPP server: this machine only, unless asked otherwise
 CLIENT_ID = "http://localhost:8123/"
 
-ENTRY_DATA: dict[str, Any] = {"host": "0.0.0.0", "port": DEFAULT_OCPP_PORT, "approved_chargers": []}
+ENTRY_DATA: dict[str, Any] = {
+    "host": DEFAULT_LISTEN,
+    "port": DEFAULT_OCPP_PORT,
+    "approved_chargers": [],
+}
 ENTRY_OPTIONS: dict[str, Any] = {
     "unknown_chargers": "accept_all",
     "id_tag_policy": "accept_all",
@@ -165,30 +176,43 @@ def _demo_options(options: dict[str, Any], day: ScenarioDay | None) -> dict[str,
 
 
 async def _ensure_config_entry(
-    hass: HomeAssistant, day: ScenarioDay | None, new_port: int
-) -> tuple[int, str]:
-    """Add the smart_charging config entry (on `new_port`) unless one exists; return port, id."""
+    hass: HomeAssistant, day: ScenarioDay | None, new_port: int, host: str, *, set_host: bool
+) -> tuple[str, int, str]:
+    """Add the smart_charging config entry (on host:new_port) unless one exists.
+
+    An existing entry keeps its host and port; with `set_host` its host becomes `host`.
+    Return the entry's host, port and id.
+    """
     store = ConfigEntryStore(hass)
     data = await store.async_load() or {"entries": []}
     entries: list[dict[str, Any]] = data["entries"]
     for entry in entries:
         if entry["domain"] == DOMAIN and entry.get("source") != "ignore":
+            changed = False
             options = _demo_options(entry.get("options", {}), day)
             if options != entry.get("options"):
                 entry["options"] = options
-                entry["modified_at"] = datetime.now(UTC).isoformat()
-                await store.async_save(data)
+                changed = True
                 if day is not None:
                     log(f"{DOMAIN} options set for the {day.name} scenario")
-            port = int(entry.get("data", {}).get("port", DEFAULT_OCPP_PORT))
-            return port, str(entry["entry_id"])
+            entry_data: dict[str, Any] = entry.setdefault("data", {})
+            if set_host and entry_data.get("host") != host:
+                log(f"{DOMAIN} OCPP host: {entry_data.get('host')} -> {host} (--listen)")
+                entry_data["host"] = host
+                changed = True
+            if changed:
+                entry["modified_at"] = datetime.now(UTC).isoformat()
+                await store.async_save(data)
+            entry_host = str(entry_data.get("host", ENTRY_DATA["host"]))
+            port = int(entry_data.get("port", DEFAULT_OCPP_PORT))
+            return entry_host, port, str(entry["entry_id"])
 
     now = datetime.now(UTC).isoformat()
     entry_id = ulid_now()
     entries.append(
         {
             "created_at": now,
-            "data": {**ENTRY_DATA, "port": new_port},
+            "data": {**ENTRY_DATA, "host": host, "port": new_port},
             "discovery_keys": {},
             "disabled_by": None,
             "domain": DOMAIN,
@@ -206,8 +230,8 @@ async def _ensure_config_entry(
         }
     )
     await store.async_save(data)
-    log(f"added the {DOMAIN} config entry (OCPP on port {new_port})")
-    return new_port, entry_id
+    log(f"added the {DOMAIN} config entry (OCPP on {host} port {new_port})")
+    return host, new_port, entry_id
 
 
 async def _write_token(hass: HomeAssistant, user: User, path: Path) -> None:
@@ -274,8 +298,8 @@ async def _install_dashboard(hass: HomeAssistant, day: ScenarioDay, speed: float
     log(f"dashboard '{live.DASHBOARD_TITLE}' at /{live.DASHBOARD_URL_PATH} (charts: {hours} h)")
 
 
-async def _ensure_http(hass: HomeAssistant, port: int) -> None:
-    """Serve on 0.0.0.0:port: HA 2026.11+ keeps this in its HTTP store, as confirmed settings.
+async def _ensure_http(hass: HomeAssistant, host: str, port: int) -> None:
+    """Serve on host:port: HA 2026.11+ keeps this in its HTTP store, as confirmed settings.
 
     Written as the UI does (pending, then confirmed): an `http:` block in YAML would only be a
     trial that HA reverts after 5 minutes. Older HA reads the YAML block scripts/develop writes.
@@ -289,21 +313,21 @@ async def _ensure_http(hass: HomeAssistant, port: int) -> None:
         return
     store = store_class(hass)
     await store.async_load()
-    wanted = http_config.HTTP_STORAGE_SCHEMA({"server_host": ["0.0.0.0"], "server_port": port})
+    wanted = http_config.HTTP_STORAGE_SCHEMA({"server_host": [host], "server_port": port})
     stable = store.stable
     if any(stable.get(key) != value for key, value in wanted.items()):
         await store.async_set_pending(wanted)
         await store.async_promote_pending()
     if not store.yaml_migration_done:
         await store.async_mark_yaml_migration_done()
-    log(f"HTTP settings in HA's storage: 0.0.0.0:{port}")
+    log(f"HTTP settings in HA's storage: {host} port {port}")
 
 
-async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
+async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> tuple[str, int]:
     config_dir = Path(args.config)
     hass = HomeAssistant(str(config_dir.resolve()))
     try:
-        await _ensure_http(hass, args.http_port)
+        await _ensure_http(hass, args.listen, args.http_port)
         # HA 2026's auth store reads the device registry, which it sets up first.
         setup_registry: Any = getattr(dr, "async_setup", None)
         if setup_registry is not None:
@@ -311,7 +335,9 @@ async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
         await dr.async_load(hass)
         user = await _ensure_owner(hass, args.username, args.password)
         await _ensure_onboarded(hass)
-        port, entry_id = await _ensure_config_entry(hass, day, args.ocpp_port)
+        host, port, entry_id = await _ensure_config_entry(
+            hass, day, args.ocpp_port, args.listen, set_host=args.set_ocpp_host
+        )
         if day is not None:
             await _write_token(hass, user, config_dir / TOKEN_FILE)
             await _store_charger_settings(hass, entry_id, day)
@@ -322,7 +348,7 @@ async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> int:
         logging.getLogger("homeassistant.core").setLevel(logging.WARNING)
         hass.set_state(CoreState.running)
         await hass.async_stop()
-    return port
+    return host, port
 
 
 def _hass_event_loop() -> asyncio.AbstractEventLoop:
@@ -337,13 +363,13 @@ def _hass_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    """Prepare the config dir; print the OCPP port."""
+    """Prepare the config dir; print the OCPP host and port ("HOST PORT")."""
     day = None
     if args.scenario:
         days = live.load_days(args.scenario)
         day = days[args.day % len(days)]
-    port = asyncio.run(_prepare(args, day), loop_factory=_hass_event_loop)
-    print(port)
+    host, port = asyncio.run(_prepare(args, day), loop_factory=_hass_event_loop)
+    print(host, port)
     return EXIT_OK
 
 
@@ -417,10 +443,10 @@ def onboarding_status(base_url: str) -> str:
     return f"NOT done: {pending}" if pending else "done (no wizard)"
 
 
-def port_open(port: int) -> bool:
-    """Return whether something accepts TCP connections on 127.0.0.1:port."""
+def port_open(host: str, port: int) -> bool:
+    """Return whether something accepts TCP connections on host:port."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
+        with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
@@ -475,7 +501,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
                 return EXIT_FAILED
             log(f"login as '{args.username}' works")
 
-        if port_open(args.ocpp_port):
+        if port_open(args.ocpp_host, args.ocpp_port):
             log(f"OCPP central system listening on port {args.ocpp_port} after {elapsed()}")
             return EXIT_OK
 
@@ -511,6 +537,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
     return EXIT_NO_OCPP if token else EXIT_FAILED
 
 
+def ip_address(text: str) -> str:
+    """An IPv4 or IPv6 address (argparse type), in its normal form."""
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not an IP address: {text!r}") from err
+
+
 def main() -> int:
     """Parse the command line and run a sub-command."""
     parser = argparse.ArgumentParser(description="Helpers for scripts/develop.")
@@ -529,6 +563,18 @@ def main() -> int:
     prepare.add_argument(
         "--http-port", type=int, default=8123, help="the port HA serves on (HA 2026.11+)"
     )
+    prepare.add_argument(
+        "--listen",
+        type=ip_address,
+        default=DEFAULT_LISTEN,
+        help=f"the address HA (2026.11+) serves on and a new entry's OCPP host "
+        f"(default {DEFAULT_LISTEN})",
+    )
+    prepare.add_argument(
+        "--set-ocpp-host",
+        action="store_true",
+        help="also move an existing entry's OCPP host to --listen",
+    )
     prepare.add_argument("--scenario", help="set up the live demo of this scenario")
     prepare.add_argument("--day", type=int, default=0, help="the scenario's day (default 0)")
     prepare.add_argument(
@@ -544,6 +590,7 @@ def main() -> int:
     wait.add_argument("--url", required=True)
     wait.add_argument("--username", required=True)
     wait.add_argument("--password", required=True)
+    wait.add_argument("--ocpp-host", default="127.0.0.1", help="where to reach the OCPP server")
     wait.add_argument("--ocpp-port", type=int, default=DEFAULT_OCPP_PORT)
     wait.add_argument("--timeout", type=float, default=600)
     wait.set_defaults(func=cmd_wait)

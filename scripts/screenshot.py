@@ -10,6 +10,11 @@ and stops it at the end. It waits until Home Assistant is up and the live runner
 Debian's Chromium (/usr/bin/chromium, driven by playwright), logs in through the login page,
 waits for the cards, checks them and saves the screenshot. Fails (exit 1) with a message when a
 card is missing, a card shows an error or an unavailable entity, or a chart has no history.
+
+The charger cards it expects are those of the scenario day the live runner shows (the `scenario`
+attribute of sensor.demo_site_time, looked up in `--scenario`, then in benchmarks/scenarios/):
+chargers of an earlier run in the same config (the default simulators of `scripts/develop`, another
+scenario) still have entities in Home Assistant, but no card on the dashboard.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import IO, Any
 
 from develop_helper import HttpError, _request, login
 from playwright.sync_api import Error as PlaywrightError, Page, sync_playwright
+
+from simulator import live
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -161,22 +168,46 @@ def wait_for_demo(url: str, user: str, password: str, develop: Develop | None) -
         if develop is not None:
             develop.check_running()
         with contextlib.suppress(HttpError):
-            state = _request(f"{url}/api/states/{SITE_TIME}", token=token)
-            log(f"the live scenario runs (site time {state['state']})")
+            state: dict[str, Any] = _request(f"{url}/api/states/{SITE_TIME}", token=token)
+            log(
+                f"the live scenario runs ({state['attributes'].get('scenario')}, "
+                f"site time {state['state']})"
+            )
             return token
         if time.monotonic() > deadline:
             raise ScreenshotError(f"{SITE_TIME} never appeared: is the live runner running?")
         time.sleep(2)
 
 
-def charger_ids(url: str, token: str) -> list[str]:
-    """The chargers the dashboard shows, from the scenario's sensors (via the HA entity ids)."""
-    states: list[dict[str, Any]] = _request(f"{url}/api/states", token=token)
-    suffix = "_connector_1_allocated_current"
-    return sorted(
-        state["attributes"].get("friendly_name", "").removesuffix(" connector 1 Allocated current")
-        for state in states
-        if state["entity_id"].endswith(suffix)
+def site_day(url: str, token: str) -> str:
+    """The name of the scenario day the live runner shows now (it moves on to the next day)."""
+    state: dict[str, Any] = _request(f"{url}/api/states/{SITE_TIME}", token=token)
+    day = state["attributes"].get("scenario")
+    if not day:
+        raise ScreenshotError(f"{SITE_TIME} names no scenario day: is the live runner running?")
+    return str(day)
+
+
+def charger_ids(day_name: str, scenario: str) -> list[str]:
+    """The chargers the dashboard shows: those of the scenario day the live runner shows.
+
+    Not every charger Home Assistant knows: a config shared with an earlier `scripts/develop`
+    run keeps that run's chargers (their entities stay, unavailable), and the dashboard has no
+    card for them. The day is looked up in `scenario` first, then in every scenario file.
+    """
+    candidates = [scenario, *sorted(str(path) for path in live.SCENARIO_DIR.glob("*.toml"))]
+    for candidate in dict.fromkeys(candidates):
+        try:
+            days = live.load_days(candidate)
+        except (OSError, ValueError) as err:
+            log(f"cannot read the scenario {candidate}: {err}")
+            continue
+        for day in days:
+            if day.name == day_name:
+                return [plan.charger_id for plan in day.chargers]
+    raise ScreenshotError(
+        f"the live runner shows the day {day_name!r}, which no scenario file has "
+        f"(give its file with --scenario)"
     )
 
 
@@ -244,7 +275,11 @@ def main() -> int:
     parser.add_argument("--url", help="a running HA started with scripts/develop --scenario")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "dashboard.png")
     parser.add_argument("--wait", type=float, default=240, help="s the scenario runs first")
-    parser.add_argument("--scenario", default="home")
+    parser.add_argument(
+        "--scenario",
+        default="home",
+        help="the scenario to run; with --url, where to look up the running day first",
+    )
     parser.add_argument("--speed", type=float, default=60)
     parser.add_argument("--start", default="17:00", help="HH:MM the site starts at (17:00)")
     parser.add_argument("--username", default="dev")
@@ -261,7 +296,9 @@ def main() -> int:
                 if develop is not None:
                     develop.check_running()
                 time.sleep(min(5.0, max(0.0, end - time.monotonic())))
-            take_screenshot(url, args.username, args.password, args.output, charger_ids(url, token))
+            chargers = charger_ids(site_day(url, token), args.scenario)
+            log(f"the dashboard shows the chargers {', '.join(chargers)}")
+            take_screenshot(url, args.username, args.password, args.output, chargers)
     except ScreenshotError as err:
         log(f"FAILED: {err}")
         return 1
