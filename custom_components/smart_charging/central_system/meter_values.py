@@ -2,18 +2,23 @@
 
 Handles every unit the spec allows (Wh, kWh, W, kW, A, V, Percent, Celsius, K,
 Fahrenheit, var, kvar, varh, kvarh), phases written as "L1" or "L1-N", values sent as
-strings (1.6) or numbers (2.x), and per-phase power or current with no total.
+strings (1.6) or numbers (2.x), and per-phase power or current with no total. A value
+whose unit does not fit its measurand is left out (see `units`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+import logging
 from typing import Any
 
 from .model import ConnectorState, PhaseValues
 from .timestamps import parse_timestamp
+from .units import unit_fits
+
+_LOGGER = logging.getLogger(__name__)
 
 ENERGY_IMPORT = "Energy.Active.Import.Register"
 ENERGY_EXPORT = "Energy.Active.Export.Register"
@@ -40,6 +45,7 @@ _SCALE: dict[str, tuple[float, str]] = {
     "V": (1.0, "V"),
     "Percent": (1.0, "Percent"),
     "Celsius": (1.0, "Celsius"),
+    "Celcius": (1.0, "Celsius"),
 }
 _DEFAULT_UNIT = {
     ENERGY_IMPORT: "Wh",
@@ -52,6 +58,7 @@ _DEFAULT_UNIT = {
     SOC: "Percent",
     TEMPERATURE: "Celsius",
 }
+_UNFIT_MARK = " (unit does not fit: ignored)"
 _PHASE_INDEX = {"L1": 0, "L1-N": 0, "L2": 1, "L2-N": 1, "L3": 2, "L3-N": 2}
 
 
@@ -68,7 +75,18 @@ class Sample:
 
 
 def parse_sample(raw: Mapping[str, Any]) -> Sample | None:
-    """Parse one sampledValue (snake_case keys); None when it is not numeric."""
+    """Parse one sampledValue (snake_case keys).
+
+    None when it is not numeric or its unit does not fit its measurand.
+    """
+    sample = _read_sample(raw)
+    if sample is None or not unit_fits(sample.measurand, sample.unit):
+        return None
+    return _to_base_unit(sample)
+
+
+def _read_sample(raw: Mapping[str, Any]) -> Sample | None:
+    """The sampled value as sent (a missing unit is the measurand's default)."""
     measurand = str(raw.get("measurand") or ENERGY_IMPORT)
     if raw.get("format") == "SignedData":
         return None
@@ -76,7 +94,18 @@ def parse_sample(raw: Mapping[str, Any]) -> Sample | None:
         value = float(raw["value"])
     except (KeyError, TypeError, ValueError):
         return None
-    unit = raw.get("unit") or _DEFAULT_UNIT.get(measurand, "")
+    return Sample(
+        measurand=measurand,
+        value=value,
+        unit=raw.get("unit") or _DEFAULT_UNIT.get(measurand, ""),
+        phase=raw.get("phase"),
+        location=raw.get("location"),
+        context=raw.get("context"),
+    )
+
+
+def _to_base_unit(sample: Sample) -> Sample:
+    value, unit = sample.value, sample.unit
     if unit == "Fahrenheit":
         value, unit = (value - 32) * 5 / 9, "Celsius"
     elif unit == "K":
@@ -84,14 +113,7 @@ def parse_sample(raw: Mapping[str, Any]) -> Sample | None:
     elif unit in _SCALE:
         factor, unit = _SCALE[unit]
         value *= factor
-    return Sample(
-        measurand=measurand,
-        value=value,
-        unit=unit,
-        phase=raw.get("phase"),
-        location=raw.get("location"),
-        context=raw.get("context"),
-    )
+    return replace(sample, value=value, unit=unit)
 
 
 def _raw_key(sample: Sample) -> str:
@@ -104,6 +126,8 @@ class MeterReading:
 
     timestamp: datetime | None
     samples: list[Sample]
+    # Values left out because their unit does not fit their measurand, as sent.
+    unfit: list[Sample] = field(default_factory=list)
 
     def total(self, measurand: str) -> float | None:
         """Return the unphased value, else the sum of the phases."""
@@ -140,12 +164,16 @@ def parse_meter_values(meter_value: Iterable[Mapping[str, Any]]) -> list[MeterRe
     """Parse a MeterValues/StopTransaction `meter_value` list, oldest first."""
     readings: list[MeterReading] = []
     for element in meter_value:
-        samples = [
-            sample
-            for raw in element.get("sampled_value") or []
-            if (sample := parse_sample(raw)) is not None
-        ]
-        readings.append(MeterReading(parse_timestamp(element.get("timestamp")), samples))
+        reading = MeterReading(parse_timestamp(element.get("timestamp")), [])
+        for raw in element.get("sampled_value") or []:
+            sample = _read_sample(raw)
+            if sample is None:
+                continue
+            if unit_fits(sample.measurand, sample.unit):
+                reading.samples.append(_to_base_unit(sample))
+            else:
+                reading.unfit.append(sample)
+        readings.append(reading)
     readings.sort(key=lambda reading: (reading.timestamp is None, reading.timestamp))
     return readings
 
@@ -156,6 +184,8 @@ def apply_reading(connector: ConnectorState, reading: MeterReading) -> float | N
     Readings older than the newest already applied only contribute their energy
     register (which the register guard judges by timestamp).
     """
+    for sample in reading.unfit:
+        _note_unfit(connector, sample)
     energy = reading.total(ENERGY_IMPORT)
     is_stale = (
         reading.timestamp is not None
@@ -171,6 +201,23 @@ def apply_reading(connector: ConnectorState, reading: MeterReading) -> float | N
     _apply_totals(connector, reading)
     _apply_phases(connector, reading)
     return energy
+
+
+def _note_unfit(connector: ConnectorState, sample: Sample) -> None:
+    """Show an unfit value in the diagnostics; log a measurand and unit the first time only."""
+    mark = f" {sample.unit}{_UNFIT_MARK}"
+    seen = any(
+        key.startswith(f"{sample.measurand}/") and text.endswith(mark)
+        for key, text in connector.raw_measurements.items()
+    )
+    connector.raw_measurements[_raw_key(sample)] = f"{sample.value:g}{mark}"
+    if not seen:
+        _LOGGER.warning(
+            "Connector %s: %s sent in %s, a unit that does not fit it; such values are ignored",
+            connector.connector_id,
+            sample.measurand,
+            sample.unit,
+        )
 
 
 def _apply_totals(connector: ConnectorState, reading: MeterReading) -> None:

@@ -1,16 +1,20 @@
 """The transaction ledger: ids unique across chargers and restarts, each session counted once.
 
 Chargers resend queued messages after being offline and sometimes send the same
-StopTransaction twice; the ledger makes both idempotent. Its state is persisted by the
-owner (see `as_dict`/`from_dict`); a new transaction id is saved before it is handed out.
+StopTransaction twice; the ledger makes both idempotent. A session's energy goes through
+the same register guard as the connector's total, so a meter reset or swap mid-session
+is counted on from where the register stood. The state is persisted by the owner (see
+`as_dict`/`load`); a new transaction id is saved before it is handed out.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
+
+from .energy_register import EnergyRegister
 
 # How many finished transactions are remembered to recognise a repeated StopTransaction.
 FINISHED_MEMORY = 1000
@@ -30,14 +34,43 @@ class Transaction:
     meter_stop: float | None = None
     stopped_at: str | None = None
     stop_reason: str | None = None
+    # The guarded register since meterStart; derived from the readings, so not compared.
+    register: EnergyRegister = field(default_factory=EnergyRegister, compare=False, repr=False)
 
     @property
     def energy(self) -> float:
         """Energy of the session so far (Wh), never negative."""
-        end = self.meter_stop if self.meter_stop is not None else self.last_meter
-        if end is None:
+        value = self.register.value
+        if value is None:
             return 0.0
-        return max(0.0, end - self.meter_start)
+        return max(0.0, value - self.meter_start)
+
+    def record(self, meter: float, timestamp: datetime | None) -> None:
+        """Feed a register reading (raw Wh) to the session's guard."""
+        self.register.update(meter, timestamp)
+        if self.register.last_raw is not None:
+            self.last_meter = self.register.last_raw
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for storage."""
+        data = {item.name: getattr(self, item.name) for item in fields(self)}
+        data["register"] = self.register.as_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transaction:
+        """Restore from storage (also what was stored before the register was)."""
+        values = dict(data)
+        stored = values.pop("register", None)
+        transaction = cls(**values)
+        if stored is not None:
+            transaction.register = EnergyRegister.from_dict(stored)
+        else:
+            end = transaction.meter_stop
+            transaction.register = EnergyRegister(
+                last_raw=transaction.last_meter if end is None else end
+            )
+        return transaction
 
 
 @dataclass(slots=True, frozen=True)
@@ -115,19 +148,19 @@ class TransactionLedger:
             id_tag=id_tag,
             meter_start=meter_start,
             started_at=started_at,
-            last_meter=meter_start,
         )
+        transaction.record(meter_start, timestamp)
         self._next_id += 1
         self._open[transaction.transaction_id] = transaction
         return transaction, displaced
 
-    def record_meter(self, transaction_id: int, meter: float) -> Transaction | None:
-        """Note the latest register reading of an open transaction."""
+    def record_meter(
+        self, transaction_id: int, meter: float, timestamp: datetime | None = None
+    ) -> Transaction | None:
+        """Feed a register reading of an open transaction to its guard."""
         transaction = self._open.get(transaction_id)
-        if transaction is not None and (
-            transaction.last_meter is None or meter >= transaction.last_meter
-        ):
-            transaction.last_meter = meter
+        if transaction is not None:
+            transaction.record(meter, timestamp)
         return transaction
 
     def stop(
@@ -143,6 +176,7 @@ class TransactionLedger:
         transaction = self._open.get(transaction_id)
         if transaction is None:
             return StopOutcome(None, duplicate=False)
+        transaction.record(meter_stop, timestamp)
         self._finish(transaction, meter_stop, timestamp.isoformat(), reason)
         return StopOutcome(transaction, duplicate=False)
 
@@ -165,16 +199,19 @@ class TransactionLedger:
         """Serialise for storage."""
         return {
             "next_id": self._next_id,
-            "open": [asdict(transaction) for transaction in self._open.values()],
-            "finished": [asdict(transaction) for transaction in self._finished.values()],
+            "open": [transaction.as_dict() for transaction in self._open.values()],
+            "finished": [transaction.as_dict() for transaction in self._finished.values()],
         }
 
     def load(self, data: dict[str, Any]) -> None:
         """Restore a serialised ledger."""
         self._next_id = max(int(data.get("next_id", 1)), 1)
-        self._open = {item["transaction_id"]: Transaction(**item) for item in data.get("open", [])}
+        self._open = {
+            item["transaction_id"]: Transaction.from_dict(item) for item in data.get("open", [])
+        }
         self._finished = OrderedDict(
-            (item["transaction_id"], Transaction(**item)) for item in data.get("finished", [])
+            (item["transaction_id"], Transaction.from_dict(item))
+            for item in data.get("finished", [])
         )
         known = [*self._open, *self._finished]
         if known:
