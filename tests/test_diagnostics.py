@@ -17,6 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.smart_charging.central_system.limits import ChargingLimit
 from custom_components.smart_charging.central_system.model import BootInfo, ConnectorStatus
+from custom_components.smart_charging.central_system.v16.setup import WANTED_MEASURANDS
 from custom_components.smart_charging.const import (
     CONF_ALLOWED_ID_TAGS,
     CONF_APPROVED_CHARGERS,
@@ -123,6 +124,36 @@ async def test_diagnostics(
     assert live["boot"]["serial_number"] == REDACTED
     assert live["connectors"]["1"]["applied_limit"] == 0.0
     assert normalise(diagnostics) == snapshot
+
+
+async def test_diagnostics_show_what_the_charger_refused(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Measurands the charger refused during its setup are listed with its answer."""
+    energy = "Energy.Active.Import.Register"
+    charger, coordinator = await connect_charger(
+        hass,
+        init_integration,
+        ChargerSpec(
+            "CP-FEW", supported_measurands=(energy,), sampled_data=(energy,), heartbeat_interval=60
+        ),
+    )
+    try:
+        await wait_for(hass, lambda: bool(coordinator.data.refused_configuration))
+        diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+            hass, hass_client, init_integration
+        )
+    finally:
+        await charger.close()
+
+    refused = diagnostics["chargers"]["CP-FEW"]["state"]["refused_configuration"]
+    assert refused == {
+        f"MeterValuesSampledData[{measurand}]": "Rejected"
+        for measurand in WANTED_MEASURANDS
+        if measurand != energy
+    }
 
 
 async def test_diagnostics_redacts_every_secret(

@@ -286,7 +286,9 @@ async def test_callerror_answer_is_a_rejection(
         "b-1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
     )
     session = server.session("CP-RAW")
-    await wait_until(lambda: session.state.capabilities is not None)
+    # GetConfiguration, MeterValueSampleInterval, MeterValuesSampledData: after the boot.
+    await client.answer_calls(3)
+    await wait_until(lambda: session.state.configured)
     task = asyncio.create_task(session.apply_limit(ChargingLimit(connector_id=0, value=10)))
     purposes = []
     for _ in range(2):
@@ -325,17 +327,20 @@ async def test_offline_charger(server: Server, make_charger: ChargerFactory) -> 
 async def test_charger_that_does_not_answer(
     make_server: ServerFactory, raw_client: RawClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """No answer within response_timeout: ChargerTimeoutError (setup after connect too)."""
+    """No answer within response_timeout: ChargerTimeoutError (the setup after the boot too)."""
     server = await make_server(settings=fast_settings(response_timeout=0.2))
     client = await raw_client(server, "CP-MUTE")
-    get_configuration = await client.receive()
-    assert get_configuration[2] == "GetConfiguration"
-    session = server.session("CP-MUTE")
-    await wait_until(
-        lambda: any("setup after connect incomplete" in r.getMessage() for r in caplog.records)
+    await client.call(
+        "b-1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
     )
-    assert [r.getMessage() for r in caplog.records if "setup after connect" in r.getMessage()] == [
-        "CP-MUTE: setup after connect incomplete: CP-MUTE: no answer to GetConfiguration"
+    for action in ("GetConfiguration", "ChangeConfiguration", "ChangeConfiguration"):
+        assert (await client.receive())[2] == action
+    session = server.session("CP-MUTE")
+    await wait_until(lambda: any("setup incomplete" in r.getMessage() for r in caplog.records))
+    assert [r.getMessage() for r in caplog.records if "setup incomplete" in r.getMessage()] == [
+        "CP-MUTE: setup incomplete (no answer to GetConfiguration; no answer to"
+        " ChangeConfiguration; no answer to ChangeConfiguration); tried again on a message"
+        " after 30 s"
     ]
     with pytest.raises(ChargerTimeoutError) as caught:
         await session.apply_limit(ChargingLimit(connector_id=0, value=10))

@@ -20,7 +20,7 @@ from custom_components.smart_charging.central_system.policy import (
     IdTagPolicy,
     UnknownChargerPolicy,
 )
-from custom_components.smart_charging.central_system.v16.adapter import WANTED_MEASURANDS
+from custom_components.smart_charging.central_system.v16.setup import WANTED_MEASURANDS
 from simulator.spec import ENERGY_KWH, NO_BOOT_ON_RECONNECT
 
 from .conftest import (

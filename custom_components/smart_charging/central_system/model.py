@@ -124,6 +124,9 @@ class ChargerState:
     last_heartbeat: datetime | None = None
     last_seen: datetime | None = None
     last_error: str | None = None
+    # What the charger refused during the setup, by key (measurands as "Key[measurand]"):
+    # its answer, a status (Rejected, NotSupported) or a CALLERROR code.
+    refused_configuration: dict[str, str] = field(default_factory=dict)
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
     def connector(self, connector_id: int) -> ConnectorState:

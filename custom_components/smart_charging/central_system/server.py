@@ -46,7 +46,7 @@ class CentralSystemListener(Protocol):
         """A charger's state changed (message, connection, command)."""
 
     def charger_approved(self, session: ChargerSession) -> None:
-        """A charger was admitted for the first time (policy accept all)."""
+        """A charger was admitted for the first time (policy accept all, at its boot)."""
 
     def admission_requested(self, session: ChargerSession) -> None:
         """An unknown charger asks to be admitted (policy ask)."""
@@ -239,19 +239,29 @@ class CentralSystem:
             _LOGGER.info("%s: new connection replaces the previous one", charger_id)
             await previous.close()
         session.attach(adapter)
-        if charger_id not in self.policy.approved and session.accepted:
-            # Admitted by the accept-all policy: from now on it is a known charger.
-            self.policy.approved.add(charger_id)
-            self._listener.charger_approved(session)
         _LOGGER.info("%s: connected (OCPP %s)", charger_id, adapter.ocpp_version)
+        watchdog = asyncio.get_running_loop().call_later(
+            self.settings.boot_timeout, self._boot_overdue, session, adapter
+        )
         try:
             await adapter.run()
         finally:
+            watchdog.cancel()
             session.detach(adapter)
             _LOGGER.info("%s: disconnected", charger_id)
             if charger_id not in self.policy.approved and session.adapter is None:
                 # A pending charger that left: nothing of it is kept.
                 self.sessions.pop(charger_id, None)
+
+    def _boot_overdue(self, session: ChargerSession, adapter: ChargerAdapter) -> None:
+        # Any socket may open a session: one that never boots must not hold it.
+        if session.adapter is adapter and not session.identified:
+            _LOGGER.warning(
+                "%s: no BootNotification within %s s: disconnected",
+                session.charger_id,
+                self.settings.boot_timeout,
+            )
+            self._spawn(adapter.close())
 
     # --- SessionHost -------------------------------------------------------------------
 
@@ -262,6 +272,11 @@ class CentralSystem:
     def admission_requested(self, session: ChargerSession) -> None:
         """Forward to the listener."""
         self._listener.admission_requested(session)
+
+    def charger_admitted(self, session: ChargerSession) -> None:
+        """Accept all admitted the charger at its boot: from now on it is a known charger."""
+        self.policy.approved.add(session.charger_id)
+        self._listener.charger_approved(session)
 
     async def save_now(self) -> None:
         """Persist at once."""

@@ -35,6 +35,10 @@ class SessionSettings:
     meter_interval: int = 10
     pending_retry_interval: int = 10
     response_timeout: float = 15.0
+    # A connection that has not booted by then (a known charger: not spoken) is closed.
+    boot_timeout: float = 60.0
+    # First wait before a failed setup step is tried again; doubles on each failure.
+    setup_retry_interval: float = 30.0
 
 
 class SessionHost(Protocol):
@@ -49,6 +53,9 @@ class SessionHost(Protocol):
 
     def admission_requested(self, session: ChargerSession) -> None:
         """Tell listeners an unknown charger asks to be admitted."""
+
+    def charger_admitted(self, session: ChargerSession) -> None:
+        """An unknown charger's boot was accepted by the policy: make it a known charger."""
 
     async def save_now(self) -> None:
         """Persist at once (before answering a message that hands out an id)."""
@@ -69,7 +76,10 @@ class ChargerSession:
         self.registers: dict[int, EnergyRegister] = {}
         # The profile purpose that worked last, per scope ("station", "tx", "idle").
         self.limit_purposes: dict[str, str] = {}
+        # The answer to this connection's BootNotification (None: no boot yet).
         self.admission: Admission | None = None
+        # Whether calls to the charger may go out on this connection (see `message_answered`).
+        self.ready = False
         for transaction in host.ledger.open_transactions(charger_id):
             self._show_transaction(transaction)
 
@@ -89,6 +99,7 @@ class ChargerSession:
         """Make `adapter` the live connection of this charger."""
         self.adapter = adapter
         self.admission = None
+        self.ready = False
         self.state.connected = True
         self.state.configured = False
         self.state.ocpp_version = adapter.ocpp_version
@@ -105,8 +116,30 @@ class ChargerSession:
 
     @property
     def accepted(self) -> bool:
-        """Return whether this charger may exchange messages beyond BootNotification."""
-        return self._host.policy.admission(self.charger_id) is Admission.ACCEPTED
+        """Return whether this charger may send messages beyond BootNotification.
+
+        A known charger may (many skip the boot when they reconnect); an unknown one only
+        once its boot on this connection was accepted.
+        """
+        return self.admission is Admission.ACCEPTED or self.charger_id in self._host.policy.approved
+
+    @property
+    def identified(self) -> bool:
+        """Return whether the charger booted on this connection, or is known and spoke."""
+        return self.admission is not None or self.ready
+
+    def message_answered(self) -> None:
+        """A message from the charger was answered: from now on, may it be called?
+
+        Yes after an accepted boot, or after any message of a known charger that did not
+        boot on this connection; a charger cannot answer before it considers itself booted.
+        """
+        if self.ready:
+            return
+        if self.admission is None:
+            self.ready = self.charger_id in self._host.policy.approved
+        else:
+            self.ready = self.admission is Admission.ACCEPTED
 
     # --- messages from the charger --------------------------------------------
 
@@ -118,6 +151,8 @@ class ChargerSession:
         if self.admission is Admission.PENDING:
             self._host.admission_requested(self)
         elif self.admission is Admission.ACCEPTED:
+            if self.charger_id not in self._host.policy.approved:
+                self._host.charger_admitted(self)
             self._host.save_later()
         self._host.state_changed(self)
         return self.admission
@@ -248,7 +283,10 @@ class ChargerSession:
         connector.session_energy = transaction.energy
 
     def setup_finished(self) -> None:
-        """The post-connect setup (capabilities, metering) is done for this connection."""
+        """A setup attempt (capabilities, metering) on this connection is over.
+
+        Steps that failed for now are tried again later; commands may go out meanwhile.
+        """
         self.state.configured = True
         self._host.state_changed(self)
 

@@ -1,16 +1,14 @@
-"""OCPP 1.6J adapter: commands to a charger and its setup after it connects."""
+"""OCPP 1.6J adapter: commands to a charger; its setup once it may be called (`setup`)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 from ocpp.v16.enums import AvailabilityType, MessageTrigger, ResetType
 
-from ..capabilities import CAPABILITY_KEYS, parse_capabilities
 from ..connection import ConnectionClosedError
 from ..errors import (
     ChargerNotSupportedError,
@@ -19,33 +17,12 @@ from ..errors import (
     ChargerTimeoutError,
 )
 from ..limits import ChargingLimit
-from ..meter_values import (
-    CURRENT_IMPORT,
-    CURRENT_OFFERED,
-    ENERGY_IMPORT,
-    POWER_IMPORT,
-    SOC,
-    TEMPERATURE,
-    VOLTAGE,
-)
-from ..policy import Admission
 from ..session import ChargerSession
 from ..timestamps import utc_now
 from .charge_point import ChargePoint16
+from .setup import ChargerSetup
 from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
 
-_LOGGER = logging.getLogger(__name__)
-
-# What we ask chargers to sample, most important first.
-WANTED_MEASURANDS = (
-    ENERGY_IMPORT,
-    POWER_IMPORT,
-    CURRENT_IMPORT,
-    CURRENT_OFFERED,
-    VOLTAGE,
-    SOC,
-    TEMPERATURE,
-)
 _ACCEPTED = {"Accepted", "RebootRequired"}
 
 
@@ -60,18 +37,15 @@ class V16Adapter:
         self.charge_point = ChargePoint16(
             session, connection, response_timeout=session.settings.response_timeout
         )
-        self.charge_point.on_admitted = self._admitted
+        self.charge_point.on_answered = self._answered
         self._connection = connection
         self._tasks: set[asyncio.Task[None]] = set()
-        self._prepared = False
+        self._setup = ChargerSetup(session, self)
 
     # --- lifecycle -----------------------------------------------------------------
 
     async def run(self) -> None:
         """Serve the connection until it closes."""
-        if self.session.accepted:
-            # A known charger reconnecting does not always boot again.
-            self._admitted(Admission.ACCEPTED)
         try:
             await self.charge_point.start()
         except ConnectionClosedError:
@@ -89,50 +63,16 @@ class V16Adapter:
         """Close the connection."""
         await self._connection.close()
 
-    def _admitted(self, admission: Admission) -> None:
-        if admission is not Admission.ACCEPTED or self._prepared:
+    def _answered(self) -> None:
+        # Nothing goes to a charger before it may answer; then a later message retries
+        # what failed.
+        self.session.message_answered()
+        if not self.session.ready:
             return
-        self._prepared = True
-        task = asyncio.get_running_loop().create_task(self._prepare())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _prepare(self) -> None:
-        """Read capabilities once and set up metering, without blocking the boot answer."""
-        try:
-            if self.session.state.capabilities is None:
-                answer = await self.get_configuration(list(CAPABILITY_KEYS))
-                self.session.state.capabilities = parse_capabilities(answer["configuration_key"])
-                self.session.save_capabilities()
-            await self._configure_metering()
-        except (ChargerRejectedError, ChargerTimeoutError, ChargerOfflineError) as error:
-            _LOGGER.warning(
-                "%s: setup after connect incomplete: %s", self.session.charger_id, error
-            )
-        self.session.setup_finished()
-
-    async def _configure_metering(self) -> None:
-        settings = self.session.settings
-        await self.change_configuration("MeterValueSampleInterval", str(settings.meter_interval))
-        # Ask for everything wanted: MeterValuesSampledData holds what the charger samples
-        # now, not what it supports, so it cannot narrow the list.
-        wanted = list(WANTED_MEASURANDS)
-        if await self._try_configuration("MeterValuesSampledData", ",".join(wanted)):
-            return
-        # One unsupported measurand rejects the whole list: grow the list one at a time,
-        # keeping each measurand the charger accepts; the last accepted list stays set.
-        working: list[str] = []
-        for measurand in wanted:
-            candidate = [*working, measurand]
-            if await self._try_configuration("MeterValuesSampledData", ",".join(candidate)):
-                working = candidate
-
-    async def _try_configuration(self, key: str, value: str) -> bool:
-        try:
-            await self.change_configuration(key, value)
-        except ChargerRejectedError:
-            return False
-        return True
+        task = self._setup.poke()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     # --- calls ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ocpp.exceptions import SecurityError
+from ocpp.messages import Call
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
@@ -13,7 +14,7 @@ from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, Regi
 from ..meter_values import parse_meter_values
 from ..model import BootInfo, ConnectorStatus
 from ..policy import Admission
-from ..routing import after, on
+from ..routing import on
 from ..rpc import SafeRouting
 from ..session import ChargerSession
 from ..timestamps import format_timestamp, utc_now
@@ -30,6 +31,9 @@ _STATUS = {
     "Faulted": ConnectorStatus.FAULTED,
 }
 
+# What a charger not (yet) accepted may send.
+_BEFORE_ACCEPTANCE = frozenset({Action.boot_notification, Action.heartbeat})
+
 
 class ChargePoint16(SafeRouting, ChargePoint):
     """Server side of one 1.6J connection."""
@@ -40,16 +44,22 @@ class ChargePoint16(SafeRouting, ChargePoint):
             session.charger_id, connection, response_timeout=response_timeout
         )
         self.session = session
-        # Set by the adapter: runs once a BootNotification has been answered.
-        self.on_admitted: Callable[[Admission], None] = lambda _admission: None
+        # Set by the adapter: runs after each message of the charger was answered.
+        self.on_answered: Callable[[], None] = lambda: None
+
+    async def _handle_call(self, msg: Call) -> Any:
+        # Until accepted, a charger may only boot (OCPP 1.6 §4.2.1). Raised here rather than
+        # in the handler, which the library would log with a traceback.
+        guarded = msg.action in self.route_map and msg.action not in _BEFORE_ACCEPTANCE
+        if guarded and not self.session.accepted:
+            raise SecurityError(details={"cause": "charge point not accepted"})
+        response = await super()._handle_call(msg)
+        # Only now, after the answer went out: a call sent earlier could overtake it.
+        self.on_answered()
+        return response
 
     def _id_tag_info(self, id_tag: str) -> IdTagInfo:
         return IdTagInfo(status=AuthorizationStatus(self.session.authorize(id_tag)))
-
-    def _require_accepted(self) -> None:
-        # Until accepted, a charger may only boot (OCPP 1.6 §4.2.1).
-        if not self.session.accepted:
-            raise SecurityError(details={"cause": "charge point not accepted"})
 
     @on(Action.boot_notification)
     def on_boot_notification(
@@ -81,12 +91,6 @@ class ChargePoint16(SafeRouting, ChargePoint):
             status=RegistrationStatus(admission.value),
         )
 
-    @after(Action.boot_notification)
-    def after_boot_notification(self, **_: Any) -> None:
-        """Set the charger up once it heard it is accepted."""
-        if self.session.admission is not None:
-            self.on_admitted(self.session.admission)
-
     @on(Action.heartbeat)
     def on_heartbeat(self) -> call_result.Heartbeat:
         """Answer with the time."""
@@ -98,7 +102,6 @@ class ChargePoint16(SafeRouting, ChargePoint):
         self, connector_id: int, error_code: str, status: str, **info: Any
     ) -> call_result.StatusNotification:
         """Record a connector's (or the station's) status."""
-        self._require_accepted()
         self.session.on_status(
             connector_id,
             _STATUS.get(status, ConnectorStatus.UNKNOWN),
@@ -112,7 +115,6 @@ class ChargePoint16(SafeRouting, ChargePoint):
     @on(Action.authorize)
     def on_authorize(self, id_tag: str) -> call_result.Authorize:
         """Authorise an idTag by the configured policy."""
-        self._require_accepted()
         return call_result.Authorize(id_tag_info=self._id_tag_info(id_tag))
 
     @on(Action.start_transaction)
@@ -120,7 +122,6 @@ class ChargePoint16(SafeRouting, ChargePoint):
         self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
     ) -> call_result.StartTransaction:
         """Hand out a transaction id, unique across chargers and restarts."""
-        self._require_accepted()
         transaction_id, status = await self.session.on_start_transaction(
             connector_id, id_tag, float(meter_start), timestamp
         )
@@ -133,7 +134,6 @@ class ChargePoint16(SafeRouting, ChargePoint):
         self, meter_stop: int, timestamp: str, transaction_id: int, **info: Any
     ) -> call_result.StopTransaction:
         """Close a transaction, once, however often it is reported."""
-        self._require_accepted()
         await self.session.on_stop_transaction(
             transaction_id,
             float(meter_stop),
@@ -154,24 +154,20 @@ class ChargePoint16(SafeRouting, ChargePoint):
         transaction_id: int | None = None,
     ) -> call_result.MeterValues:
         """Record meter values of a connector."""
-        self._require_accepted()
         self.session.on_meter_values(connector_id, transaction_id, parse_meter_values(meter_value))
         return call_result.MeterValues()
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         """No vendor extensions are known yet."""
-        self._require_accepted()
         return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
 
     @on(Action.diagnostics_status_notification)
     def on_diagnostics_status(self, status: str) -> call_result.DiagnosticsStatusNotification:
         """Acknowledge."""
-        self._require_accepted()
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     def on_firmware_status(self, status: str) -> call_result.FirmwareStatusNotification:
         """Acknowledge."""
-        self._require_accepted()
         return call_result.FirmwareStatusNotification()
