@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 import json
 from unittest.mock import patch
 
@@ -90,7 +91,14 @@ async def test_entities(
     platform: Platform,
 ) -> None:
     """Every entity of a platform: names, classes, units, unique ids and states."""
-    with patch("custom_components.smart_charging.PLATFORMS", [platform]):
+    with (
+        patch("custom_components.smart_charging.PLATFORMS", [platform]),
+        # The boot counts as the first heartbeat: a fixed clock keeps its state stable.
+        patch(
+            "custom_components.smart_charging.central_system.session.utc_now",
+            return_value=datetime(2026, 1, 1, 12, 0, tzinfo=UTC),
+        ),
+    ):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         charger, coordinator = await connect_charger(hass, mock_config_entry, SPEC)

@@ -207,18 +207,21 @@ class SmartChargingHub:
             await self._async_admit_pending()
         if (settings.meter_interval, settings.heartbeat_interval) == before:
             return
+        intervals = {
+            "MeterValueSampleInterval": settings.meter_interval,
+            "HeartbeatInterval": settings.heartbeat_interval,
+        }
         for session in list(self.central.sessions.values()):
-            if session.adapter is None or not session.accepted:
+            # A charger not set up yet gets the new intervals with its setup.
+            if session.adapter is None or not session.accepted or not session.ready:
                 continue
-            try:
-                await session.adapter.change_configuration(
-                    "MeterValueSampleInterval", str(settings.meter_interval)
-                )
-                await session.adapter.change_configuration(
-                    "HeartbeatInterval", str(settings.heartbeat_interval)
-                )
-            except ChargerError as error:
-                _LOGGER.warning("%s: new intervals not applied: %s", session.charger_id, error)
+            for key, value in intervals.items():
+                if key in session.state.refused_configuration:
+                    continue
+                try:
+                    await session.adapter.change_configuration(key, str(value))
+                except ChargerError as error:
+                    _LOGGER.warning("%s: %s not applied: %s", session.charger_id, key, error)
 
     # --- chargers ----------------------------------------------------------------------
 

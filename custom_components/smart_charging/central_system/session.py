@@ -146,7 +146,8 @@ class ChargerSession:
     def on_boot(self, boot: BootInfo) -> Admission:
         """Record a BootNotification and decide the answer."""
         self.state.boot = boot
-        self.state.last_seen = utc_now()
+        # Its answer sets the charger's clock as a Heartbeat's does: it counts as the first one.
+        self.state.last_heartbeat = self.state.last_seen = utc_now()
         self.admission = self._host.policy.admission(self.charger_id)
         if self.admission is Admission.PENDING:
             self._host.admission_requested(self)
@@ -257,7 +258,9 @@ class ChargerSession:
         for reading in readings:
             energy = self._apply(connector, reading)
             if energy is not None and transaction_id is not None:
-                transaction = self._host.ledger.record_meter(transaction_id, energy)
+                transaction = self._host.ledger.record_meter(
+                    transaction_id, energy, reading.timestamp
+                )
                 if transaction is not None and connector.transaction_id == transaction_id:
                     connector.session_energy = transaction.energy
         self.state.last_seen = utc_now()
