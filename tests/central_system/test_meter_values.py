@@ -377,3 +377,49 @@ def test_reading_without_energy_returns_none() -> None:
     connector = ConnectorState(1)
     assert apply_reading(connector, reading(sample("7", "Current.Offered"))) is None
     assert connector.current_offered == 7.0
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "measurand", "expected"),
+    [
+        ("7.36", "kW", "Power.Active.Import", 7360.0),  # not 7360.000000000001
+        ("12.345", "kWh", ENERGY_IMPORT, 12345.0),
+        ("1.005", "kWh", ENERGY_IMPORT, 1005.0),  # not 1004.9999999999999
+        ("7.08089715999995", "A", "Current.Import", 7.08),  # a meter's A resolution at most
+        ("230.06", "V", "Voltage", 230.1),
+        ("300.15", "K", "Temperature", 27.0),
+        (16, "A", "Current.Offered", 16.0),
+    ],
+)
+def test_values_are_rounded_to_their_resolution(
+    value: object, unit: str, measurand: str, expected: float
+) -> None:
+    """Conversions leave no float noise, and no value is finer than a meter resolves."""
+    parsed = parse_sample(sample(value, measurand, unit=unit))
+    assert parsed is not None
+    assert repr(parsed.value) == repr(expected)
+
+
+def test_phase_sums_and_voltage_mean_are_rounded() -> None:
+    """0.1 + 0.2 + 0.3 A is 0.6 A, and three voltages average to a tenth of a volt."""
+    parsed = reading(
+        *(
+            sample(value, "Power.Active.Import", unit="kW", phase=phase)
+            for phase, value in (("L1", "2.4"), ("L2", "2.3"), ("L3", "2.5"))
+        ),
+        *(
+            sample(value, "Voltage", unit="V", phase=phase)
+            for phase, value in (("L1-N", "230.1"), ("L2-N", "229.9"), ("L3-N", "230.1"))
+        ),
+    )
+    connector = ConnectorState(1)
+    apply_reading(connector, parsed)
+    assert repr(connector.power) == repr(7200.0)
+    assert repr(connector.voltage) == repr(230.0)
+    currents = reading(
+        *(
+            sample(value, "Current.Import", unit="A", phase=phase)
+            for phase, value in (("L1", "0.1"), ("L2", "0.2"), ("L3", "0.3"))
+        )
+    )
+    assert repr(currents.total("Current.Import")) == repr(0.6)

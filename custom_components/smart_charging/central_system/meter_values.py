@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 import logging
+import math
 from typing import Any
 
 from .model import ConnectorState, PhaseValues
@@ -58,6 +60,10 @@ _DEFAULT_UNIT = {
     SOC: "Percent",
     TEMPERATURE: "Celsius",
 }
+# The finest resolution kept per base unit (decimals): values are rounded to it, or to the
+# resolution they were sent with if coarser, so 7.36 kW is 7360 W, not 7360.000000000001.
+_MAX_DECIMALS = {"Wh": 1, "varh": 1, "W": 1, "var": 1, "A": 2, "V": 1, "Percent": 1, "Celsius": 1}
+_DEFAULT_MAX_DECIMALS = 3
 _UNFIT_MARK = " (unit does not fit: ignored)"
 _PHASE_INDEX = {"L1": 0, "L1-N": 0, "L2": 1, "L2-N": 1, "L3": 2, "L3-N": 2}
 
@@ -72,6 +78,8 @@ class Sample:
     phase: str | None
     location: str | None
     context: str | None
+    # How many decimals the value carries in its base unit (not part of its identity).
+    decimals: int = field(default=_DEFAULT_MAX_DECIMALS, compare=False)
 
 
 def parse_sample(raw: Mapping[str, Any]) -> Sample | None:
@@ -91,12 +99,16 @@ def _read_sample(raw: Mapping[str, Any]) -> Sample | None:
     if raw.get("format") == "SignedData":
         return None
     try:
-        value = float(raw["value"])
-    except (KeyError, TypeError, ValueError):
+        exact = Decimal(str(raw["value"]).strip())
+    except (KeyError, ArithmeticError):
         return None
+    if not exact.is_finite() or not math.isfinite(float(exact)):
+        return None
+    exponent = exact.as_tuple().exponent
     return Sample(
         measurand=measurand,
-        value=value,
+        value=float(exact),
+        decimals=max(0, -exponent) if isinstance(exponent, int) else 0,
         unit=raw.get("unit") or _DEFAULT_UNIT.get(measurand, ""),
         phase=raw.get("phase"),
         location=raw.get("location"),
@@ -105,15 +117,17 @@ def _read_sample(raw: Mapping[str, Any]) -> Sample | None:
 
 
 def _to_base_unit(sample: Sample) -> Sample:
-    value, unit = sample.value, sample.unit
+    value, unit, decimals = sample.value, sample.unit, sample.decimals
     if unit == "Fahrenheit":
-        value, unit = (value - 32) * 5 / 9, "Celsius"
+        value, unit, decimals = (value - 32) * 5 / 9, "Celsius", decimals + 1
     elif unit == "K":
-        value, unit = value - 273.15, "Celsius"
+        value, unit, decimals = value - 273.15, "Celsius", max(decimals, 2)
     elif unit in _SCALE:
         factor, unit = _SCALE[unit]
         value *= factor
-    return replace(sample, value=value, unit=unit)
+        decimals -= round(math.log10(factor))
+    decimals = max(0, min(decimals, _MAX_DECIMALS.get(unit, _DEFAULT_MAX_DECIMALS)))
+    return replace(sample, value=round(value, decimals), unit=unit, decimals=decimals)
 
 
 def _raw_key(sample: Sample) -> str:
@@ -131,13 +145,16 @@ class MeterReading:
 
     def total(self, measurand: str) -> float | None:
         """Return the unphased value, else the sum of the phases."""
-        phased: list[float] = []
+        phased: list[Sample] = []
         for sample in self._preferred(measurand):
             if sample.phase is None:
                 return sample.value
             if sample.phase in _PHASE_INDEX:
-                phased.append(sample.value)
-        return sum(phased) if phased else None
+                phased.append(sample)
+        if not phased:
+            return None
+        decimals = max(sample.decimals for sample in phased)
+        return round(sum(sample.value for sample in phased), decimals)
 
     def phases(self, measurand: str) -> PhaseValues | None:
         """Return the per-phase values (phase-to-neutral), or None if none were sent."""
@@ -248,6 +265,6 @@ def _apply_phases(connector: ConnectorState, reading: MeterReading) -> None:
     if (voltages := reading.phases(VOLTAGE)) is not None:
         connector.voltage_phases = voltages
         known = voltages.known()
-        connector.voltage = sum(known) / len(known)
+        connector.voltage = round(sum(known) / len(known), _MAX_DECIMALS["V"])
     elif (voltage := reading.total(VOLTAGE)) is not None:
         connector.voltage = voltage
