@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 import json
 from typing import Any
@@ -28,9 +29,10 @@ from custom_components.smart_charging.const import (
     DOMAIN,
 )
 from custom_components.smart_charging.diagnostics import json_safe
+from custom_components.smart_charging.site_options import default_site_options
 from simulator.spec import ChargerSpec
 
-from .helpers import connect_charger, wait_for
+from .helpers import connect_charger, hub_of, wait_for
 
 ID_TAG = "SECRET-TAG-0042"
 SERIAL = "SN-SECRET-9876"
@@ -48,8 +50,10 @@ VOLATILE_KEYS = frozenset(
         "started_at",
         "stopped_at",
         "last_time",
+        "allocated_at",
     }
 )
+METER = ["sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3"]
 
 
 @pytest.fixture
@@ -123,7 +127,104 @@ async def test_diagnostics(
     assert live["connectors"]["1"]["id_tag"] == REDACTED
     assert live["boot"]["serial_number"] == REDACTED
     assert live["connectors"]["1"]["applied_limit"] == 0.0
+    assert diagnostics["balancer"]["enabled"] is False
+    assert diagnostics["balancer"]["last_result"] is None
     assert normalise(diagnostics) == snapshot
+
+
+class Clock:
+    """The balancer's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        """Start at an arbitrary monotonic time."""
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        """Return the time."""
+        return self.now
+
+
+@pytest.fixture
+async def balanced_entry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """Balancing on: a 25 A fuse, a meter showing 5 A of house load, the engine's clock fixed."""
+    for entity_id in METER:
+        hass.states.async_set(entity_id, "5", {"unit_of_measurement": "A"})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data=dict(mock_config_entry.data),
+        options={
+            **mock_config_entry.options,
+            **default_site_options(),
+            "grid_limit": 25,
+            "meter_source": "phase_currents",
+            "meter_entities": METER,
+            "failsafe_current": 8.0,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    hub_of(entry).balancer.clock = Clock()
+    yield entry
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_diagnostics_of_the_balancer(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    balanced_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A charging car held by the fuse: its allocation, why, the budgets and the settings."""
+    hub = hub_of(balanced_entry)
+    charger, coordinator = await connect_charger(
+        hass, balanced_entry, ChargerSpec("CP-BAL", meter_interval=0, heartbeat_interval=60)
+    )
+    try:
+        await charger.start_transaction(1, ID_TAG)
+        await wait_for(hass, lambda: coordinator.data.connector(1).transaction_id is not None)
+        hub.update_connector_settings("CP-BAL", 1, max_current=32.0)
+        clock = hub.balancer.clock
+        assert isinstance(clock, Clock)
+        clock.now += 30  # past the ramp
+        hub.balancer.recompute()
+        await wait_for(hass, lambda: hub.balancer.idle and charger.effective_limit(1) == 19.0)
+
+        diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+            hass, hass_client, balanced_entry
+        )
+    finally:
+        await charger.close()
+
+    assert ID_TAG not in json.dumps(diagnostics)
+    balancer = diagnostics["balancer"]
+    assert balancer["enabled"] is True
+    assert balancer["site_options"]["grid_limit"] == 25
+    assert balancer["site_options"]["meter_entities"] == METER
+    assert balancer["engine_settings"]["safety_margin"] == 1.0
+    assert balancer["engine_settings"]["failsafe_current"] == 8.0
+    result = balancer["last_result"]
+    assert result["allocations"]["CP-BAL/1"] == {
+        "connector_id": "CP-BAL/1",
+        "current": 19.0,  # 25 A fuse - 5 A house - 1 A margin
+        "phases": 3,
+        "reason": "grid_limit",
+        "constraint": "grid L1",
+        "changed": True,  # the allocation that took it from the ramp to the fuse
+        "deadline": False,
+        "planned_start": None,
+    }
+    assert result["phases"]["l1"] == {
+        "non_ev_load": 5.0,
+        "ev_budget": 19.0,
+        "allocated": 19.0,
+        "headroom": 0.0,
+    }
+    assert result["input"]["grid_current"] == [5.0, 5.0, 5.0]
+    # Only the charger's part of the diagnostics depends on when its messages came.
+    assert normalise(balancer) == snapshot
 
 
 async def test_diagnostics_show_what_the_charger_refused(

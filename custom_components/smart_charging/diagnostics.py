@@ -1,4 +1,4 @@
-"""Diagnostics: the central system's configuration, stored state and each charger's live state."""
+"""Diagnostics: the central system's configuration and state, each charger's, the balancer's."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .balancer_diagnostics import balancer_diagnostics
 from .const import CONF_ALLOWED_ID_TAGS
 from .coordinator import SmartChargingConfigEntry
 
@@ -47,6 +48,7 @@ async def async_get_config_entry_diagnostics(
         "entry": {"data": dict(entry.data), "options": dict(entry.options)},
         "hub": json_safe(hub.diagnostics()),
         "chargers": chargers,
+        "balancer": json_safe(balancer_diagnostics(hub.balancer)),
     }
     return async_redact_data(data, TO_REDACT | _secret_keys(data))
 
