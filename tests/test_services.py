@@ -19,6 +19,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 import voluptuous as vol
 
+from custom_components.smart_charging.central_system.server import TEXT_LIMITS
+from custom_components.smart_charging.central_system.trigger import Trigger
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import ChargerCoordinator
 from custom_components.smart_charging.services import (
@@ -29,6 +31,8 @@ from custom_components.smart_charging.services import (
     SERVICE_SET_CHARGING_LIMIT,
     SERVICE_SET_CHARGING_MODE,
     SERVICE_TRIGGER_MESSAGE,
+    TRIGGER_MESSAGE_SCHEMA,
+    TRIGGER_MESSAGES,
 )
 from simulator.charger import SimulatedCharger
 from simulator.spec import CURRENT_ONLY, STACK_LEVEL_ZERO_ONLY, ChargerSpec
@@ -729,3 +733,45 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     assert descriptions[SERVICE_TRIGGER_MESSAGE]["response"] == {"optional": True}
     assert "response" not in descriptions[SERVICE_SET_CHARGING_LIMIT]
     assert "response" not in descriptions[SERVICE_CLEAR_CHARGING_LIMIT]
+
+
+# --- version-neutral vocabulary -------------------------------------------------------------
+
+
+def test_trigger_field_values_become_version_neutral_triggers() -> None:
+    """Each field value of trigger_message is validated into its own `Trigger`; all are reachable."""
+    assert sorted(TRIGGER_MESSAGES.values()) == sorted(Trigger)
+    for message, trigger in TRIGGER_MESSAGES.items():
+        data = TRIGGER_MESSAGE_SCHEMA({"device_id": "d", "message": message})
+        assert data["message"] is trigger
+    with pytest.raises(vol.Invalid):
+        TRIGGER_MESSAGE_SCHEMA({"device_id": "d", "message": Trigger.HEARTBEAT.value})
+
+
+CONFIGURATION = {"device_id": "d", "key": "k", "value": "v"}
+TRANSFER = {"device_id": "d", "vendor_id": "v"}
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "field", "limit"),
+    [
+        (SERVICE_CHANGE_CONFIGURATION, CONFIGURATION, "key", TEXT_LIMITS.configuration_key),
+        (SERVICE_CHANGE_CONFIGURATION, CONFIGURATION, "value", TEXT_LIMITS.configuration_value),
+        (SERVICE_DATA_TRANSFER, TRANSFER, "vendor_id", TEXT_LIMITS.vendor_id),
+        (SERVICE_DATA_TRANSFER, TRANSFER, "message_id", TEXT_LIMITS.message_id),
+    ],
+)
+async def test_text_lengths_come_from_the_adapters(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    service: str,
+    data: dict[str, str],
+    field: str,
+    limit: int,
+) -> None:
+    """A text at the adapters' limit validates, one character more does not."""
+    schema = hass.services.async_services_for_domain(DOMAIN)[service].schema
+    assert schema is not None
+    assert schema({**data, field: "x" * limit})[field] == "x" * limit
+    with pytest.raises(vol.Invalid):
+        schema({**data, field: "x" * (limit + 1)})

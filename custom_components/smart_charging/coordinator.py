@@ -26,7 +26,6 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .balancer import Balancer
 from .balancing import Mode
-from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
 from .central_system.policy import AccessPolicy, IdTagPolicy, UnknownChargerPolicy
@@ -207,21 +206,15 @@ class SmartChargingHub:
             await self._async_admit_pending()
         if (settings.meter_interval, settings.heartbeat_interval) == before:
             return
-        intervals = {
-            "MeterValueSampleInterval": settings.meter_interval,
-            "HeartbeatInterval": settings.heartbeat_interval,
-        }
         for session in list(self.central.sessions.values()):
             # A charger not set up yet gets the new intervals with its setup.
             if session.adapter is None or not session.accepted or not session.ready:
                 continue
-            for key, value in intervals.items():
-                if key in session.state.refused_configuration:
-                    continue
-                try:
-                    await session.adapter.change_configuration(key, str(value))
-                except ChargerError as error:
-                    _LOGGER.warning("%s: %s not applied: %s", session.charger_id, key, error)
+            failed = await session.adapter.set_intervals(
+                settings.meter_interval, settings.heartbeat_interval
+            )
+            for key, error in failed.items():
+                _LOGGER.warning("%s: %s not applied: %s", session.charger_id, key, error)
 
     # --- chargers ----------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ import voluptuous as vol
 from .balancing import Mode
 from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit, LimitUnit
+from .central_system.server import TEXT_LIMITS
 from .central_system.session import ChargerSession
+from .central_system.trigger import Trigger
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub
@@ -58,21 +60,15 @@ MAX_CURRENT: Final = 500.0  # A per phase
 MAX_POWER: Final = 1_000_000.0  # W
 MAX_DURATION: Final = 86_400  # s
 
-# OCPP 1.6 MessageTrigger values.
-TRIGGER_MESSAGES: Final = (
-    "BootNotification",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StatusNotification",
-)
-
-# OCPP 1.6 string lengths (CiString<N>Type).
-_VENDOR_ID_LENGTH: Final = 255
-_MESSAGE_ID_LENGTH: Final = 50
-_CONFIGURATION_KEY_LENGTH: Final = 50
-_CONFIGURATION_VALUE_LENGTH: Final = 500
+# The action's field values (named after the OCPP 1.6 messages) and what each triggers.
+TRIGGER_MESSAGES: Final = {
+    "BootNotification": Trigger.BOOT,
+    "DiagnosticsStatusNotification": Trigger.DIAGNOSTICS_STATUS,
+    "FirmwareStatusNotification": Trigger.FIRMWARE_STATUS,
+    "Heartbeat": Trigger.HEARTBEAT,
+    "MeterValues": Trigger.METER_VALUES,
+    "StatusNotification": Trigger.STATUS,
+}
 
 _DEVICE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
 
@@ -87,25 +83,30 @@ CLEAR_CHARGING_LIMIT_SCHEMA: Final = _DEVICE_SCHEMA
 GET_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
     {
         vol.Optional(ATTR_KEYS): vol.All(
-            cv.ensure_list, [vol.All(cv.string, vol.Length(min=1, max=_CONFIGURATION_KEY_LENGTH))]
+            cv.ensure_list,
+            [vol.All(cv.string, vol.Length(min=1, max=TEXT_LIMITS.configuration_key))],
         ),
     }
 )
 CHANGE_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
     {
         vol.Required(ATTR_KEY): vol.All(
-            cv.string, vol.Length(min=1, max=_CONFIGURATION_KEY_LENGTH)
+            cv.string, vol.Length(min=1, max=TEXT_LIMITS.configuration_key)
         ),
-        vol.Required(ATTR_VALUE): vol.All(cv.string, vol.Length(max=_CONFIGURATION_VALUE_LENGTH)),
+        vol.Required(ATTR_VALUE): vol.All(
+            cv.string, vol.Length(max=TEXT_LIMITS.configuration_value)
+        ),
     }
 )
 TRIGGER_MESSAGE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {vol.Required(ATTR_MESSAGE): vol.In(TRIGGER_MESSAGES)}
+    {vol.Required(ATTR_MESSAGE): vol.All(vol.In(TRIGGER_MESSAGES), TRIGGER_MESSAGES.__getitem__)}
 )
 DATA_TRANSFER_SCHEMA: Final = _DEVICE_SCHEMA.extend(
     {
-        vol.Required(ATTR_VENDOR_ID): vol.All(cv.string, vol.Length(min=1, max=_VENDOR_ID_LENGTH)),
-        vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=_MESSAGE_ID_LENGTH)),
+        vol.Required(ATTR_VENDOR_ID): vol.All(
+            cv.string, vol.Length(min=1, max=TEXT_LIMITS.vendor_id)
+        ),
+        vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.message_id)),
         vol.Optional(ATTR_DATA): cv.string,
     }
 )
@@ -236,7 +237,7 @@ async def _async_trigger_message(call: ServiceCall) -> ServiceResponse:
     # A charger device means the whole station: no connector in the request.
     connector_id = target.connector_id or None
     with _charger_errors():
-        status = await target.session.require_adapter().trigger_message(
+        status = await target.session.require_adapter().trigger(
             call.data[ATTR_MESSAGE], connector_id
         )
     return {"status": status}

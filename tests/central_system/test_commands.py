@@ -18,6 +18,7 @@ from custom_components.smart_charging.central_system.errors import (
 from custom_components.smart_charging.central_system.limits import ChargingLimit, LimitUnit
 from custom_components.smart_charging.central_system.model import ConnectorStatus
 from custom_components.smart_charging.central_system.session import ChargerSession
+from custom_components.smart_charging.central_system.trigger import Trigger
 from simulator.charger import SimulatedCharger
 from simulator.spec import (
     POWER_ONLY,
@@ -485,16 +486,16 @@ async def test_trigger_message(server: Server, make_charger: ChargerFactory) -> 
     adapter = session.require_adapter()
     booted = session.state.last_heartbeat  # The boot counts as the first heartbeat.
     assert booted is not None
-    assert await adapter.trigger_message("Heartbeat", None) == "Accepted"
+    assert await adapter.trigger(Trigger.HEARTBEAT, None) == "Accepted"
     assert await charger.wait_for_call("TriggerMessage") == {"requestedMessage": "Heartbeat"}
     await wait_until(lambda: session.state.last_heartbeat != booted)
-    assert await adapter.trigger_message("StatusNotification", 1) == "Accepted"
+    assert await adapter.trigger(Trigger.STATUS, 1) == "Accepted"
     assert await charger.wait_for_call("TriggerMessage") == {
         "requestedMessage": "StatusNotification",
         "connectorId": 1,
     }
     with pytest.raises(ChargerRejectedError) as caught:
-        await adapter.trigger_message("DiagnosticsStatusNotification", None)
+        await adapter.trigger(Trigger.DIAGNOSTICS_STATUS, None)
     assert caught.value.status == "NotImplemented"
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .errors import ChargerError
 from .limits import ChargingLimit
+from .text_limits import TextLimits
+from .trigger import Trigger
+
+if TYPE_CHECKING:
+    from .connection import WebSocketConnection
+    from .session import ChargerSession
 
 
 class ChargerAdapter(Protocol):
@@ -15,6 +22,8 @@ class ChargerAdapter(Protocol):
     """
 
     ocpp_version: str
+    # What the version's schemas allow in user-given texts.
+    text_limits: TextLimits
 
     async def apply_limit(self, limit: ChargingLimit) -> None:
         """Make the charger (connector 0) or one connector follow a limit."""
@@ -43,7 +52,13 @@ class ChargerAdapter(Protocol):
     async def change_configuration(self, key: str, value: str) -> str:
         """Change a key; return Accepted or RebootRequired."""
 
-    async def trigger_message(self, message: str, connector_id: int | None) -> str:
+    async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
+        """Set the sampling and heartbeat intervals (s) where the charger has not refused them.
+
+        Return what was not applied (the version's setting name) and why; raise nothing.
+        """
+
+    async def trigger(self, message: Trigger, connector_id: int | None) -> str:
         """Ask the charger to send a message now; return its answer."""
 
     async def data_transfer(
@@ -56,3 +71,12 @@ class ChargerAdapter(Protocol):
 
     async def close(self) -> None:
         """Close the connection."""
+
+
+class AdapterType(Protocol):
+    """An adapter class: builds adapters and tells its version's limits."""
+
+    text_limits: TextLimits
+
+    def __call__(self, session: ChargerSession, connection: WebSocketConnection) -> ChargerAdapter:
+        """Wrap a connection of `session`'s charger."""

@@ -16,15 +16,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import FormatViolationError, GenericError, InternalError, OCPPError
-import ocpp.messages
 from ocpp.messages import Call, MessageType, get_validator, unpack
 from ocpp.v16.enums import Action
-
-# The library validates every frame in a thread pool by default. A frame validates in
-# well under a millisecond; the hop to a thread and back (twice per call) costs more and
-# competes with Home Assistant's own executor jobs. Measured with
-# benchmarks/test_reaction_latency.py: p50 from 287 ms to 133 ms for 50 chargers.
-ocpp.messages.ASYNC_VALIDATION = False
 
 # Schemas the library parses with Decimal (1.6 limits are multiples of 0.1); a validator is
 # cached by name only, so preloading must use the same parser the library would.

@@ -15,23 +15,27 @@ from urllib.parse import unquote
 
 from aiohttp import WSCloseCode, hdrs, web
 
-from .adapter import ChargerAdapter
+from .adapter import AdapterType, ChargerAdapter
 from .connection import WebSocketConnection
 from .errors import ChargerError
 from .policy import AccessPolicy, Admission
 from .rejection import refuse
 from .rpc import preload_validators
 from .session import ChargerSession, SessionSettings
+from .text_limits import widest
 from .transactions import TransactionLedger
+from .trigger import Trigger
 from .v16.adapter import V16Adapter
 
 _LOGGER = logging.getLogger(__name__)
 
 # One adapter per OCPP version, by WebSocket subprotocol; 2.0.1 and 2.1 slot in here.
-ADAPTERS: dict[str, Callable[[ChargerSession, WebSocketConnection], ChargerAdapter]] = {
+ADAPTERS: dict[str, AdapterType] = {
     "ocpp1.6": V16Adapter,
 }
 SUBPROTOCOLS = tuple(ADAPTERS)
+# What a text may hold for some supported version; each version's schema checks its own.
+TEXT_LIMITS = widest(adapter.text_limits for adapter in ADAPTERS.values())
 # WebSocket ping interval (s): finds dead links that TCP would keep for hours.
 PING_INTERVAL = 30.0
 # aiohttp refuses (and closes on) frames above this; smaller oversized frames are
@@ -171,7 +175,7 @@ class CentralSystem:
         if adapter is None:
             return
         try:
-            await adapter.trigger_message("BootNotification", None)
+            await adapter.trigger(Trigger.BOOT, None)
         except ChargerError as error:  # The charger retries its boot by itself anyway.
             _LOGGER.debug("%s: boot trigger failed: %s", session.charger_id, error)
 

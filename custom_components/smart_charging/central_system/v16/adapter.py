@@ -7,10 +7,11 @@ from typing import Any
 
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
-from ocpp.v16.enums import AvailabilityType, MessageTrigger, ResetType
+from ocpp.v16.enums import AvailabilityType, ResetType
 
 from ..connection import ConnectionClosedError
 from ..errors import (
+    ChargerError,
     ChargerNotSupportedError,
     ChargerOfflineError,
     ChargerRejectedError,
@@ -19,9 +20,11 @@ from ..errors import (
 from ..limits import ChargingLimit
 from ..session import ChargerSession
 from ..timestamps import utc_now
+from ..trigger import Trigger
 from .charge_point import ChargePoint16
 from .setup import ChargerSetup
 from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
+from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, SAMPLE_INTERVAL, TEXT_LIMITS
 
 _ACCEPTED = {"Accepted", "RebootRequired"}
 
@@ -30,6 +33,7 @@ class V16Adapter:
     """One 1.6J connection of a charger."""
 
     ocpp_version = "1.6"
+    text_limits = TEXT_LIMITS
 
     def __init__(self, session: ChargerSession, connection: Any) -> None:
         """Wrap a connection (anything with async recv/send) for `session`."""
@@ -177,11 +181,24 @@ class V16Adapter:
         """Change a configuration key."""
         return await self._expect(call.ChangeConfiguration(key=key, value=value))
 
-    async def trigger_message(self, message: str, connector_id: int | None) -> str:
-        """Ask the charger to send a message now."""
+    async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
+        """ChangeConfiguration of each interval key the charger has not refused."""
+        failed: dict[str, ChargerError] = {}
+        refused = self.session.state.refused_configuration
+        for key, value in ((SAMPLE_INTERVAL, meter), (HEARTBEAT_INTERVAL, heartbeat)):
+            if key in refused:
+                continue
+            try:
+                await self.change_configuration(key, str(value))
+            except ChargerError as error:
+                failed[key] = error
+        return failed
+
+    async def trigger(self, message: Trigger, connector_id: int | None) -> str:
+        """Ask the charger to send a message now (TriggerMessage)."""
         return await self._expect(
             call.TriggerMessage(
-                requested_message=MessageTrigger(message), connector_id=connector_id
+                requested_message=MESSAGE_TRIGGERS[message], connector_id=connector_id
             ),
             {"Accepted"},
         )

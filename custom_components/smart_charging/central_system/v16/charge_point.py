@@ -18,6 +18,7 @@ from ..routing import on
 from ..rpc import SafeRouting
 from ..session import ChargerSession
 from ..timestamps import format_timestamp, utc_now
+from ..validation import InlineValidation
 
 _STATUS = {
     "Available": ConnectorStatus.AVAILABLE,
@@ -35,7 +36,7 @@ _STATUS = {
 _BEFORE_ACCEPTANCE = frozenset({Action.boot_notification, Action.heartbeat})
 
 
-class ChargePoint16(SafeRouting, ChargePoint):
+class ChargePoint16(SafeRouting, InlineValidation, ChargePoint):
     """Server side of one 1.6J connection."""
 
     def __init__(self, session: ChargerSession, connection: Any, response_timeout: float) -> None:
@@ -43,6 +44,7 @@ class ChargePoint16(SafeRouting, ChargePoint):
         super().__init__(  # type: ignore[no-untyped-call]
             session.charger_id, connection, response_timeout=response_timeout
         )
+        self.validate_inline()
         self.session = session
         # Set by the adapter: runs after each message of the charger was answered.
         self.on_answered: Callable[[], None] = lambda: None

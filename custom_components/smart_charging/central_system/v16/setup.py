@@ -25,6 +25,7 @@ from ..meter_values import (
     VOLTAGE,
 )
 from ..session import ChargerSession
+from .vocabulary import SAMPLE_INTERVAL
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ WANTED_MEASURANDS = (
     SOC,
     TEMPERATURE,
 )
-SAMPLE_INTERVAL = "MeterValueSampleInterval"
 SAMPLED_DATA = "MeterValuesSampledData"
 # CALLERROR codes that mean "not now" rather than "never".
 TRANSIENT_CODES = frozenset({"InternalError", "GenericError", "SecurityError"})
