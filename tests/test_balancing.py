@@ -16,11 +16,11 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smart_charging.balancer import seconds_until
 from custom_components.smart_charging.balancing import LimitReason, Result
 from custom_components.smart_charging.central_system.model import ConnectorStatus
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import SmartChargingHub
+from custom_components.smart_charging.site_balancer import seconds_until
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 from .site_options import SITE_SCHEMA, default_site_options
 
 if TYPE_CHECKING:
-    from .balancer import Balancer
     from .balancing import Result, SiteInput
     from .balancing.model import PhaseCurrents
+    from .site_balancer import Balancer
 
 PHASES: Final = ("l1", "l2", "l3")
 # Hundredths of an ampere, of a watt or of a second are finer than any meter reads.

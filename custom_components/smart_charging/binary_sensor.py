@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Allocation, LimitReason
+from .central_system.model import ChargerState
 from .coordinator import SmartChargingConfigEntry
 from .entity import (
     BalancedConnectorEntity,
@@ -29,14 +30,23 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class ChargerBinarySensorDescription(ChargerEntityDescription, BinarySensorEntityDescription):
-    """A charger binary sensor."""
+    """A charger binary sensor.
+
+    `always_available`: available while the charger is offline too.
+    """
+
+    is_on_fn: Callable[[ChargerState], bool]
+    always_available: bool = False
 
 
+# On while the charger holds a WebSocket connection: it reports the connection itself.
 CONNECTED = ChargerBinarySensorDescription(
     key="connected",
     translation_key="connected",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
+    is_on_fn=lambda state: state.connected,
+    always_available=True,
 )
 
 
@@ -72,26 +82,28 @@ async def async_setup_entry(
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        charger=((CONNECTED,), ConnectedBinarySensor),
-        connector=(CONNECTOR_BINARY_SENSORS, AllocationBinarySensor),
+        charger=((CONNECTED,), ChargerBinarySensor),
+        connector=(CONNECTOR_BINARY_SENSORS, BalancedConnectorBinarySensor),
     )
 
 
-class ConnectedBinarySensor(ChargerEntity, BinarySensorEntity):
-    """On while the charger holds a WebSocket connection."""
+class ChargerBinarySensor(ChargerEntity, BinarySensorEntity):
+    """A binary sensor of a whole charger."""
+
+    entity_description: ChargerBinarySensorDescription
 
     @property
     def available(self) -> bool:
-        """Always available: it reports the connection itself."""
-        return True
+        """Unavailable while the charger is offline, unless it reports that itself."""
+        return self.entity_description.always_available or super().available
 
     @property
     def is_on(self) -> bool:
-        """Return whether the charger is connected."""
-        return self.coordinator.data.connected
+        """Return the state from the charger."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
 
 
-class AllocationBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
+class BalancedConnectorBinarySensor(BalancedConnectorEntity, BinarySensorEntity):
     """A flag of the connector's allocation (over allocation: its draw is fixed load)."""
 
     entity_description: ConnectorBinarySensorDescription

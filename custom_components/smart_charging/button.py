@@ -19,7 +19,7 @@ from .entity import (
     ConnectorEntityDescription,
     async_setup_charger_platform,
 )
-from .errors import charger_command
+from .errors import charger_errors
 
 PARALLEL_UPDATES = 1
 
@@ -71,10 +71,10 @@ class ChargerButton(ChargerEntity, ButtonEntity):
 
     entity_description: ChargerButtonDescription
 
-    @charger_command
     async def async_press(self) -> None:
         """Send the command."""
-        await self.entity_description.press_fn(self.coordinator.session)
+        with charger_errors():
+            await self.entity_description.press_fn(self.coordinator.session)
 
 
 class ConnectorButton(ConnectorEntity, ButtonEntity):
@@ -82,7 +82,7 @@ class ConnectorButton(ConnectorEntity, ButtonEntity):
 
     entity_description: ConnectorButtonDescription
 
-    @charger_command
     async def async_press(self) -> None:
         """Send the command."""
-        await self.entity_description.press_fn(self.coordinator.session, self.connector_id)
+        with charger_errors():
+            await self.entity_description.press_fn(self.coordinator.session, self.connector_id)

@@ -24,7 +24,6 @@ from homeassistant.helpers import device_registry as dr, discovery_flow
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
-from .balancer import Balancer
 from .balancing import Mode
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
@@ -47,6 +46,7 @@ from .const import (
 )
 from .device_info import charger_device_info
 from .ids import charger_identifier
+from .site_balancer import Balancer
 from .storage import HubStore
 
 _LOGGER = logging.getLogger(__name__)

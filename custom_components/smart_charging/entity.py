@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .balancer import SiteCoordinator
 from .balancing import Allocation
 from .central_system.model import ChargerState, ConnectorState
-from .coordinator import ChargerCoordinator, ConnectorSettings, SmartChargingConfigEntry
+from .coordinator import (
+    ChargerCoordinator,
+    ChargerSettings,
+    ConnectorSettings,
+    SmartChargingConfigEntry,
+)
 from .device_info import charger_device_info, connector_device_info, site_device_info
 from .ids import connector_key, entity_unique_id, site_unique_id
+from .site_balancer import SiteCoordinator
 
 
 class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
@@ -38,6 +42,18 @@ class ChargerEntity(CoordinatorEntity[ChargerCoordinator]):
     def available(self) -> bool:
         """Unavailable while the charger is offline."""
         return super().available and self.coordinator.data.connected
+
+    @property
+    def charger_settings(self) -> ChargerSettings:
+        """Return what the user set for the whole charger."""
+        return self.coordinator.hub.charger_settings(self.coordinator.charger_id)
+
+    def change_charger_settings(self, settings: ChargerSettings) -> None:
+        """Persist and show new charger settings; the balancer uses them at once."""
+        hub = self.coordinator.hub
+        hub.update_charger_settings(self.coordinator.charger_id, **asdict(settings))
+        self.async_write_ha_state()
+        hub.balancer.recompute()
 
 
 class ConnectorEntity(ChargerEntity):
@@ -72,11 +88,20 @@ class ConnectorEntity(ChargerEntity):
             self.coordinator.charger_id, self.connector_id
         )
 
-    def update_settings(self, **changes: Any) -> None:
-        """Change and persist what the user set for this connector."""
+    async def async_change_settings(
+        self, settings: ConnectorSettings, *, applies_limit: bool
+    ) -> None:
+        """Persist and show new settings, then act on them.
+
+        With load balancing on, the balancer reallocates at once; without it, only a
+        setting that `applies_limit` (the maximum, the mode) is sent to the charger.
+        """
         self.coordinator.hub.update_connector_settings(
-            self.coordinator.charger_id, self.connector_id, **changes
+            self.coordinator.charger_id, self.connector_id, **asdict(settings)
         )
+        self.async_write_ha_state()
+        if applies_limit or self.coordinator.hub.balancer.enabled:
+            await self.async_apply_limit()
 
     async def async_apply_limit(self) -> None:
         """Send the connector the limit its settings ask for."""

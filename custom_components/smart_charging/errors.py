@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -46,15 +46,13 @@ def as_home_assistant_error(error: ChargerError) -> HomeAssistantError:
     )
 
 
-def charger_command[**_P](
-    func: Callable[_P, Coroutine[Any, Any, None]],
-) -> Callable[_P, Coroutine[Any, Any, None]]:
-    """Decorate an entity action so charger errors surface as translated HA errors."""
+@contextmanager
+def charger_errors() -> Iterator[None]:
+    """Turn a charger error (offline, timeout, rejection) into its translated HA error.
 
-    async def handler(*args: _P.args, **kwargs: _P.kwargs) -> None:
-        try:
-            await func(*args, **kwargs)
-        except ChargerError as error:
-            raise as_home_assistant_error(error) from error
-
-    return handler
+    The one path by which entities and actions report what a charger did not do.
+    """
+    try:
+        yield
+    except ChargerError as error:
+        raise as_home_assistant_error(error) from error

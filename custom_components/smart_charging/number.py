@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homeassistant.components.number import (
@@ -26,7 +26,7 @@ from .entity import (
     SiteEntity,
     async_setup_charger_platform,
 )
-from .errors import charger_command
+from .errors import charger_errors
 
 # Each change may be an OCPP call; one at a time per entity platform.
 PARALLEL_UPDATES = 1
@@ -38,18 +38,31 @@ MAX_CHARGING_CURRENT = 80.0
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorNumberDescription(ConnectorEntityDescription, NumberEntityDescription):
-    """A connector number backed by a connector setting."""
+    """A connector number backed by a connector setting.
 
-    setting: str
+    `applies_limit`: a change is sent to the charger at once even without load balancing
+    (with it, every change makes the balancer reallocate).
+    """
+
     value_fn: Callable[[ConnectorSettings], float]
+    set_fn: Callable[[ConnectorSettings, float], ConnectorSettings]
+    applies_limit: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChargerNumberDescription(ChargerEntityDescription, NumberEntityDescription):
     """A charger number backed by a charger setting."""
 
-    setting: str
     value_fn: Callable[[ChargerSettings], float]
+    set_fn: Callable[[ChargerSettings, float], ChargerSettings]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteNumberDescription(NumberEntityDescription):
+    """A site number backed by an option of the config entry."""
+
+    value_fn: Callable[[Mapping[str, Any]], float]
+    set_fn: Callable[[Mapping[str, Any], float], dict[str, Any]]
 
 
 CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
@@ -62,8 +75,9 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         native_max_value=MAX_CHARGING_CURRENT,
         native_step=1.0,
         mode=NumberMode.SLIDER,
-        setting="max_current",
         value_fn=lambda settings: settings.max_current,
+        set_fn=lambda settings, value: replace(settings, max_current=value),
+        applies_limit=True,
     ),
     ConnectorNumberDescription(
         key="min_current",
@@ -75,8 +89,8 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         native_step=1.0,
         mode=NumberMode.BOX,
         entity_category=EntityCategory.CONFIG,
-        setting="min_current",
         value_fn=lambda settings: settings.min_current,
+        set_fn=lambda settings, value: replace(settings, min_current=value),
     ),
     ConnectorNumberDescription(
         key="priority",
@@ -86,8 +100,8 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         native_step=1,
         mode=NumberMode.BOX,
         entity_category=EntityCategory.CONFIG,
-        setting="priority",
         value_fn=lambda settings: settings.priority,
+        set_fn=lambda settings, value: replace(settings, priority=int(value)),
     ),
     # kWh to add by the departure time (solar and price modes wait for it, fast gives way); 0: none.
     ConnectorNumberDescription(
@@ -99,8 +113,8 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         native_max_value=150,
         native_step=0.5,
         mode=NumberMode.BOX,
-        setting="energy_target",
         value_fn=lambda settings: settings.energy_target,
+        set_fn=lambda settings, value: replace(settings, energy_target=value),
     ),
 )
 
@@ -114,11 +128,12 @@ STATION_MAX_CURRENT = ChargerNumberDescription(
     native_step=1,
     mode=NumberMode.BOX,
     entity_category=EntityCategory.CONFIG,
-    setting="station_max_current",
     value_fn=lambda settings: settings.station_max_current or 0,
+    # 0: no station maximum.
+    set_fn=lambda settings, value: replace(settings, station_max_current=value or None),
 )
 
-SITE_LIMIT = NumberEntityDescription(
+SITE_LIMIT = SiteNumberDescription(
     key="site_limit",
     translation_key="site_limit",
     device_class=NumberDeviceClass.CURRENT,
@@ -128,6 +143,9 @@ SITE_LIMIT = NumberEntityDescription(
     native_step=1,
     mode=NumberMode.BOX,
     entity_category=EntityCategory.CONFIG,
+    # 0 turns load balancing off.
+    value_fn=lambda options: float(options.get(CONF_GRID_LIMIT) or 0),
+    set_fn=lambda options, value: {**options, CONF_GRID_LIMIT: value},
 )
 
 
@@ -137,17 +155,17 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the site limit, station maxima and connector numbers, now and as they appear."""
-    async_add_entities([SiteLimitNumber(entry, SITE_LIMIT)])
+    async_add_entities([SiteNumber(entry, SITE_LIMIT)])
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        charger=((STATION_MAX_CURRENT,), ChargerSettingNumber),
-        connector=(CONNECTOR_NUMBERS, ConnectorSettingNumber),
+        charger=((STATION_MAX_CURRENT,), ChargerNumber),
+        connector=(CONNECTOR_NUMBERS, ConnectorNumber),
     )
 
 
-class ConnectorSettingNumber(ConnectorEntity, NumberEntity):
-    """A connector setting; the maximum is applied at once (directly or by the balancer)."""
+class ConnectorNumber(ConnectorEntity, NumberEntity):
+    """A connector setting; a change is acted on at once (directly or by the balancer)."""
 
     entity_description: ConnectorNumberDescription
 
@@ -156,58 +174,48 @@ class ConnectorSettingNumber(ConnectorEntity, NumberEntity):
         """Return the setting."""
         return self.entity_description.value_fn(self.settings)
 
-    @charger_command
     async def async_set_native_value(self, value: float) -> None:
         """Store the setting and apply what it changes."""
-        change: dict[str, Any] = {self.entity_description.setting: value}
-        if self.entity_description.setting == "priority":
-            change["priority"] = int(value)
-        self.update_settings(**change)
-        self.async_write_ha_state()
-        if (
-            self.entity_description.setting == "max_current"
-            or self.coordinator.hub.balancer.enabled
-        ):
-            await self.async_apply_limit()
+        description = self.entity_description
+        with charger_errors():
+            await self.async_change_settings(
+                description.set_fn(self.settings, value), applies_limit=description.applies_limit
+            )
 
 
-class ChargerSettingNumber(ChargerEntity, NumberEntity):
-    """A charger setting (the station's shared maximum: 0 = none)."""
+class ChargerNumber(ChargerEntity, NumberEntity):
+    """A charger setting the balancer uses."""
 
     entity_description: ChargerNumberDescription
 
     @property
     def native_value(self) -> float:
         """Return the setting."""
-        hub = self.coordinator.hub
-        return self.entity_description.value_fn(hub.charger_settings(self.coordinator.charger_id))
+        return self.entity_description.value_fn(self.charger_settings)
 
     async def async_set_native_value(self, value: float) -> None:
         """Store the setting and let the balancer use it."""
-        hub = self.coordinator.hub
-        hub.update_charger_settings(
-            self.coordinator.charger_id, **{self.entity_description.setting: value or None}
-        )
-        self.async_write_ha_state()
-        hub.balancer.recompute()
+        self.change_charger_settings(self.entity_description.set_fn(self.charger_settings, value))
 
 
-class SiteLimitNumber(SiteEntity, NumberEntity):
-    """The main fuse per phase; 0 turns load balancing off."""
+class SiteNumber(SiteEntity, NumberEntity):
+    """A site option the balancer picks up live."""
+
+    entity_description: SiteNumberDescription
 
     @property
     def available(self) -> bool:
-        """Always settable: it is what turns balancing on."""
+        """Always settable: the site limit is what turns balancing on."""
         return True
 
     @property
     def native_value(self) -> float:
-        """Return the grid limit from the options."""
-        return float(self.balancer.hub.entry.options.get(CONF_GRID_LIMIT) or 0)
+        """Return the option."""
+        return self.entity_description.value_fn(self.balancer.hub.entry.options)
 
     async def async_set_native_value(self, value: float) -> None:
         """Store it in the options; the balancer picks it up live."""
         entry = self.balancer.hub.entry
         self.hass.config_entries.async_update_entry(
-            entry, options={**entry.options, CONF_GRID_LIMIT: value}
+            entry, options=self.entity_description.set_fn(entry.options, value)
         )

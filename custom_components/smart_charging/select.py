@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
@@ -12,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Mode
 from .const import CONF_CIRCUITS, DOMAIN
-from .coordinator import SmartChargingConfigEntry
+from .coordinator import ChargerSettings, ConnectorSettings, SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -20,7 +22,7 @@ from .entity import (
     ConnectorEntityDescription,
     async_setup_charger_platform,
 )
-from .errors import charger_command
+from .errors import charger_errors
 from .site_options import parse_circuits
 
 PARALLEL_UPDATES = 1
@@ -34,34 +36,73 @@ PHASE_ROTATIONS = ["l1_l2_l3", "l2_l3_l1", "l3_l1_l2"]
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorSelectDescription(ConnectorEntityDescription, SelectEntityDescription):
-    """A connector select."""
+    """A connector select backed by a connector setting.
+
+    `needs_balancing_fn`: whether an option only works with load balancing on.
+    `applies_limit`: a change is sent to the charger at once even without load balancing.
+    """
+
+    value_fn: Callable[[ConnectorSettings], str]
+    set_fn: Callable[[ConnectorSettings, str], ConnectorSettings]
+    needs_balancing_fn: Callable[[str], bool] = lambda _option: False
+    applies_limit: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChargerSelectDescription(ChargerEntityDescription, SelectEntityDescription):
-    """A charger select."""
+    """A charger select backed by a charger setting.
+
+    `options_fn` gives the options from the entry's options when they are not fixed;
+    `value_fn` gets the settings and the options.
+    """
+
+    value_fn: Callable[[ChargerSettings, list[str]], str]
+    set_fn: Callable[[ChargerSettings, str], ChargerSettings]
+    options_fn: Callable[[Mapping[str, Any]], list[str]] | None = None
 
 
 CHARGING_MODE = ConnectorSelectDescription(
     key="charging_mode",
     translation_key="charging_mode",
     options=[mode.value for mode in Mode],
+    value_fn=lambda settings: settings.mode,
+    set_fn=lambda settings, option: replace(settings, mode=Mode(option).value),
+    # Solar and price modes decide from the grid meter: nothing to follow without it.
+    needs_balancing_fn=lambda option: Mode(option) not in MODES_WITHOUT_BALANCING,
+    applies_limit=True,
 )
 PHASE_ROTATION = ChargerSelectDescription(
     key="phase_rotation",
     translation_key="phase_rotation",
     options=PHASE_ROTATIONS,
     entity_category=EntityCategory.CONFIG,
+    value_fn=lambda settings, _options: PHASE_ROTATIONS[settings.phase_rotation],
+    set_fn=lambda settings, option: replace(settings, phase_rotation=PHASE_ROTATIONS.index(option)),
 )
 
+# The option for "directly on the grid connection" (no sub-circuit).
+NO_CIRCUIT = "none"
 
+
+def _circuit_options(options: Mapping[str, Any]) -> list[str]:
+    """Every circuit configured in the site options, and none."""
+    lines = options.get(CONF_CIRCUITS, [])
+    return [NO_CIRCUIT, *(circuit.name for circuit in parse_circuits(lines))]
+
+
+# Which sub-circuit (from the site options) feeds the charger.
 CIRCUIT = ChargerSelectDescription(
     key="circuit",
     translation_key="circuit",
     entity_category=EntityCategory.CONFIG,
+    options_fn=_circuit_options,
+    value_fn=lambda settings, options: (
+        settings.circuit if settings.circuit in options else NO_CIRCUIT
+    ),
+    set_fn=lambda settings, option: replace(
+        settings, circuit=None if option == NO_CIRCUIT else option
+    ),
 )
-# The option for "directly on the grid connection" (no sub-circuit).
-NO_CIRCUIT = "none"
 
 
 async def async_setup_entry(
@@ -73,79 +114,58 @@ async def async_setup_entry(
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        charger=((PHASE_ROTATION,), PhaseRotationSelect),
+        charger=((PHASE_ROTATION,), ChargerSelect),
     )
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        charger=((CIRCUIT,), CircuitSelect),
-        connector=((CHARGING_MODE,), ChargingModeSelect),
+        charger=((CIRCUIT,), ChargerSelect),
+        connector=((CHARGING_MODE,), ConnectorSelect),
     )
 
 
-class ChargingModeSelect(ConnectorEntity, SelectEntity):
-    """Off, fast, solar, minimum + solar, or the cheapest hours of the price forecast."""
+class ConnectorSelect(ConnectorEntity, SelectEntity):
+    """A connector setting; a change is acted on at once (directly or by the balancer)."""
+
+    entity_description: ConnectorSelectDescription
 
     @property
     def current_option(self) -> str:
-        """Return the connector's mode."""
-        return self.settings.mode
+        """Return the setting."""
+        return self.entity_description.value_fn(self.settings)
 
-    @charger_command
     async def async_select_option(self, option: str) -> None:
-        """Change the mode; the balancer acts on it at once."""
-        mode = Mode(option)
-        if mode not in MODES_WITHOUT_BALANCING and not self.coordinator.hub.balancer.enabled:
-            # Solar and price modes decide from the grid meter: nothing to follow without it.
+        """Store the setting and apply what it changes."""
+        description = self.entity_description
+        if description.needs_balancing_fn(option) and not self.coordinator.hub.balancer.enabled:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="mode_needs_balancing",
-                translation_placeholders={"mode": mode.value},
+                translation_placeholders={"mode": option},
             )
-        self.update_settings(mode=mode.value)
-        self.async_write_ha_state()
-        await self.async_apply_limit()
+        with charger_errors():
+            await self.async_change_settings(
+                description.set_fn(self.settings, option), applies_limit=description.applies_limit
+            )
 
 
-class PhaseRotationSelect(ChargerEntity, SelectEntity):
-    """How the charger is wired to the grid phases."""
+class ChargerSelect(ChargerEntity, SelectEntity):
+    """A charger setting the balancer uses."""
 
-    @property
-    def current_option(self) -> str:
-        """Return the rotation."""
-        hub = self.coordinator.hub
-        return PHASE_ROTATIONS[hub.charger_settings(self.coordinator.charger_id).phase_rotation]
-
-    async def async_select_option(self, option: str) -> None:
-        """Change the rotation; the balancer uses it from the next allocation."""
-        hub = self.coordinator.hub
-        hub.update_charger_settings(
-            self.coordinator.charger_id, phase_rotation=PHASE_ROTATIONS.index(option)
-        )
-        self.async_write_ha_state()
-        hub.balancer.recompute()
-
-
-class CircuitSelect(ChargerEntity, SelectEntity):
-    """Which sub-circuit (from the site options) feeds the charger."""
+    entity_description: ChargerSelectDescription
 
     @property
     def options(self) -> list[str]:
-        """Every configured circuit, and none."""
-        lines = self.coordinator.hub.entry.options.get(CONF_CIRCUITS, [])
-        return [NO_CIRCUIT, *(circuit.name for circuit in parse_circuits(lines))]
+        """Return the fixed options, or those the entry's options give."""
+        if (options_fn := self.entity_description.options_fn) is None:
+            return super().options
+        return options_fn(self.coordinator.hub.entry.options)
 
     @property
     def current_option(self) -> str:
-        """Return the charger's circuit."""
-        circuit = self.coordinator.hub.charger_settings(self.coordinator.charger_id).circuit
-        return circuit if circuit in self.options else NO_CIRCUIT
+        """Return the setting."""
+        return self.entity_description.value_fn(self.charger_settings, self.options)
 
     async def async_select_option(self, option: str) -> None:
-        """Move the charger to a circuit; the balancer uses it at once."""
-        hub = self.coordinator.hub
-        hub.update_charger_settings(
-            self.coordinator.charger_id, circuit=None if option == NO_CIRCUIT else option
-        )
-        self.async_write_ha_state()
-        hub.balancer.recompute()
+        """Store the setting; the balancer uses it at once."""
+        self.change_charger_settings(self.entity_description.set_fn(self.charger_settings, option))

@@ -26,11 +26,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .balancer import Balancer
-from .balancing import LimitReason, Result
+from .balancing import Allocation, LimitReason, Result
 from .balancing.model import PhaseCurrents
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
-from .coordinator import ChargerCoordinator, SmartChargingConfigEntry
+from .coordinator import SmartChargingConfigEntry
 from .entity import (
     BalancedConnectorEntity,
     ChargerEntity,
@@ -40,6 +39,7 @@ from .entity import (
     SiteEntity,
     async_setup_charger_platform,
 )
+from .site_balancer import Balancer
 
 # Read-only, pushed: no update calls to throttle.
 PARALLEL_UPDATES = 0
@@ -313,12 +313,30 @@ SITE_SENSORS: tuple[SiteSensorDescription, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class BalancedSensorDescription(ConnectorEntityDescription, SensorEntityDescription):
-    """A connector sensor showing the balancer's decision."""
+    """A connector sensor showing the balancer's decision (its allocation, None while off)."""
+
+    value_fn: Callable[[Balancer, Allocation | None], StateValue]
 
 
 # The limit reason while load balancing is off (no site limit set).
 BALANCING_OFF = "balancing_off"
 
+
+def _limit_reason(balancer: Balancer, allocation: Allocation | None) -> str | None:
+    """Why the connector got what it got; `balancing_off` without a site limit."""
+    if not balancer.enabled:
+        return BALANCING_OFF
+    return None if allocation is None else allocation.reason.value
+
+
+def _planned_start(balancer: Balancer, allocation: Allocation | None) -> datetime | None:
+    """The planned start (in a planned slot: when charging in it began); None without a plan."""
+    if allocation is None or allocation.planned_start is None:
+        return None
+    return balancer.to_datetime(allocation.planned_start)
+
+
+# What the balancer allocated to the connector (A per phase).
 ALLOCATED_CURRENT = BalancedSensorDescription(
     key="allocated_current",
     translation_key="allocated_current",
@@ -326,18 +344,26 @@ ALLOCATED_CURRENT = BalancedSensorDescription(
     state_class=SensorStateClass.MEASUREMENT,
     native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
     suggested_display_precision=1,
+    value_fn=lambda _balancer, allocation: None if allocation is None else allocation.current,
 )
 LIMIT_REASON = BalancedSensorDescription(
     key="limit_reason",
     translation_key="limit_reason",
     device_class=SensorDeviceClass.ENUM,
     options=[*(reason.value for reason in LimitReason), BALANCING_OFF],
+    value_fn=_limit_reason,
 )
 # Price mode: when the plan next charges the connector from the grid.
 PLANNED_START = BalancedSensorDescription(
     key="planned_start",
     translation_key="planned_start",
     device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=_planned_start,
+)
+BALANCED_SENSORS: tuple[BalancedSensorDescription, ...] = (
+    ALLOCATED_CURRENT,
+    LIMIT_REASON,
+    PLANNED_START,
 )
 
 
@@ -357,18 +383,8 @@ async def async_setup_entry(
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        connector=((ALLOCATED_CURRENT, LIMIT_REASON, PLANNED_START), _balanced_sensor),
+        connector=(BALANCED_SENSORS, BalancedConnectorSensor),
     )
-
-
-def _balanced_sensor(
-    coordinator: ChargerCoordinator, description: BalancedSensorDescription, connector_id: int
-) -> BalancedConnectorEntity:
-    if description.key == LIMIT_REASON.key:
-        return LimitReasonSensor(coordinator, description, connector_id)
-    if description.key == PLANNED_START.key:
-        return PlannedStartSensor(coordinator, description, connector_id)
-    return AllocatedCurrentSensor(coordinator, description, connector_id)
 
 
 class SiteSensor(SiteEntity, SensorEntity):
@@ -387,51 +403,19 @@ class SiteSensor(SiteEntity, SensorEntity):
         return self.entity_description.value_fn(self.balancer)
 
 
-class AllocatedCurrentSensor(BalancedConnectorEntity, SensorEntity):
-    """What the balancer allocated to the connector (A per phase)."""
+class BalancedConnectorSensor(BalancedConnectorEntity, SensorEntity):
+    """A sensor of one connector showing the balancer's decision."""
+
+    entity_description: BalancedSensorDescription
 
     def current_value(self) -> object:
-        """The allocated current, or None while balancing is off."""
-        allocation = self.allocation
-        return None if allocation is None else allocation.current
-
-    @property
-    def native_value(self) -> float | None:
-        """Return the allocation."""
-        allocation = self.allocation
-        return None if allocation is None else allocation.current
-
-
-class LimitReasonSensor(BalancedConnectorEntity, SensorEntity):
-    """Why the connector got what it got."""
-
-    def current_value(self) -> object:
-        """The reason; `balancing_off` without a site limit."""
+        """The value shown."""
         return self.native_value
 
     @property
-    def native_value(self) -> str | None:
-        """Return the reason."""
-        if not self.coordinator.hub.balancer.enabled:
-            return BALANCING_OFF
-        allocation = self.allocation
-        return None if allocation is None else allocation.reason.value
-
-
-class PlannedStartSensor(BalancedConnectorEntity, SensorEntity):
-    """When price mode next charges the connector from the grid; None without a plan."""
-
-    def current_value(self) -> object:
-        """The planned start."""
-        return self.native_value
-
-    @property
-    def native_value(self) -> datetime | None:
-        """Return the planned start (in a planned slot: when charging in it began)."""
-        allocation = self.allocation
-        if allocation is None or allocation.planned_start is None:
-            return None
-        return self.coordinator.hub.balancer.to_datetime(allocation.planned_start)
+    def native_value(self) -> StateValue:
+        """Return the value from the connector's allocation."""
+        return self.entity_description.value_fn(self.coordinator.hub.balancer, self.allocation)
 
 
 class ChargerSensor(ChargerEntity, SensorEntity):

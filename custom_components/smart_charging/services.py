@@ -7,8 +7,6 @@ charger refuses is reported as a success.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
@@ -25,7 +23,6 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .balancing import Mode
-from .central_system.errors import ChargerError
 from .central_system.limits import ChargingLimit, LimitUnit
 from .central_system.server import TEXT_LIMITS
 from .central_system.session import ChargerSession
@@ -33,7 +30,7 @@ from .central_system.trigger import Trigger
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingHub
-from .errors import as_home_assistant_error
+from .errors import charger_errors
 from .ids import parse_device_identifier
 
 SERVICE_SET_CHARGING_LIMIT: Final = "set_charging_limit"
@@ -162,15 +159,6 @@ def async_resolve_target(hass: HomeAssistant, device_id: str) -> ServiceTarget:
     )
 
 
-@contextmanager
-def _charger_errors() -> Iterator[None]:
-    """Turn a charger error (offline, timeout, rejection) into a translated HA error."""
-    try:
-        yield
-    except ChargerError as error:
-        raise as_home_assistant_error(error) from error
-
-
 async def _async_set_charging_limit(call: ServiceCall) -> None:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     current: float | None = call.data.get(ATTR_CURRENT)
@@ -187,7 +175,7 @@ async def _async_set_charging_limit(call: ServiceCall) -> None:
         unit=unit,
         duration=call.data.get(ATTR_DURATION),
     )
-    with _charger_errors():
+    with charger_errors():
         await target.session.apply_limit(limit)
 
 
@@ -207,14 +195,14 @@ def _async_set_charging_mode(call: ServiceCall) -> None:
 
 async def _async_clear_charging_limit(call: ServiceCall) -> None:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
-    with _charger_errors():
+    with charger_errors():
         await target.session.clear_limit(target.connector_id)
 
 
 async def _async_get_configuration(call: ServiceCall) -> ServiceResponse:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     keys: list[str] | None = call.data.get(ATTR_KEYS) or None
-    with _charger_errors():
+    with charger_errors():
         answer = await target.session.require_adapter().get_configuration(keys)
     return {
         "configuration_key": list(answer.get("configuration_key") or []),
@@ -225,7 +213,7 @@ async def _async_get_configuration(call: ServiceCall) -> ServiceResponse:
 async def _async_change_configuration(call: ServiceCall) -> ServiceResponse:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     # Anything but Accepted/RebootRequired raises ChargerRejectedError in the adapter.
-    with _charger_errors():
+    with charger_errors():
         status = await target.session.require_adapter().change_configuration(
             call.data[ATTR_KEY], call.data[ATTR_VALUE]
         )
@@ -236,7 +224,7 @@ async def _async_trigger_message(call: ServiceCall) -> ServiceResponse:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     # A charger device means the whole station: no connector in the request.
     connector_id = target.connector_id or None
-    with _charger_errors():
+    with charger_errors():
         status = await target.session.require_adapter().trigger(
             call.data[ATTR_MESSAGE], connector_id
         )
@@ -247,7 +235,7 @@ async def _async_data_transfer(call: ServiceCall) -> ServiceResponse:
     target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
     # UnknownVendorId, UnknownMessageId and Rejected are the charger's legitimate
     # answers: they are returned (the action only runs with a response), not raised.
-    with _charger_errors():
+    with charger_errors():
         answer = await target.session.require_adapter().data_transfer(
             call.data[ATTR_VENDOR_ID], call.data.get(ATTR_MESSAGE_ID), call.data.get(ATTR_DATA)
         )

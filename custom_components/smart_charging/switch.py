@@ -11,8 +11,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .central_system.model import ChargerState
-from .coordinator import REMOTE_ID_TAG, ChargerCoordinator, SmartChargingConfigEntry
+from .central_system.model import ChargerState, ConnectorState
+from .coordinator import (
+    REMOTE_ID_TAG,
+    ChargerCoordinator,
+    ConnectorSettings,
+    SmartChargingConfigEntry,
+)
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -20,7 +25,7 @@ from .entity import (
     ConnectorEntityDescription,
     async_setup_charger_platform,
 )
-from .errors import charger_command
+from .errors import charger_errors
 
 PARALLEL_UPDATES = 1
 
@@ -37,6 +42,22 @@ class ChargerSwitchDescription(ChargerEntityDescription, SwitchEntityDescription
 class ConnectorSwitchDescription(ConnectorEntityDescription, SwitchEntityDescription):
     """A connector switch."""
 
+    is_on_fn: Callable[[ConnectorState, ConnectorSettings], bool]
+    set_fn: Callable[[ChargerCoordinator, int, bool], Awaitable[None]]
+
+
+async def _set_charging(coordinator: ChargerCoordinator, connector_id: int, on: bool) -> None:
+    """Resume charging at the connector's maximum (starting a session), or pause at 0 A.
+
+    Pausing keeps the transaction open, so the session and its energy continue when
+    charging resumes.
+    """
+    hub, charger_id = coordinator.hub, coordinator.charger_id
+    hub.update_connector_settings(charger_id, connector_id, paused=not on)
+    await hub.async_apply_connector_limit(charger_id, connector_id)
+    if on and coordinator.data.connector(connector_id).transaction_id is None:
+        await coordinator.session.remote_start(connector_id, REMOTE_ID_TAG)
+
 
 AVAILABLE = ChargerSwitchDescription(
     key="available",
@@ -45,7 +66,15 @@ AVAILABLE = ChargerSwitchDescription(
     is_on_fn=lambda state: state.available,
     set_fn=lambda coordinator, on: coordinator.session.set_available(0, on),
 )
-CHARGING = ConnectorSwitchDescription(key="charging", translation_key="charging")
+# On: charge (starting a session on an idle connector); on while a session runs, unpaused.
+CHARGING = ConnectorSwitchDescription(
+    key="charging",
+    translation_key="charging",
+    is_on_fn=lambda connector, settings: (
+        connector.transaction_id is not None and not settings.paused
+    ),
+    set_fn=_set_charging,
+)
 
 
 async def async_setup_entry(
@@ -58,7 +87,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         charger=((AVAILABLE,), ChargerSwitch),
-        connector=((CHARGING,), ChargingSwitch),
+        connector=((CHARGING,), ConnectorSwitch),
     )
 
 
@@ -72,41 +101,35 @@ class ChargerSwitch(ChargerEntity, SwitchEntity):
         """Return the state from the charger."""
         return self.entity_description.is_on_fn(self.coordinator.data)
 
-    @charger_command
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn on."""
-        await self.entity_description.set_fn(self.coordinator, True)
+        with charger_errors():
+            await self.entity_description.set_fn(self.coordinator, True)
 
-    @charger_command
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Turn off."""
-        await self.entity_description.set_fn(self.coordinator, False)
+        with charger_errors():
+            await self.entity_description.set_fn(self.coordinator, False)
 
 
-class ChargingSwitch(ConnectorEntity, SwitchEntity):
-    """On: charge (starting a session on an idle connector). Off: pause at 0 A.
+class ConnectorSwitch(ConnectorEntity, SwitchEntity):
+    """A switch of one connector."""
 
-    Pausing keeps the transaction open, so the session and its energy continue when
-    charging resumes.
-    """
+    entity_description: ConnectorSwitchDescription
 
     @property
     def is_on(self) -> bool:
-        """On while a session runs and is not paused."""
-        return self.connector.transaction_id is not None and not self.settings.paused
+        """Return the state from the connector and its settings."""
+        return self.entity_description.is_on_fn(self.connector, self.settings)
 
-    @charger_command
     async def async_turn_on(self, **kwargs: Any) -> None:
-        """Resume charging at the connector's maximum, or start a session."""
-        self.update_settings(paused=False)
-        await self.async_apply_limit()
-        if self.connector.transaction_id is None:
-            await self.coordinator.session.remote_start(self.connector_id, REMOTE_ID_TAG)
+        """Turn on."""
+        with charger_errors():
+            await self.entity_description.set_fn(self.coordinator, self.connector_id, True)
         self.async_write_ha_state()
 
-    @charger_command
     async def async_turn_off(self, **kwargs: Any) -> None:
-        """Pause at 0 A without ending the session."""
-        self.update_settings(paused=True)
-        await self.async_apply_limit()
+        """Turn off."""
+        with charger_errors():
+            await self.entity_description.set_fn(self.coordinator, self.connector_id, False)
         self.async_write_ha_state()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 
 from homeassistant.components.time import TimeEntity, TimeEntityDescription
@@ -20,17 +20,20 @@ PARALLEL_UPDATES = 0
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorTimeDescription(ConnectorEntityDescription, TimeEntityDescription):
-    """A connector time backed by a connector setting ("HH:MM:SS")."""
+    """A connector time backed by a connector setting."""
 
-    setting: str
-    value_fn: Callable[[ConnectorSettings], str | None]
+    value_fn: Callable[[ConnectorSettings], time | None]
+    set_fn: Callable[[ConnectorSettings, time], ConnectorSettings]
 
 
 DEPARTURE = ConnectorTimeDescription(
     key="departure",
     translation_key="departure",
-    setting="departure",
-    value_fn=lambda settings: settings.departure,
+    # Stored as "HH:MM:SS" (local time of day); None until set.
+    value_fn=lambda settings: (
+        None if settings.departure is None else dt_util.parse_time(settings.departure)
+    ),
+    set_fn=lambda settings, value: replace(settings, departure=value.strftime("%H:%M:%S")),
 )
 
 
@@ -40,12 +43,10 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the departure time of every connector, now and as they appear."""
-    async_setup_charger_platform(
-        entry, async_add_entities, connector=((DEPARTURE,), ConnectorSettingTime)
-    )
+    async_setup_charger_platform(entry, async_add_entities, connector=((DEPARTURE,), ConnectorTime))
 
 
-class ConnectorSettingTime(ConnectorEntity, TimeEntity):
+class ConnectorTime(ConnectorEntity, TimeEntity):
     """A time of day the balancer works towards (with the energy target)."""
 
     entity_description: ConnectorTimeDescription
@@ -53,11 +54,10 @@ class ConnectorSettingTime(ConnectorEntity, TimeEntity):
     @property
     def native_value(self) -> time | None:
         """Return the setting; None until set."""
-        value = self.entity_description.value_fn(self.settings)
-        return None if value is None else dt_util.parse_time(value)
+        return self.entity_description.value_fn(self.settings)
 
     async def async_set_value(self, value: time) -> None:
-        """Store the setting; the balancer uses it at once."""
-        self.update_settings(**{self.entity_description.setting: value.strftime("%H:%M:%S")})
-        self.async_write_ha_state()
-        self.coordinator.hub.balancer.recompute()
+        """Store the setting; the balancer uses it at once (no limit to send without it)."""
+        await self.async_change_settings(
+            self.entity_description.set_fn(self.settings, value), applies_limit=False
+        )

@@ -13,7 +13,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
-from custom_components.smart_charging.balancing.context import make_context
+from custom_components.smart_charging.balancing.classification import make_context
 
 from .sites import PLAIN, car, currents, site
 

@@ -21,7 +21,7 @@ from custom_components.smart_charging.balancing import (
     StationInput,
     allocate,
 )
-from custom_components.smart_charging.balancing.context import make_context
+from custom_components.smart_charging.balancing.classification import make_context
 from custom_components.smart_charging.balancing.model import PhaseCurrents
 
 from .sites import TOLERANCE, limit_violations

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.smart_charging.balancing.waterfill import OWN_CAP, fill
+from custom_components.smart_charging.balancing.constants import OWN_CAP
+from custom_components.smart_charging.balancing.waterfill import fill
 
 Members = Sequence[tuple[int, float]]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.smart_charging.central_system import transactions
 from custom_components.smart_charging.central_system.transactions import (
     FINISHED_MEMORY,
     StopOutcome,
@@ -183,4 +182,3 @@ def test_finished_memory_is_bounded() -> None:
     assert ledger.stop(1, 1.0, T0, None) == StopOutcome(None, duplicate=False)
     assert ledger.stop(3, 1.0, T0, None).duplicate is True
     assert ledger.next_id == FINISHED_MEMORY + 3
-    assert transactions.FINISHED_MEMORY == 1000

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .constants import BULK_ADMISSION, EPS
 from .context import Context
 from .model import ConnectorMemory
-from .waterfill import EPS, Members
+from .waterfill import Members
 
 PROTECTED = 0  # charging for less than an interval
 WAITED = 1  # waiting for an interval or more
@@ -69,13 +70,13 @@ def admit(
         amount = need[i]
         own = members[i]
         # Take it, and give it back if it did not fit (the usual case is that it fits).
-        short = -1
+        short: int | None = None  # the first constraint it does not fit in
         for k, w in own:
             left = capacity[k] - w * amount
             capacity[k] = left
-            if left < -EPS and short < 0:
+            if left < -EPS and short is None:
                 short = k
-        if short < 0:
+        if short is None:
             admitted.append(i)
             continue
         blocked[i] = short
@@ -101,7 +102,7 @@ def give_minimums(context: Context, items: list[int], blocked: dict[int, int]) -
     """
     floors = context.min_current
     capacity = context.net.capacity
-    if len(items) > 16:  # noqa: PLR2004
+    if len(items) > BULK_ADMISSION:
         demand = context.sums(items, floors)
         if all(need <= room + EPS for need, room in zip(demand, capacity, strict=True)):
             capacity[:] = [room - need for room, need in zip(capacity, demand, strict=True)]

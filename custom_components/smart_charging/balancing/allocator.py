@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 
 from .budget import apply_budget, reserve_unsteerable
-from .context import NONE, STATUS_REASONS, Context, Status, make_context
+from .classification import make_context
+from .constants import NO_CONSTRAINT, THREE_PHASES
+from .context import STATUS_REASONS, Context, Status
 from .failsafe import share_failsafe
 from .model import (
     Allocation,
@@ -67,7 +69,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     status = context.status
     for i in context.idle:
         context.reason[i] = STATUS_REASONS[status[i]]
-        context.bound_by[i] = NONE
+        context.bound_by[i] = NO_CONSTRAINT
     for i in context.checking:
         # Nothing bound it but its own maximum: it charges to be checked, say so.
         if context.target[i] > 0 and context.reason[i] in _OWN_REASONS:
@@ -75,7 +77,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
     for i in context.waiting_for_price:
         if context.target[i] <= 0 and status[i] is Status.CHARGE:
             context.reason[i] = LimitReason.CHEAPER_LATER
-            context.bound_by[i] = NONE
+            context.bound_by[i] = NO_CONSTRAINT
     held = _dead_band(context, allow_higher=not budget.overloaded)
     allocations, memories, allocated = _answer(context, held)
     return Result(
@@ -149,7 +151,7 @@ def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline f
     """The allocations and the new memory of every connector."""
     now = context.now
     net = context.net
-    labels: dict[int, str | None] = {NONE: None}
+    labels: dict[int, str | None] = {NO_CONSTRAINT: None}
     previous = context.previous_allocations
     allocations: dict[str, Allocation] = {}
     memories: dict[str, ConnectorMemory] = {}
@@ -178,7 +180,7 @@ def _answer(  # noqa: PLR0915 - one hot loop over every connector, kept inline f
         memory = old_memories[i]
         current = targets[i]
         status = statuses[i]
-        phase_count = phase_counts[i] if switchable[i] else 3
+        phase_count = phase_counts[i] if switchable[i] else THREE_PHASES
         changed = i not in held and (
             memory.sent_at is None or current != memory.sent or phase_count != memory.phases
         )

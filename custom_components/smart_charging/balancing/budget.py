@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .context import Context, Status, fixed_draw
+from .constants import ALL_PHASES, EPS, NO_CONSTRAINT, NOMINAL_VOLTAGE, THREE_PHASES
+from .context import Context, Status
 from .model import EngineState, PhaseCurrents, SiteInput
 from .network import Network, finite
 
@@ -45,7 +46,7 @@ def _settled(
     kept = previous.non_ev_load
     since = list(previous.non_ev_falling_since)
     used = list(measured)
-    for phase in range(3):
+    for phase in ALL_PHASES:
         if measured[phase] >= kept[phase]:
             since[phase] = None
             if rising[phase] > 0 and not overloaded[phase]:
@@ -81,7 +82,7 @@ def apply_budget(
     """
     settings = site.settings
     margin = max(0.0, finite(settings.safety_margin))
-    voltage = finite(settings.voltage, 230.0) or 230.0
+    voltage = finite(settings.voltage, NOMINAL_VOLTAGE) or NOMINAL_VOLTAGE
     drawn = [0.0, 0.0, 0.0]
     for a, b, c in station_draw.values():
         drawn[0] += a
@@ -91,19 +92,19 @@ def apply_budget(
     grid = site.grid_current
     falling: tuple[float | None, float | None, float | None] = (None, None, None)
     if static or grid is None:
-        base = [max(0.0, finite(site.base_load[phase])) for phase in range(3)]
+        base = [max(0.0, finite(site.base_load[phase])) for phase in ALL_PHASES]
         raw = base
-        total = [base[phase] + drawn[phase] for phase in range(3)]
+        total = [base[phase] + drawn[phase] for phase in ALL_PHASES]
     else:
-        total = [finite(grid[phase]) for phase in range(3)]
-        raw = [total[phase] - drawn[phase] for phase in range(3)]
+        total = [finite(grid[phase]) for phase in ALL_PHASES]
+        raw = [total[phase] - drawn[phase] for phase in ALL_PHASES]
         base, falling = _settled(
-            [max(0.0, raw[phase]) for phase in range(3)],
+            [max(0.0, raw[phase]) for phase in ALL_PHASES],
             previous,
             finite(site.now),
             settings.response_time,
             rising,
-            [total[phase] > net.limits[phase] - margin for phase in range(3)],
+            [total[phase] > net.limits[phase] - margin for phase in ALL_PHASES],
         )
 
     limits = net.limits
@@ -115,7 +116,7 @@ def apply_budget(
     load = [0.0] * len(limits)
     links = net.station_links
     for station_id, station in station_draw.items():
-        own, circuit = links.get(station_id, (-1, -1))
+        own, circuit = links.get(station_id, (NO_CONSTRAINT, NO_CONSTRAINT))
         for k in (own, circuit):
             if k >= 0:
                 load[k] += station[0]
@@ -128,12 +129,12 @@ def apply_budget(
             load[parent + 2] += load[k + 2]
     overloaded: list[str] = []
     budget = [0.0, 0.0, 0.0]
-    for phase in range(3):
+    for phase in ALL_PHASES:
         budget[phase] = max(0.0, limits[phase] - base[phase] - margin)
         capacity[phase] = budget[phase]
         load[phase] = total[phase]
     if net.import_k is not None:
-        live = sum(1 for phase in range(3) if limits[phase] > 0) or 3
+        live = sum(1 for phase in ALL_PHASES if limits[phase] > 0) or THREE_PHASES
         capacity[net.import_k] = max(
             0.0, limits[net.import_k] - margin * voltage * live - sum(raw) * voltage
         )
@@ -141,7 +142,7 @@ def apply_budget(
     overloaded.extend(
         net.label(k)
         for k, (drawing, limit) in enumerate(zip(load, limits, strict=True))
-        if drawing > limit + 1e-9
+        if drawing > limit + EPS
     )
     return Budget(
         non_ev_load=_phases(base),
@@ -158,7 +159,7 @@ def reserve_fixed(net: Network, station_id: str, draw: PhaseCurrents, voltage: f
     reach 0 (never below): then nobody else gets anything there.
     """
     capacity = net.capacity
-    for phase in range(3):
+    for phase in ALL_PHASES:
         amount = draw[phase]
         if amount > 0:
             for k, _w in net.paths(station_id)[phase]:
@@ -195,3 +196,13 @@ def reserve_unsteerable(context: Context) -> None:
                 fixed_draw(context, i, allocation),
                 context.voltage,
             )
+
+
+def fixed_draw(context: Context, i: int, allocation: float) -> PhaseCurrents:
+    """What to reserve for a connector we cannot steer: its draw, at least `allocation`."""
+    measured = context.measured[i]
+    if allocation <= 0:
+        return measured
+    phases = context.phases[i]
+    a, b, c = (max(measured[p], allocation if p in phases else 0.0) for p in ALL_PHASES)
+    return (a, b, c)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .constants import MIN_CURRENT, NOMINAL_VOLTAGE, THREE_PHASES
+
 type PhaseCurrents = tuple[float, float, float]
 
 ZERO: PhaseCurrents = (0.0, 0.0, 0.0)
@@ -91,7 +93,7 @@ class ConnectorInput:
     # starts it on one phase's minimum (a 1-phase car needs no more); once it draws, its
     # real phases are known.
     phases_known: bool = True
-    min_current: float = 6.0
+    min_current: float = MIN_CURRENT
     max_current: float = 16.0  # the user's maximum, already capped by charger and car
     priority: int = 0  # higher is served first
     mode: Mode = Mode.FAST
@@ -113,7 +115,7 @@ class ConnectorInput:
     # priority, until the energy is in (see EngineSettings.deadline_margin). Before,
     # FAST gets what the departure needs first and gives way beyond that to cars that
     # told no departure (see `sharing`); solar and price modes wait (a car not checked
-    # yet charges a moment first when that could matter: see `context._deadline`,
+    # yet charges a moment first when that could matter: see `deadline.mark_deadline`,
     # `planner.apply_plan`).
     energy_needed: float | None = None
     departure: float | None = None
@@ -123,9 +125,9 @@ class ConnectorInput:
 class EngineSettings:
     """Tuning of the engine; defaults suit a home, the coordinator exposes them."""
 
-    voltage: float = 230.0
+    voltage: float = NOMINAL_VOLTAGE
     safety_margin: float = 1.0  # A per phase kept free below every limit
-    failsafe_current: float = 6.0  # A per connector while the meter is unavailable
+    failsafe_current: float = MIN_CURRENT  # A per connector while the meter is unavailable
     ramp_up_rate: float = 2.0  # A/s: increases are rate-limited, decreases are not
     dead_band: float = 0.5  # A: smaller changes are not sent (safety cuts always are)
     solar_start_delay: float = 60.0  # s of enough surplus before solar charging starts
@@ -211,7 +213,7 @@ class ConnectorMemory:
 
     sent: float = 0.0  # the last allocation that was reported as changed
     sent_at: float | None = None
-    phases: int = 3
+    phases: int = THREE_PHASES
     solar_on: bool = False
     solar_energy: float = 0.0  # Ws: surplus beyond the minimum (start) or deficit (stop)
     phase_since: float | None = None  # when a pending phase switch condition began

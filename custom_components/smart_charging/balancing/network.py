@@ -14,10 +14,10 @@ import functools
 import itertools
 import math
 
+from .constants import ALL_PHASES, NO_CONSTRAINT, NO_PHASE
 from .model import CircuitInput, LimitReason, SiteInput, StationInput
 
 PHASE_NAMES = ("L1", "L2", "L3")
-NO_PHASE = -1
 
 type Pairs = tuple[tuple[int, float], ...]  # (constraint index, weight)
 type PhasePairs = tuple[Pairs, Pairs, Pairs]
@@ -39,12 +39,12 @@ class Network:
     station_paths: dict[str, PhasePairs] = field(default_factory=dict)
     # Per circuit or station constraint: the stations under it (read-only).
     stations_under: dict[int, list[str]] = field(default_factory=dict)
-    # Per station id: its own first constraint and its circuit's (-1: none), and every
+    # Per station id: its own first constraint and its circuit's (NO_CONSTRAINT: none), and every
     # circuit's first constraint with its parent's, children before parents: to add up
     # loads bottom-up.
     station_links: dict[str, tuple[int, int]] = field(default_factory=dict)
     circuit_links: list[tuple[int, int]] = field(default_factory=list)
-    # Per constraint: the one just above it on the same phase (-1: none); and every
+    # Per constraint: the one just above it on the same phase (NO_CONSTRAINT: none); and every
     # constraint that has one, innermost first. To add up per-phase sums bottom-up.
     up: list[int] = field(default_factory=list)
     upward: list[int] = field(default_factory=list)
@@ -72,7 +72,7 @@ class Network:
         self.capacity.extend(values)
         self.reasons.extend((reason, reason, reason))
         self.names.extend((name, name, name))
-        self.phase_of.extend((0, 1, 2))
+        self.phase_of.extend(ALL_PHASES)
         return k
 
     def label(self, k: int) -> str:
@@ -167,13 +167,13 @@ def _topology(
         circuit_id = station.circuit_id
         if circuit_id is None or circuit_id not in circuits:
             above = GRID_PAIRS
-            circuit_k = -1
+            circuit_k = NO_CONSTRAINT
         else:
             above = circuit_paths.get(circuit_id) or circuit_path(circuit_id)
             circuit_k = circuit_ks[circuit_id]
         if station.max_current is None:
             paths = above
-            net.station_links[station.station_id] = (-1, circuit_k)
+            net.station_links[station.station_id] = (NO_CONSTRAINT, circuit_k)
         else:
             k = net.add_phases(
                 station.max_current, LimitReason.STATION_LIMIT, f"station {station.station_id}"
@@ -192,7 +192,7 @@ def _topology(
         circuit_path(circuit_id)
     for circuit_id in sorted(circuits, key=lambda c: (-len(circuit_paths[c][0]), c)):
         chain = circuit_paths[circuit_id][0]  # itself, its ancestors, the grid phase
-        parent = chain[1][0] if len(chain) > 2 else -1  # noqa: PLR2004
+        parent = chain[1][0] if len(chain) > 2 else NO_CONSTRAINT  # noqa: PLR2004
         net.circuit_links.append((circuit_ks[circuit_id], parent))
     _link_upward(net, [*circuit_paths.values(), *net.station_paths.values()])
     return net
@@ -200,7 +200,7 @@ def _topology(
 
 def _link_upward(net: Network, all_paths: list[PhasePairs]) -> None:
     """Fill `up` and `upward` from every path (station or circuit up to the grid)."""
-    net.up = [-1] * len(net.limits)
+    net.up = [NO_CONSTRAINT] * len(net.limits)
     height: dict[int, int] = {}
     for paths in all_paths:
         for path in paths:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .constants import THREE_PHASES
+
 
 def switch_phases(
     phases: int,
@@ -19,11 +21,11 @@ def switch_phases(
     covers the 3-phase minimum for `delay`. Returns (phases, since when the condition
     holds, or None).
     """
-    on_three = phases == 3  # noqa: PLR2004
+    on_three = phases == THREE_PHASES
     wanted = min_power_1 <= available < min_power_3 if on_three else available >= min_power_3
     if not wanted:
         return phases, None
     since = now if since is None else since
     if now - since >= delay:
-        return (1 if on_three else 3), None
+        return (1 if on_three else THREE_PHASES), None
     return phases, since

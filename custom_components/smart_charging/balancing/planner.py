@@ -28,7 +28,9 @@ from dataclasses import dataclass, replace
 import itertools
 import math
 
-from .context import Context, Status, departure_power, energy_wanted
+from .constants import SECONDS_PER_HOUR
+from .context import Context, Status
+from .deadline import departure_power, energy_wanted
 from .model import EngineSettings, Mode, PriceSlot
 
 
@@ -100,7 +102,9 @@ def plan(
     line = timeline(now, slots, until)
     # Room per slot, in Wh.
     room = [
-        max(0.0, capacity_now if n == 0 else capacity_later) * (slot.end - slot.start) / 3600
+        max(0.0, capacity_now if n == 0 else capacity_later)
+        * (slot.end - slot.start)
+        / SECONDS_PER_HOUR
         for n, slot in enumerate(line)
     ]
     plans = _greedy(now, line, list(room), wanting)
@@ -138,7 +142,7 @@ def _greedy(
             slot = line[n]
             if slot.start >= need.departure:
                 continue
-            hours = (min(slot.end, need.departure) - slot.start) / 3600
+            hours = (min(slot.end, need.departure) - slot.start) / SECONDS_PER_HOUR
             take = min(left, need.power * hours, room[n])
             if take <= 0:
                 continue
@@ -173,7 +177,7 @@ def _short_when_shared(
     for n, slot in enumerate(line):
         # Cut at departures: who charges changes there, and with it the shares.
         cuts = [slot.start, *(d for d in departures if slot.start < d < slot.end), slot.end]
-        per_hour = room[n] / (slot.end - slot.start) * 3600
+        per_hour = room[n] / (slot.end - slot.start) * SECONDS_PER_HOUR
         for start, end in itertools.pairwise(cuts):
             _share_piece(start, end, slot.price, per_hour, wanting, plans, left, pace)
     return [need for need in wanting if left[need.key] > _SHORT_WH]
@@ -194,7 +198,7 @@ def _share_piece(
     As the engine shares: max-min fair, each car first only up to what its departure
     needs over the piece (if that is less than it can take), then the rest among them.
     """
-    hours = (end - start) / 3600
+    hours = (end - start) / SECONDS_PER_HOUR
     caps: list[tuple[float, int]] = []
     patient: dict[int, float] = {}
     for need in wanting:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .waterfill import EPS, Members
+from .constants import AGGREGATE_SHARE, EPS
+from .waterfill import Members
 
 type Sums = Callable[[Sequence[int], Sequence[float]], list[float]]
 
@@ -79,7 +80,7 @@ def _free(
     sums: Sums | None,
 ) -> None:
     """Give the room of increases that are not sent back to the constraints."""
-    if sums is not None and len(lower) * 6 > len(capacity):
+    if sums is not None and len(lower) * AGGREGATE_SHARE > len(capacity):
         freed = [0.0] * len(target)
         for i in lower:
             freed[i] = target[i] - sent[i]

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from .admission import give_minimums
-from .context import NONE, Context, Status, departure_power, energy_wanted
+from .constants import EPS, NO_CONSTRAINT, OWN_CAP
+from .context import Context, Status
+from .deadline import departure_power, energy_wanted
 from .model import LimitReason, Mode
 from .network import Pairs
-from .waterfill import EPS, OWN_CAP, fill
+from .waterfill import fill
 
 SOLAR_LABEL = "solar surplus"
 
@@ -54,7 +56,7 @@ def _settle(context: Context, items: Sequence[int], caps: Sequence[float], bind:
                 context.reason[i] = LimitReason.CAR_LIMIT
             else:
                 context.reason[i] = LimitReason.USER_MAXIMUM
-            context.bound_by[i] = NONE
+            context.bound_by[i] = NO_CONSTRAINT
         else:
             context.reason[i] = reasons[k]
             context.bound_by[i] = k

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .constants import ALL_PHASES, NOMINAL_VOLTAGE, THREE_PHASES
 from .context import Context
 from .model import EngineSettings, Mode, SiteInput
 from .network import finite
@@ -23,8 +24,8 @@ def surplus_power(site: SiteInput, solar_draw: float) -> float:
     if grid is None or not site.meter_available:
         return 0.0
     settings = site.settings
-    voltage = finite(settings.voltage, 230.0) or 230.0
-    surplus = (solar_draw - sum(finite(grid[phase]) for phase in range(3))) * voltage
+    voltage = finite(settings.voltage, NOMINAL_VOLTAGE) or NOMINAL_VOLTAGE
+    surplus = (solar_draw - sum(finite(grid[phase]) for phase in ALL_PHASES)) * voltage
     if site.battery_power is not None:
         battery = finite(site.battery_power)
         surplus += battery if not settings.battery_priority else min(0.0, battery)
@@ -102,7 +103,7 @@ def decide_solar(context: Context, surplus: float) -> None:
                 memory.phase_since,
                 left,
                 per_phase,
-                3 * per_phase,
+                THREE_PHASES * per_phase,
                 now,
                 settings.phase_switch_delay,
             )

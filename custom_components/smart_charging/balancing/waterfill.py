@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 import heapq
 
-EPS = 1e-9
-OWN_CAP = -1  # binding: the item reached its cap
-RATE_EPS = 1e-12
+from .constants import AGGREGATE_SHARE, EPS, OWN_CAP, RATE_EPS
+
 _WAITING = 0  # its floor is above the level
 _RISING = 1
 _DONE = 2
@@ -165,7 +164,7 @@ class _Filling:
 
     def _large(self, batch: Sequence[int]) -> bool:
         """Whether a batch is better handled through `aggregate`."""
-        return self.aggregate is not None and len(batch) * 6 > len(self.rate)
+        return self.aggregate is not None and len(batch) * AGGREGATE_SHARE > len(self.rate)
 
     def stop_all(self, stopping: list[int], bound_by: int) -> None:
         """Rising items stop at this level (within EPS: at their cap, or frozen)."""
