@@ -1,21 +1,19 @@
-"""Fixtures shared by the integration's tests: HA, a config entry on a free port."""
+"""Fixtures shared by all tests and by the benchmarks: HA, a config entry on a free port.
+
+The end-to-end tests' own fixtures (snapshots, the integration set up) are in
+tests/ha/conftest.py; the packages that start no Home Assistant override
+`auto_enable_custom_integrations`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
-from pathlib import Path
+from collections.abc import Generator
 from typing import Any
-from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
-from syrupy.location import PyTestLocation
 
 # Import our package first, else HA finds phcc's own testing custom_components.
 import custom_components.smart_charging  # noqa: F401
@@ -58,36 +56,6 @@ def no_deprecated_home_assistant_use(caplog: pytest.LogCaptureFixture) -> Genera
 @pytest.fixture(autouse=True)
 def auto_enable_sockets(socket_enabled: None) -> None:
     """Real websockets: pytest-socket still restricts every connection to 127.0.0.1."""
-
-
-class SnapshotPerHomeAssistant(HomeAssistantSnapshotExtension):
-    """HA's snapshot format, in one folder per HA release (tests/snapshots/ha<major>.<minor>).
-
-    Registry entries are serialised with other fields on other HA releases (2026.10 lists
-    aliases, adds fields); each release we test against keeps its own complete snapshots.
-    """
-
-    @classmethod
-    def dirname(cls, *, test_location: PyTestLocation) -> str:
-        """Return this HA release's folder for the snapshot files."""
-        folder = Path(super().dirname(test_location=test_location))
-        return str(folder / f"ha{MAJOR_VERSION}.{MINOR_VERSION}")
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in HA's format, per HA release."""
-    return snapshot.use_extension(SnapshotPerHomeAssistant)
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Generator[None]:
-    """Create entities that are disabled by default as enabled (copied from HA core)."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-    ):
-        yield
 
 
 @pytest.fixture
@@ -133,23 +101,6 @@ def mock_config_entry(
         },
         options=entry_options,
     )
-
-
-@pytest.fixture
-async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
-) -> AsyncGenerator[MockConfigEntry]:
-    """Set the integration up; unload it at the end so the port is released."""
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    yield mock_config_entry
-    if (
-        hass.config_entries.async_get_entry(mock_config_entry.entry_id) is not None
-        and mock_config_entry.state is ConfigEntryState.LOADED
-    ):
-        await hass.config_entries.async_unload(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
 
 
 @pytest.fixture

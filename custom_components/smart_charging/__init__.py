@@ -9,8 +9,9 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .approval import discovery_unique_id
 from .const import CONF_HOST, CONF_PORT, DOMAIN, ENTRY_MINOR_VERSION
-from .coordinator import SmartChargingConfigEntry, SmartChargingHub, discovery_unique_id
+from .hub import SmartChargingConfigEntry, SmartChargingHub
 from .ids import parse_device_identifier
 from .migration import async_migrate_ids
 from .services import async_setup_services

@@ -16,7 +16,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Allocation, LimitReason
 from .central_system.model import ChargerState
-from .coordinator import SmartChargingConfigEntry
 from .entity import (
     BalancedConnectorEntity,
     ChargerEntity,
@@ -24,6 +23,7 @@ from .entity import (
     ConnectorEntityDescription,
     async_setup_charger_platform,
 )
+from .hub import SmartChargingConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -11,7 +11,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .central_system.session import ChargerSession
-from .coordinator import SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -20,6 +19,7 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .errors import charger_errors
+from .hub import SmartChargingConfigEntry
 
 PARALLEL_UPDATES = 1
 

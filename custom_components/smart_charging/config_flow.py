@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.typing import DiscoveryInfoType
 import voluptuous as vol
 
+from .approval import discovery_unique_id
 from .central_system.policy import IdTagPolicy, UnknownChargerPolicy
 from .const import (
     CONF_ALLOWED_ID_TAGS,
@@ -50,7 +51,7 @@ from .const import (
     DOMAIN,
     ENTRY_MINOR_VERSION,
 )
-from .coordinator import SmartChargingHub, discovery_unique_id
+from .hub import SmartChargingHub
 from .site_options import (
     SITE_SCHEMA,
     clean_site_options,

@@ -54,6 +54,9 @@ DEFAULT_SOLAR_START_DELAY: Final = 60
 DEFAULT_SOLAR_STOP_DELAY: Final = 60
 DEFAULT_LIVE_LIMIT_VALIDITY: Final = 120
 
+# The id tag of the transactions Home Assistant starts remotely.
+REMOTE_ID_TAG: Final = "HomeAssistant"
+
 
 class MeterSource(StrEnum):
     """Where the grid meter reading comes from."""

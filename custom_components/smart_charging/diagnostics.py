@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 
 from .balancer_diagnostics import balancer_diagnostics
 from .const import CONF_ALLOWED_ID_TAGS
-from .coordinator import SmartChargingConfigEntry
+from .hub import SmartChargingConfigEntry
 
 # Keys redacted wherever they appear (entry, stored state, live state).
 TO_REDACT: Final = frozenset(

@@ -12,14 +12,11 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .balancing import Allocation
 from .central_system.model import ChargerState, ConnectorState
-from .coordinator import (
-    ChargerCoordinator,
-    ChargerSettings,
-    ConnectorSettings,
-    SmartChargingConfigEntry,
-)
+from .charger_coordinator import ChargerCoordinator
 from .device_info import charger_device_info, connector_device_info, site_device_info
+from .hub import SmartChargingConfigEntry
 from .ids import connector_key, entity_unique_id, site_unique_id
+from .settings import ChargerSettings, ConnectorSettings
 from .site_balancer import SiteCoordinator
 
 

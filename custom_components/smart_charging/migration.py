@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .const import CONF_APPROVED_CHARGERS, DOMAIN
-from .coordinator import SmartChargingConfigEntry
+from .hub import SmartChargingConfigEntry
 from .ids import (
     charger_identifier,
     connector_identifier,

@@ -17,7 +17,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_GRID_LIMIT
-from .coordinator import ChargerSettings, ConnectorSettings, SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -27,6 +26,8 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .errors import charger_errors
+from .hub import SmartChargingConfigEntry
+from .settings import ChargerSettings, ConnectorSettings
 
 # Each change may be an OCPP call; one at a time per entity platform.
 PARALLEL_UPDATES = 1

@@ -14,7 +14,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Mode
 from .const import CONF_CIRCUITS, DOMAIN
-from .coordinator import ChargerSettings, ConnectorSettings, SmartChargingConfigEntry
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -23,6 +22,8 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .errors import charger_errors
+from .hub import SmartChargingConfigEntry
+from .settings import ChargerSettings, ConnectorSettings
 from .site_options import parse_circuits
 
 PARALLEL_UPDATES = 1

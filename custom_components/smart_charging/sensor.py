@@ -29,7 +29,6 @@ from homeassistant.util import dt as dt_util
 from .balancing import Allocation, LimitReason, Result
 from .balancing.model import PhaseCurrents
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
-from .coordinator import SmartChargingConfigEntry
 from .entity import (
     BalancedConnectorEntity,
     ChargerEntity,
@@ -39,6 +38,7 @@ from .entity import (
     SiteEntity,
     async_setup_charger_platform,
 )
+from .hub import SmartChargingConfigEntry
 from .site_balancer import Balancer
 
 # Read-only, pushed: no update calls to throttle.

@@ -29,8 +29,8 @@ from .central_system.session import ChargerSession
 from .central_system.trigger import Trigger
 from .compat import device_config_entry_ids
 from .const import DOMAIN
-from .coordinator import SmartChargingConfigEntry, SmartChargingHub
 from .errors import charger_errors
+from .hub import SmartChargingConfigEntry, SmartChargingHub
 from .ids import parse_device_identifier
 
 SERVICE_SET_CHARGING_LIMIT: Final = "set_charging_limit"

@@ -12,12 +12,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .central_system.model import ChargerState, ConnectorState
-from .coordinator import (
-    REMOTE_ID_TAG,
-    ChargerCoordinator,
-    ConnectorSettings,
-    SmartChargingConfigEntry,
-)
+from .charger_coordinator import ChargerCoordinator
+from .const import REMOTE_ID_TAG
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -26,6 +22,8 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .errors import charger_errors
+from .hub import SmartChargingConfigEntry
+from .settings import ConnectorSettings
 
 PARALLEL_UPDATES = 1
 

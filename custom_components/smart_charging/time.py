@@ -11,8 +11,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .coordinator import ConnectorSettings, SmartChargingConfigEntry
 from .entity import ConnectorEntity, ConnectorEntityDescription, async_setup_charger_platform
+from .hub import SmartChargingConfigEntry
+from .settings import ConnectorSettings
 
 # Setting a time only stores it and reallocates: no I/O to throttle.
 PARALLEL_UPDATES = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
@@ -138,10 +139,12 @@ async def test_burst_of_bogus_ids_leaves_nothing_behind(
     make_server: ServerFactory, raw_client: RawClientFactory
 ) -> None:
     """Many sockets that never boot: no approval, no device, nothing stored."""
-    server = await make_server(settings=fast_settings(boot_timeout=0.5))
+    server = await make_server(settings=fast_settings(boot_timeout=2.0))
     clients = [await raw_client(server, f"BOGUS-{number}") for number in range(30)]
     for number, client in enumerate(clients[:10]):
-        await client.send([CALL, f"s-{number}", "StatusNotification", STATUS])
+        # On a loaded machine the timeout may close a socket before its message goes out.
+        with contextlib.suppress(ConnectionResetError):
+            await client.send([CALL, f"s-{number}", "StatusNotification", STATUS])
     assert all(await asyncio.gather(*(closed(client) for client in clients)))
     await wait_until(lambda: not server.system.sessions)
     assert server.system.policy.approved == set()

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smart_charging.const import DOMAIN
 
-BRAND = Path(__file__).resolve().parent.parent / "custom_components" / DOMAIN / "brand"
+BRAND = Path(__file__).resolve().parents[2] / "custom_components" / DOMAIN / "brand"
 ICONS = {"icon.png": 256, "icon@2x.png": 512}
 LOGOS = {"logo.png": (128, 256), "logo@2x.png": (256, 512)}  # shortest side: min, max
 

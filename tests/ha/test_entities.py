@@ -17,8 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.smart_charging.const import DOMAIN
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, uid, wait_for
+from tests.helpers import connect_charger, uid, wait_for
 
 SPEC = ChargerSpec(
     "CP-SNAP",

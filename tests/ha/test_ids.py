@@ -24,8 +24,7 @@ from custom_components.smart_charging.ids import (
 )
 from custom_components.smart_charging.migration import new_identifier, new_unique_id
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, find_device, uid
+from tests.helpers import connect_charger, find_device, uid
 
 ENTRY = "01JTESTSMARTCHARGINGENTRY0"
 

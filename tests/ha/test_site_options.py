@@ -17,8 +17,7 @@ from custom_components.smart_charging.const import (
     CONF_UNKNOWN_CHARGERS,
 )
 from custom_components.smart_charging.site_options import default_site_options
-
-from .helpers import hub_of
+from tests.helpers import hub_of
 
 
 def _site(**changes: Any) -> dict[str, Any]:

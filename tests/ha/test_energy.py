@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.smart_charging.const import DOMAIN
 from simulator.charger import SimulatedCharger
+from tests.helpers import uid
 
-from .helpers import uid
 from .test_entities import charger_with_values  # noqa: F401 - fixture
 
 

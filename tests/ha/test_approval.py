@@ -18,8 +18,7 @@ from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket, 
 from custom_components.smart_charging.const import CONF_APPROVED_CHARGERS, DOMAIN
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
-
-from .helpers import charger_url, connect_charger, find_device, hub_of, uid, wait_for
+from tests.helpers import charger_url, connect_charger, find_device, hub_of, uid, wait_for
 
 
 @pytest.fixture

@@ -31,8 +31,7 @@ from custom_components.smart_charging.const import (
 from custom_components.smart_charging.diagnostics import json_safe
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, hub_of, wait_for
+from tests.helpers import connect_charger, hub_of, wait_for
 
 ID_TAG = "SECRET-TAG-0042"
 SERIAL = "SN-SECRET-9876"

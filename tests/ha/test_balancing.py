@@ -25,8 +25,7 @@ from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, find_device, hub_of, wait_for
+from tests.helpers import connect_charger, find_device, hub_of, wait_for
 
 METER = ["sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3"]
 

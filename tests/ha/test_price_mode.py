@@ -19,8 +19,7 @@ from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, hub_of, wait_for
+from tests.helpers import connect_charger, hub_of, wait_for
 
 PRICE = "sensor.electricity_price"
 PLANNED = "sensor.cp_p_connector_1_planned_charging_start"

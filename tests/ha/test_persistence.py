@@ -10,8 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.const import DOMAIN
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, hub_of, uid, wait_for
+from tests.helpers import connect_charger, hub_of, uid, wait_for
 
 
 async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -21,8 +21,7 @@ from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import ChargerCoordinator
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, uid, wait_for
+from tests.helpers import connect_charger, uid, wait_for
 
 CP = "CP-ACT"
 BUTTON_DOMAIN, SERVICE_PRESS = "button", "press"

@@ -13,8 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.const import DOMAIN
 from simulator.spec import ChargerSpec
-
-from .helpers import connect_charger, find_device, hub_of, uid, wait_for
+from tests.helpers import connect_charger, find_device, hub_of, uid, wait_for
 
 
 async def test_setup_and_unload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:

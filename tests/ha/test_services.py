@@ -36,8 +36,7 @@ from custom_components.smart_charging.services import (
 )
 from simulator.charger import SimulatedCharger
 from simulator.spec import CURRENT_ONLY, STACK_LEVEL_ZERO_ONLY, ChargerSpec
-
-from .helpers import connect_charger, find_device, hub_of, wait_for
+from tests.helpers import connect_charger, find_device, hub_of, wait_for
 
 # A dash in the id: connector devices are "<charger id>-<connector id>".
 CHARGER_ID = "CP-SVC"

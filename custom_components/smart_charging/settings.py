@@ -1,0 +1,75 @@
+"""What the user set per connector and per charger, and where it is kept (the HubStore)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from .balancing import Mode
+from .storage import HubStore
+
+DEFAULT_MAX_CURRENT = 32.0
+
+
+@dataclass(slots=True)
+class ConnectorSettings:
+    """What the user set for a connector: kept across restarts."""
+
+    max_current: float = DEFAULT_MAX_CURRENT
+    paused: bool = False
+    mode: str = Mode.FAST.value
+    priority: int = 0
+    min_current: float = 6.0
+    # Solar modes: when the car leaves ("HH:MM:SS", local time of day; None: not set) and
+    # the kWh to add by then in each session (0: none). Like a wallbox app's daily
+    # departure, both persist from one session to the next until changed.
+    departure: str | None = None
+    energy_target: float = 0.0
+
+
+@dataclass(slots=True)
+class ChargerSettings:
+    """What the user set (and we installed) for a whole charger."""
+
+    # Grid phase (0-2) the charger's L1 is wired to; L2 and L3 follow in order.
+    phase_rotation: int = 0
+    # The station's shared maximum (A per phase), None: none.
+    station_max_current: float | None = None
+    # The safe default last installed on the charger (A per connector), None: none yet.
+    safe_default: float | None = None
+    # The sub-circuit (by name) feeding the charger, None: directly on the grid connection.
+    circuit: str | None = None
+
+
+# Key of a charger's own settings among its connectors' in the store.
+_CHARGER_KEY = "charger"
+
+
+def charger_settings(store: HubStore, charger_id: str) -> ChargerSettings:
+    """Return a charger's settings."""
+    saved = store.settings.get(charger_id, {}).get(_CHARGER_KEY, {})
+    return ChargerSettings(**saved)
+
+
+def update_charger_settings(store: HubStore, charger_id: str, **changes: Any) -> ChargerSettings:
+    """Change and persist a charger's settings."""
+    settings = replace(charger_settings(store, charger_id), **changes)
+    store.settings.setdefault(charger_id, {})[_CHARGER_KEY] = asdict(settings)
+    store.save_later()
+    return settings
+
+
+def connector_settings(store: HubStore, charger_id: str, connector_id: int) -> ConnectorSettings:
+    """Return a connector's user settings."""
+    saved = store.settings.get(charger_id, {}).get(str(connector_id), {})
+    return ConnectorSettings(**saved)
+
+
+def update_connector_settings(
+    store: HubStore, charger_id: str, connector_id: int, **changes: Any
+) -> ConnectorSettings:
+    """Change and persist a connector's user settings."""
+    settings = replace(connector_settings(store, charger_id, connector_id), **changes)
+    store.settings.setdefault(charger_id, {})[str(connector_id)] = asdict(settings)
+    store.save_later()
+    return settings

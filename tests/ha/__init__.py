@@ -1,0 +1,1 @@
+"""End-to-end tests: the integration in a running Home Assistant."""
