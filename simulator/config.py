@@ -65,6 +65,7 @@ class Configuration:
             AUTHORIZE_REMOTE_TX_REQUESTS: ("false", False),
             "StopTransactionOnInvalidId": ("true", False),
             "GetConfigurationMaxKeys": (50, True),
+            **{key: (value, True) for key, value in spec.vendor_keys},
         }
         self._entries = {
             key: _Entry(str(value), readonly)

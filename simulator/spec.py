@@ -70,6 +70,8 @@ class ChargerSpec:
     response_timeout: float = 30.0  # s to wait for the central system's answer
     reconnect: bool = True  # reconnect by itself after losing the connection
     quirks: frozenset[str] = field(default_factory=frozenset)
+    # Vendor configuration keys and their values (read-only), e.g. the installed maximum.
+    vendor_keys: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         """Reject impossible values and unknown quirks early."""

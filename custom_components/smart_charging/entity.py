@@ -93,8 +93,15 @@ class ConnectorEntity(ChargerEntity):
         With load balancing on, the balancer reallocates at once; without it, only a
         setting that `applies_limit` (the maximum, the mode) is sent to the charger.
         """
+        # Only what changed: a maximum that comes from the charger stays the charger's.
+        current = self.settings
+        changes = {
+            name: value
+            for name, value in asdict(settings).items()
+            if getattr(current, name) != value
+        }
         self.coordinator.hub.update_connector_settings(
-            self.coordinator.charger_id, self.connector_id, **asdict(settings)
+            self.coordinator.charger_id, self.connector_id, **changes
         )
         self.async_write_ha_state()
         if applies_limit or self.coordinator.hub.balancer.enabled:

@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from . import settings as user_settings
 from .approval import ChargerApproval
 from .balancing import Mode
+from .central_system.charger_maximum import charger_maximum
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
 from .central_system.policy import AccessPolicy, IdTagPolicy, UnknownChargerPolicy
@@ -163,8 +164,12 @@ class SmartChargingHub:
         return user_settings.update_charger_settings(self.store, charger_id, **changes)
 
     def connector_settings(self, charger_id: str, connector_id: int) -> ConnectorSettings:
-        """Return a connector's user settings."""
-        return user_settings.connector_settings(self.store, charger_id, connector_id)
+        """Return a connector's settings: the user's, the charger's maximum where unset."""
+        settings = user_settings.connector_settings(self.store, charger_id, connector_id)
+        session = self.central.sessions.get(charger_id)
+        if session is None:
+            return settings
+        return user_settings.resolved(settings, charger_maximum(session.state, connector_id))
 
     def update_connector_settings(
         self, charger_id: str, connector_id: int, **changes: Any
@@ -184,7 +189,7 @@ class SmartChargingHub:
             return
         settings = self.connector_settings(charger_id, connector_id)
         off = settings.paused or settings.mode == Mode.OFF
-        value = 0.0 if off else settings.max_current
+        value = 0.0 if off else settings.maximum
         session = self.central.sessions[charger_id]
         await session.apply_limit(ChargingLimit(connector_id=connector_id, value=value))
 

@@ -76,7 +76,7 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         native_max_value=MAX_CHARGING_CURRENT,
         native_step=1.0,
         mode=NumberMode.SLIDER,
-        value_fn=lambda settings: settings.max_current,
+        value_fn=lambda settings: settings.maximum,
         set_fn=lambda settings, value: replace(settings, max_current=value),
         applies_limit=True,
     ),

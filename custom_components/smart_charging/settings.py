@@ -15,7 +15,8 @@ DEFAULT_MAX_CURRENT = 32.0
 class ConnectorSettings:
     """What the user set for a connector: kept across restarts."""
 
-    max_current: float = DEFAULT_MAX_CURRENT
+    # None: not set by the user; the charger's own maximum applies (`resolved`).
+    max_current: float | None = None
     paused: bool = False
     mode: str = Mode.FAST.value
     priority: int = 0
@@ -25,6 +26,11 @@ class ConnectorSettings:
     # departure, both persist from one session to the next until changed.
     departure: str | None = None
     energy_target: float = 0.0
+
+    @property
+    def maximum(self) -> float:
+        """The maximum current that applies (A per phase)."""
+        return DEFAULT_MAX_CURRENT if self.max_current is None else self.max_current
 
 
 @dataclass(slots=True)
@@ -63,6 +69,13 @@ def connector_settings(store: HubStore, charger_id: str, connector_id: int) -> C
     """Return a connector's user settings."""
     saved = store.settings.get(charger_id, {}).get(str(connector_id), {})
     return ConnectorSettings(**saved)
+
+
+def resolved(settings: ConnectorSettings, charger_maximum: float | None) -> ConnectorSettings:
+    """The settings with the maximum current filled in: the user's, else the charger's."""
+    if settings.max_current is not None:
+        return settings
+    return replace(settings, max_current=charger_maximum or DEFAULT_MAX_CURRENT)
 
 
 def update_connector_settings(

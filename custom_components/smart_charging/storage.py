@@ -11,6 +11,11 @@ from homeassistant.helpers.storage import Store
 from .const import DOMAIN
 
 STORAGE_VERSION = 1
+# 2: a connector's maximum current not set by the user is None (the charger's own).
+MINOR_VERSION_CHARGER_MAXIMUM = 2
+STORAGE_MINOR_VERSION = MINOR_VERSION_CHARGER_MAXIMUM
+# The fixed default every connector had before minor version 2 (A).
+_OLD_DEFAULT_MAX_CURRENT = 32.0
 # Meter values arrive every few seconds per charger; batch their saves.
 SAVE_DELAY = 10.0
 
@@ -20,8 +25,12 @@ class HubStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Create the store for one central system."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", atomic_writes=True
+        self._store: Store[dict[str, Any]] = _HubFile(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            minor_version=STORAGE_MINOR_VERSION,
+            atomic_writes=True,
         )
         self._data: dict[str, Any] = {}
         self._central_fn: Callable[[], dict[str, Any]] | None = None
@@ -62,3 +71,18 @@ class HubStore:
     async def async_remove(self) -> None:
         """Delete the file (the config entry was removed)."""
         await self._store.async_remove()
+
+
+class _HubFile(Store[dict[str, Any]]):
+    """The file, migrated from older minor versions on load."""
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        if old_minor_version < MINOR_VERSION_CHARGER_MAXIMUM:
+            # 32 A was the fixed default, not a choice: the charger's maximum now applies.
+            for charger in (old_data.get("settings") or {}).values():
+                for key, connector in charger.items():
+                    if key.isdigit() and connector.get("max_current") == _OLD_DEFAULT_MAX_CURRENT:
+                        connector["max_current"] = None
+        return old_data

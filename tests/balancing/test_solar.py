@@ -172,6 +172,29 @@ def test_a_car_just_started_is_not_stopped_by_its_own_draw() -> None:
     assert allocate(snapshot, state).allocations["pv"].current == 0.0
 
 
+def test_a_reading_from_before_a_cut_is_no_surplus() -> None:
+    """Cut to 0 for want of surplus, a reading sent before the car followed is no surplus.
+
+    The grid meter already shows the car stopped (5 A of house import); the charger's
+    reading, still in flight when the cut went out, shows the 16 A it drew before. Taken
+    at its word, that was 7.5 kW of surplus, and the car started again at once.
+    """
+    state = EngineState(
+        last_now=100.0,
+        non_ev_load=three(5.0),
+        connectors={"pv": ConnectorMemory(sent=0.0, sent_at=100.0, car_checked=True)},
+    )
+    stale = solar(max_current=16.0, measured=three(16.0), measured_at=100.5)
+    snapshot = site(stale, now=100.5, grid_current=three(5.0), settings=INSTANT)
+    result = allocate(snapshot, state)
+    assert result.surplus_power == 0.0
+    assert result.allocations["pv"].current == 0.0
+    # Once the car had the time to follow, its reading counts as it is.
+    followed = replace(stale, measured=three(16.0), measured_at=111.0)
+    snapshot = site(followed, now=111.0, grid_current=three(5.0), settings=INSTANT)
+    assert allocate(snapshot, state).surplus_power == pytest.approx(11 * 3 * VOLTAGE)
+
+
 def test_another_cars_start_is_a_real_loss_of_surplus() -> None:
     """A FAST car that just started takes the surplus: the solar car stops on time.
 

@@ -187,6 +187,7 @@ async def connected_charger(
     await charger.wait_accepted()
     session = server.session(charge_point_id)
     await wait_for_setup(charger)
+    await wait_until(lambda: session.state.configured)
     return charger, session
 
 

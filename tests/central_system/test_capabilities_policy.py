@@ -136,6 +136,7 @@ def test_phase_switch(value: str, expected: bool) -> None:
 def test_dict_round_trip() -> None:
     """Capabilities survive storage as JSON-friendly data."""
     capabilities = parse_capabilities(FULL)
+    capabilities.vendor_max_current = {0: 32.0, 2: 16.0}
     data = capabilities_as_dict(capabilities)
     assert data == {
         "smart_charging": True,
@@ -149,8 +150,12 @@ def test_dict_round_trip() -> None:
         "supported_measurands": ["Energy.Active.Import.Register", "Power.Active.Import"],
         "heartbeat_interval": 300,
         "meter_interval": 10,
+        "vendor_max_current": {"0": 32.0, "2": 16.0},
     }
     assert capabilities_from_dict(data) == capabilities
+    # Stored before the vendor keys were read: asked on the next connection.
+    del data["vendor_max_current"]
+    assert capabilities_from_dict(data).vendor_max_current is None
 
 
 def test_from_empty_dict() -> None:

@@ -164,7 +164,8 @@ async def test_second_connection_replaces_the_first(
     await second.send_heartbeat()
     await wait_for_setup(second)
     assert actions(second.calls, "GetConfiguration") == []
-    assert len(actions(first.calls, "GetConfiguration")) == 1
+    # The capabilities, then the vendor keys with the installed maximum.
+    assert len(actions(first.calls, "GetConfiguration")) == 2
 
 
 async def test_reject_policy_answers_rejected_then_closes(
@@ -287,9 +288,9 @@ async def test_forget_disconnects_and_drops_the_charger(
 async def test_capabilities_read_once_and_cached(
     server: Server, make_charger: ChargerFactory
 ) -> None:
-    """GetConfiguration once; a reconnect without boot does not read again."""
+    """GetConfiguration once (and once for the vendor keys); a reconnect does not read again."""
     charger, session = await connected_charger(server, make_charger, "CP-1")
-    (request,) = actions(charger.calls, "GetConfiguration")
+    request, _vendor_keys = actions(charger.calls, "GetConfiguration")
     assert request == {
         "key": [
             "SupportedFeatureProfiles",
@@ -317,7 +318,8 @@ async def test_capabilities_read_once_and_cached(
     await charger.connect(boot=False)
     await charger.wait_accepted()
     await wait_for_setup(charger)
-    assert len(actions(charger.calls, "GetConfiguration")) == 1
+    await wait_until(lambda: session.state.configured)
+    assert len(actions(charger.calls, "GetConfiguration")) == 2
     assert session.state.capabilities is capabilities
 
 

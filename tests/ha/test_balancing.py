@@ -98,15 +98,17 @@ async def report(
 ) -> None:
     """Chargers send meter values; the grid meter shows house + cars - PV, per phase.
 
-    Like a real meter, it reports after the chargers have followed their latest limits.
+    Like a real meter, it reports after the chargers have followed their latest limits,
+    and it shows what they drew when they sampled (a limit that a reading sets off may
+    reach a charger before the reading's answer does).
     """
     load = house if isinstance(house, tuple) else (house, house, house)
     balancer = next(iter(hass.config_entries.async_loaded_entries(DOMAIN))).runtime_data.balancer
     await wait_for(hass, lambda: balancer.idle)
     draw = 0.0
     for charger in chargers:
-        await charger.send_meter_values(1)
         draw += charger.draw(1)
+        await charger.send_meter_values(1)
     await hass.async_block_till_done()
     set_meter(hass, *(phase + draw - pv for phase in load))
     await hass.async_block_till_done()

@@ -248,9 +248,14 @@ def _classify(context: Context) -> None:
         # then it counts as a solar mode.
         is_solar = mode is solar or mode is min_solar or mode is price
         if is_solar and connector.active:
-            solar_drawn += a + b + c
-            if raised:
-                solar_rising += raised.get(i, 0.0)
+            if i in raised:
+                # Read before the car could follow its last limit: after a cut, what it
+                # drew then is not surplus now (the grid meter may already show the cut).
+                sent = memory.sent
+                solar_drawn += min(a, sent) + min(b, sent) + min(c, sent)
+                solar_rising += raised[i]
+            else:
+                solar_drawn += a + b + c
         if memory.sent_at is not None:
             ceiling = memory.sent + tolerance
             if memory.over_since is not None or a > ceiling or b > ceiling or c > ceiling:

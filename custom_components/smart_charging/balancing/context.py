@@ -67,7 +67,8 @@ class Context(MembershipIndex):
     # A per phase that recently raised connectors may still add to their readings: the
     # grid can already show it (see budget._settled).
     rising: list[float]
-    # Of that, A summed over the phases, per connector that has some (see `classification._add_rise`).
+    # Of that, A summed over the phases, per connector whose reading is from before its
+    # car could follow its last limit (0 after a cut; see `classification._add_rise`).
     raised: dict[int, float]
     solar_drawn: float
     solar_rising: float  # what the connectors counted in solar_drawn may still add (A)

@@ -76,6 +76,9 @@ def capabilities_as_dict(capabilities: Capabilities) -> dict[str, Any]:
         "supported_measurands": list(capabilities.supported_measurands),
         "heartbeat_interval": capabilities.heartbeat_interval,
         "meter_interval": capabilities.meter_interval,
+        "vendor_max_current": None
+        if capabilities.vendor_max_current is None
+        else {str(key): value for key, value in capabilities.vendor_max_current.items()},
     }
 
 
@@ -93,4 +96,7 @@ def capabilities_from_dict(data: Mapping[str, Any]) -> Capabilities:
         supported_measurands=tuple(data.get("supported_measurands") or ()),
         heartbeat_interval=data.get("heartbeat_interval"),
         meter_interval=data.get("meter_interval"),
+        vendor_max_current=None
+        if (vendor := data.get("vendor_max_current")) is None
+        else {int(key): float(value) for key, value in vendor.items()},
     )

@@ -54,6 +54,9 @@ class Capabilities:
     supported_measurands: tuple[str, ...] = ()
     heartbeat_interval: int | None = None
     meter_interval: int | None = None
+    # Installed maxima from vendor configuration keys, A by connector (0: every
+    # connector); None: not asked yet (see charger_maximum).
+    vendor_max_current: dict[int, float] | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +110,10 @@ class ConnectorState:
     # The limit the central system last applied (A per phase or W), or None.
     applied_limit: float | None = None
     applied_limit_unit: str | None = None
+    # Whether `applied_limit` is known to be what is on the charger (set on this run).
+    limit_known: bool = False
+    # The highest Current.Offered seen while no limit of ours held it (see charger_maximum).
+    offered_maximum: float | None = None
 
 
 @dataclass(slots=True)
@@ -127,6 +134,10 @@ class ChargerState:
     # What the charger refused during the setup, by key (measurands as "Key[measurand]"):
     # its answer, a status (Rejected, NotSupported) or a CALLERROR code.
     refused_configuration: dict[str, str] = field(default_factory=dict)
+    # The safe default installed on the charger (A per connector), and whether any limit
+    # of ours was ever sent to it (kept across restarts).
+    safe_default_limit: float | None = None
+    ever_limited: bool = False
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
     def connector(self, connector_id: int) -> ConnectorState:

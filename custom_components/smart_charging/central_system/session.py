@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 from .adapter import ChargerAdapter
 from .capabilities import capabilities_as_dict, capabilities_from_dict
+from .charger_maximum import note_offer
 from .energy_register import EnergyRegister
 from .errors import ChargerOfflineError
-from .limits import ChargingLimit
+from .limits import ChargingLimit, LimitUnit
 from .meter_values import MeterReading, apply_reading
 from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus, PhaseValues
 from .policy import AccessPolicy, Admission
@@ -269,6 +270,10 @@ class ChargerSession:
 
     def _apply(self, connector: ConnectorState, reading: MeterReading) -> float | None:
         energy = apply_reading(connector, reading)
+        learned = connector.offered_maximum
+        note_offer(self.state, connector)
+        if connector.offered_maximum != learned:
+            self._host.save_later()
         if energy is not None:
             self._feed_register(connector.connector_id, energy, reading.timestamp)
         return energy
@@ -308,8 +313,14 @@ class ChargerSession:
     async def apply_limit(self, limit: ChargingLimit) -> None:
         """Apply a limit to the station (connector 0) or a connector."""
         await self.require_adapter().apply_limit(limit)
+        if not self.state.ever_limited:
+            self.state.ever_limited = True
+            self._host.save_later()
         if limit.safe_default:
-            return  # Not what applies now: only what applies when we are gone.
+            # Not what applies now: only what applies when we are gone.
+            self.state.safe_default_limit = limit.value if limit.unit is LimitUnit.AMPERE else None
+            self._host.save_later()
+            return
         # No entity shows the applied limit (diagnostics read it), so no state push: with
         # balancing, every allocation would otherwise rewrite every entity of the charger.
         self._note_applied(limit.connector_id, limit.value, limit.unit.value)
@@ -326,6 +337,7 @@ class ChargerSession:
         for connector in targets:
             connector.applied_limit = value
             connector.applied_limit_unit = unit
+            connector.limit_known = True
 
     async def remote_start(self, connector_id: int, id_tag: str) -> None:
         """Start charging on an idle connector."""
@@ -357,6 +369,13 @@ class ChargerSession:
             "registers": {str(key): value.as_dict() for key, value in self.registers.items()},
             "limit_purposes": dict(self.limit_purposes),
             "available": self.state.available,
+            "safe_default_limit": self.state.safe_default_limit,
+            "ever_limited": self.state.ever_limited,
+            "offered_maximum": {
+                str(connector.connector_id): connector.offered_maximum
+                for connector in self.state.outlets
+                if connector.offered_maximum is not None
+            },
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -370,6 +389,10 @@ class ChargerSession:
             self.state.connector(int(key)).energy = register.value
         self.limit_purposes = dict(data.get("limit_purposes") or {})
         self.state.available = bool(data.get("available", True))
+        self.state.safe_default_limit = data.get("safe_default_limit")
+        self.state.ever_limited = bool(data.get("ever_limited", False))
+        for key, value in (data.get("offered_maximum") or {}).items():
+            self.state.connector(int(key)).offered_maximum = float(value)
 
 
 def _stop_flow(connector: ConnectorState) -> None:

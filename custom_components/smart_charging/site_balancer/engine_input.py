@@ -207,7 +207,7 @@ def _connector_input(
         phases_known=known,
         measured_at=balancer.history.measured_at(key),
         min_current=settings.min_current,
-        max_current=settings.max_current,
+        max_current=settings.maximum,
         priority=settings.priority,
         mode=Mode.OFF if settings.paused else Mode(settings.mode),
         active=connector.transaction_id is not None and connector.status in _CAN_CHARGE,

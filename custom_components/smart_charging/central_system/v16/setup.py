@@ -14,6 +14,7 @@ import logging
 
 from ..adapter import ChargerAdapter
 from ..capabilities import CAPABILITY_KEYS, parse_capabilities
+from ..charger_maximum import parse_vendor_maximum, vendor_keys
 from ..errors import ChargerOfflineError, ChargerRejectedError, ChargerTimeoutError
 from ..meter_values import (
     CURRENT_IMPORT,
@@ -40,6 +41,8 @@ WANTED_MEASURANDS = (
     TEMPERATURE,
 )
 SAMPLED_DATA = "MeterValuesSampledData"
+# How a refused read of the vendor keys shows among the refused keys.
+VENDOR_MAXIMUM = "GetConfiguration[vendor maximum]"
 # CALLERROR codes that mean "not now" rather than "never".
 TRANSIENT_CODES = frozenset({"InternalError", "GenericError", "SecurityError"})
 # The longest wait between two tries of a failed step (s).
@@ -57,6 +60,7 @@ class ChargerSetup:
             "capabilities": self._read_capabilities,
             "sample_interval": self._set_sample_interval,
             "sampled_data": self._set_sampled_data,
+            "vendor_maximum": self._read_vendor_maximum,
         }
         self._done: set[str] = set()
         self._task: asyncio.Task[None] | None = None
@@ -139,6 +143,24 @@ class ChargerSetup:
             return
         self._note("GetConfiguration", None)
         self._session.state.capabilities = parse_capabilities(answer["configuration_key"])
+        self._session.save_capabilities()
+
+    async def _read_vendor_maximum(self) -> None:
+        # Apart from the capabilities: a charger may limit the keys per request.
+        capabilities = self._session.state.capabilities
+        if capabilities is None or capabilities.vendor_max_current is not None:
+            return  # Read once, like the capabilities.
+        connectors = capabilities.number_of_connectors or 1
+        try:
+            answer = await self._adapter.get_configuration(vendor_keys(connectors))
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            self._note(VENDOR_MAXIMUM, error.status)
+            capabilities.vendor_max_current = {}
+        else:
+            self._note(VENDOR_MAXIMUM, None)
+            capabilities.vendor_max_current = parse_vendor_maximum(answer["configuration_key"])
         self._session.save_capabilities()
 
     async def _set_sample_interval(self) -> None:
