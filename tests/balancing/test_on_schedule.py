@@ -11,11 +11,12 @@ from custom_components.smart_charging.balancing import (
     LimitReason,
     Mode,
     Result,
+    StationInput,
     allocate,
 )
 from custom_components.smart_charging.balancing.classification import make_context
 
-from .sites import PLAIN, car, currents, site
+from .sites import PLAIN, car, currents, site, three
 
 VOLTAGE = 230.0
 ENERGY = 6900.0  # Wh: 10 A on 3 phases for one hour
@@ -200,3 +201,33 @@ def test_a_car_that_told_its_departure_is_ready(case: str, base_load: Any) -> No
     left, visitor = drive(12_000.0, 7200.0, base_load)
     assert left <= PLAIN.energy_tolerance, case
     assert visitor > 15.0, case
+
+
+def test_held_below_its_need_it_names_the_limit_that_holds_it() -> None:
+    """Its station's limit holds it at 4 A; the grid phase is full too, and it gained nothing there.
+
+    The station's two other cars take their 6 A minimums of its 16 A; the grid's L2 is full
+    with the cars of another station. Named after the grid, it looked like a car the grid
+    shared unfairly (8 A for the others, 4 A for it).
+    """
+    snapshot = site(
+        car("a", station_id="s0"),
+        car("b", station_id="s0"),
+        car(
+            "c",
+            station_id="s0",
+            phases=(1,),
+            min_current=0.0,
+            energy_needed=2000.0,
+            departure=departure_for(13.0, energy=2000.0, phases=1),
+        ),
+        car("d", station_id="s1"),
+        car("e", station_id="s1"),
+        limit=32.0,
+        stations=(StationInput(station_id="s0", max_current=three(16.0)),),
+    )
+    result = allocate(snapshot, None)
+    assert currents(result) == pytest.approx({"a": 6.0, "b": 6.0, "c": 4.0, "d": 8.0, "e": 8.0})
+    constraint = result.allocations["c"].constraint
+    assert constraint is not None
+    assert constraint.startswith("station s0")

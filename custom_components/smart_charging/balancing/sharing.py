@@ -201,6 +201,7 @@ def _take_what_is_left(
     level = context.target
     items = list(patient)
     got = {i: level[i] for i in items}
+    first = {i: bind[i] for i in items}
     for i in items:
         caps[i] = full[i]
     fill(
@@ -214,6 +215,11 @@ def _take_what_is_left(
         context.members_of,
         context.sums,
     )
+    for i in items:
+        if first[i] != OWN_CAP and level[i] <= got[i] + EPS:
+            # Held below its need by a limit, it gained nothing: that limit binds it,
+            # not whichever other full limit the second fill saw first.
+            bind[i] = first[i]
     return [
         i
         for i in items
