@@ -268,3 +268,20 @@ def _apply_phases(connector: ConnectorState, reading: MeterReading) -> None:
         connector.voltage = round(sum(known) / len(known), _MAX_DECIMALS["V"])
     elif (voltage := reading.total(VOLTAGE)) is not None:
         connector.voltage = voltage
+
+
+def stop_flow(connector: ConnectorState) -> None:
+    """The session is over: nothing flows until the next reading says otherwise.
+
+    Chargers rarely send a last MeterValues of 0 after StopTransaction; without this,
+    power and current would show the session's last values until the next session (and
+    the load balancer would count a car that has left).
+    """
+    if connector.power is not None:
+        connector.power = 0.0
+    if connector.current_import is not None:
+        connector.current_import = 0.0
+    phases = connector.current_phases
+    connector.current_phases = PhaseValues(
+        *(None if value is None else 0.0 for value in phases.as_tuple())
+    )

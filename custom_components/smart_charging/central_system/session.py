@@ -19,8 +19,8 @@ from .charger_maximum import note_offer
 from .energy_register import EnergyRegister
 from .errors import ChargerOfflineError
 from .limits import ChargingLimit, LimitUnit
-from .meter_values import MeterReading, apply_reading
-from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus, PhaseValues
+from .meter_values import MeterReading, apply_reading, stop_flow
+from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus
 from .policy import AccessPolicy, Admission
 from .timestamps import parse_timestamp, utc_now
 from .transactions import Transaction, TransactionLedger
@@ -247,7 +247,7 @@ class ChargerSession:
             connector.session_energy = transaction.energy
             connector.applied_limit = None
             connector.applied_limit_unit = None
-            _stop_flow(connector)
+            stop_flow(connector)
         await self._host.save_now()
         self._host.state_changed(self)
 
@@ -393,20 +393,3 @@ class ChargerSession:
         self.state.ever_limited = bool(data.get("ever_limited", False))
         for key, value in (data.get("offered_maximum") or {}).items():
             self.state.connector(int(key)).offered_maximum = float(value)
-
-
-def _stop_flow(connector: ConnectorState) -> None:
-    """The session is over: nothing flows until the next reading says otherwise.
-
-    Chargers rarely send a last MeterValues of 0 after StopTransaction; without this,
-    power and current would show the session's last values until the next session (and
-    the load balancer would count a car that has left).
-    """
-    if connector.power is not None:
-        connector.power = 0.0
-    if connector.current_import is not None:
-        connector.current_import = 0.0
-    phases = connector.current_phases
-    connector.current_phases = PhaseValues(
-        *(None if value is None else 0.0 for value in phases.as_tuple())
-    )
