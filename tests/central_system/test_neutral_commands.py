@@ -11,6 +11,7 @@ from custom_components.smart_charging.central_system.errors import (
 from custom_components.smart_charging.central_system.server import TEXT_LIMITS
 from custom_components.smart_charging.central_system.trigger import Trigger
 from custom_components.smart_charging.central_system.v16.adapter import V16Adapter
+from custom_components.smart_charging.central_system.v201.adapter import V201Adapter
 from custom_components.smart_charging.central_system.v16.vocabulary import (
     HEARTBEAT_INTERVAL,
     SAMPLE_INTERVAL,
@@ -123,7 +124,9 @@ async def test_text_limits_are_the_16_schema_lengths(
     charger, session = await connected_charger(server, make_charger)
     adapter = session.require_adapter()
     limits = adapter.text_limits
-    assert limits == V16Adapter.text_limits == TEXT_LIMITS
+    assert limits == V16Adapter.text_limits
+    # The services check the widest of every version's (2.0.1's values are longer).
+    assert TEXT_LIMITS.configuration_value == V201Adapter.text_limits.configuration_value
     # At the limit the charger gets the call (and answers as it likes).
     with pytest.raises(ChargerRejectedError) as caught:
         await adapter.change_configuration(

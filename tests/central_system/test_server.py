@@ -102,14 +102,14 @@ async def test_simulated_charger_boots_and_reports(
     assert server.listener.count("updated", "CP-1") >= 4
 
 
-@pytest.mark.parametrize("protocols", [("ocpp2.0.1",), ()])
+@pytest.mark.parametrize("protocols", [("ocpp2.1", "ocpp1.5"), ()])
 async def test_subprotocol_refused(
     server: Server,
     raw_client: RawClientFactory,
     caplog: pytest.LogCaptureFixture,
     protocols: tuple[str, ...],
 ) -> None:
-    """A client that does not offer ocpp1.6 is closed, with one log line, and leaves no trace."""
+    """A client that offers no version we speak is closed, with one log line, and leaves no trace."""
     client = await raw_client(server, "CP-201", protocols=protocols)
     assert client.websocket.protocol is None
     message = await client.websocket.receive(timeout=3)
@@ -118,7 +118,8 @@ async def test_subprotocol_refused(
     assert [(r.levelno, r.getMessage()) for r in refused] == [
         (
             logging.WARNING,
-            f"CP-201: refused, offers subprotocols {', '.join(protocols)!r}; supported: ocpp1.6",
+            f"CP-201: refused, offers subprotocols {','.join(protocols)!r};"
+            " supported: ocpp2.0.1, ocpp1.6",
         )
     ]
     assert "CP-201" not in server.system.sessions

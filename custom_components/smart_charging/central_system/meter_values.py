@@ -98,9 +98,12 @@ def _read_sample(raw: Mapping[str, Any]) -> Sample | None:
     measurand = str(raw.get("measurand") or ENERGY_IMPORT)
     if raw.get("format") == "SignedData":
         return None
+    # 2.x: the unit and a power-of-ten multiplier in unitOfMeasure.
+    measure = raw.get("unit_of_measure")
+    measure = measure if isinstance(measure, Mapping) else {}
     try:
-        exact = Decimal(str(raw["value"]).strip())
-    except (KeyError, ArithmeticError):
+        exact = Decimal(str(raw["value"]).strip()).scaleb(int(measure.get("multiplier") or 0))
+    except (KeyError, ArithmeticError, ValueError):
         return None
     if not exact.is_finite() or not math.isfinite(float(exact)):
         return None
@@ -109,7 +112,7 @@ def _read_sample(raw: Mapping[str, Any]) -> Sample | None:
         measurand=measurand,
         value=float(exact),
         decimals=max(0, -exponent) if isinstance(exponent, int) else 0,
-        unit=raw.get("unit") or _DEFAULT_UNIT.get(measurand, ""),
+        unit=raw.get("unit") or measure.get("unit") or _DEFAULT_UNIT.get(measurand, ""),
         phase=raw.get("phase"),
         location=raw.get("location"),
         context=raw.get("context"),

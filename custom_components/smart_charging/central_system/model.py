@@ -114,6 +114,13 @@ class ConnectorState:
     limit_known: bool = False
     # The highest Current.Offered seen while no limit of ours held it (see charger_maximum).
     offered_maximum: float | None = None
+    # What the car told through the charger (2.x NotifyEVChargingNeeds), None: not told.
+    ev_departure: datetime | None = None
+    ev_energy_amount: float | None = None  # Wh
+    ev_min_current: float | None = None  # A per phase
+    ev_max_current: float | None = None  # A per phase
+    # A limit set by another system (2.x NotifyChargingLimit): its source, None: none.
+    external_limit_source: str | None = None
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ocpp.exceptions import FormatViolationError, GenericError, InternalError, OCPPError
 from ocpp.messages import Call, MessageType, get_validator, unpack
 from ocpp.v16.enums import Action
+from ocpp.v201.enums import Action as Action201
 
 # Schemas the library parses with Decimal (1.6 limits are multiples of 0.1); a validator is
 # cached by name only, so preloading must use the same parser the library would.
@@ -29,7 +30,7 @@ _DECIMAL_SCHEMAS = {
 
 
 def preload_validators() -> None:
-    """Read every OCPP 1.6 schema into the library's cache (file I/O: run in an executor).
+    """Read every OCPP 1.6 and 2.0.1 schema into the library's cache (file I/O: run in an executor).
 
     Inline validation would otherwise open a schema file inside the event loop the first
     time each action is seen.
@@ -41,6 +42,10 @@ def preload_validators() -> None:
             )
             with contextlib.suppress(OSError):  # not every action has both schemas
                 get_validator(message_type, action.value, "1.6", parse_float=parse_float)
+    for action201 in Action201:
+        for message_type in (MessageType.Call, MessageType.CallResult):
+            with contextlib.suppress(OSError):
+                get_validator(message_type, action201.value, "2.0.1")
 
 
 # Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.

@@ -26,11 +26,14 @@ from .text_limits import widest
 from .transactions import TransactionLedger
 from .trigger import Trigger
 from .v16.adapter import V16Adapter
+from .v201.adapter import V201Adapter
 
 _LOGGER = logging.getLogger(__name__)
 
-# One adapter per OCPP version, by WebSocket subprotocol; 2.0.1 and 2.1 slot in here.
+# One adapter per OCPP version, by WebSocket subprotocol, newest first: a charger that
+# offers several gets the newest (2.1 slots in here).
 ADAPTERS: dict[str, AdapterType] = {
+    "ocpp2.0.1": V201Adapter,
     "ocpp1.6": V16Adapter,
 }
 SUBPROTOCOLS = tuple(ADAPTERS)
@@ -193,11 +196,15 @@ class CentralSystem:
         if self._stopping:
             raise web.HTTPServiceUnavailable
         # A charger we refuse (no common subprotocol) gets no heartbeat: its timer would outlive it.
-        offered = request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL, "").split(",")
-        served = any(protocol.strip() in SUBPROTOCOLS for protocol in offered)
+        offered = {
+            protocol.strip()
+            for protocol in request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL, "").split(",")
+        }
+        # aiohttp would take the charger's first choice: offer only the newest in common.
+        common = [protocol for protocol in SUBPROTOCOLS if protocol in offered][:1]
         websocket = web.WebSocketResponse(
-            protocols=SUBPROTOCOLS,
-            heartbeat=PING_INTERVAL if served else None,
+            protocols=common or SUBPROTOCOLS,
+            heartbeat=PING_INTERVAL if common else None,
             max_msg_size=TRANSPORT_MAX_FRAME,
         )
         await websocket.prepare(request)

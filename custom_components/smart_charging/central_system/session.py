@@ -189,18 +189,41 @@ class ChargerSession:
         self.state.last_seen = utc_now()
         self._host.state_changed(self)
 
+    @property
+    def ledger(self) -> TransactionLedger:
+        """Return the central system's transaction ledger."""
+        return self._host.ledger
+
+    def register_value(self, connector_id: int) -> float:
+        """The connector's last raw energy register reading (Wh), 0 before any."""
+        register = self.registers.get(connector_id)
+        return 0.0 if register is None or register.last_raw is None else register.last_raw
+
+    def state_updated(self) -> None:
+        """Something the adapter recorded on the state directly: tell the owner."""
+        self.state.last_seen = utc_now()
+        self._host.state_changed(self)
+
     def authorize(self, id_tag: str) -> str:
         """Return the idTagInfo status for an Authorize request."""
         return self._host.policy.authorize(id_tag)
 
     async def on_start_transaction(
-        self, connector_id: int, id_tag: str, meter_start: float, timestamp: str
+        self,
+        connector_id: int,
+        id_tag: str,
+        meter_start: float,
+        timestamp: str,
+        external_id: str | None = None,
     ) -> tuple[int, str]:
-        """Record a StartTransaction; return the transaction id and idTag status."""
+        """Record a StartTransaction; return the transaction id and idTag status.
+
+        `external_id`: the charger's own id for it (2.x).
+        """
         status = self.authorize(id_tag)
         started = parse_timestamp(timestamp) or utc_now()
         transaction, displaced = self._host.ledger.start(
-            self.charger_id, connector_id, id_tag, meter_start, started
+            self.charger_id, connector_id, id_tag, meter_start, started, external_id
         )
         # The id must be on disk before the charger hears it: ids never repeat.
         await self._host.save_now()

@@ -34,6 +34,9 @@ class Transaction:
     meter_stop: float | None = None
     stopped_at: str | None = None
     stop_reason: str | None = None
+    # 2.x: the charger's own transaction id, and the last TransactionEvent seqNo seen.
+    external_id: str | None = None
+    last_seq_no: int | None = None
     # The guarded register since meterStart; derived from the readings, so not compared.
     register: EnergyRegister = field(default_factory=EnergyRegister, compare=False, repr=False)
 
@@ -114,6 +117,13 @@ class TransactionLedger:
         """Return an open or recently finished transaction."""
         return self._open.get(transaction_id) or self._finished.get(transaction_id)
 
+    def find_external(self, charger_id: str, external_id: str) -> Transaction | None:
+        """Return the open or recently finished transaction a charger calls `external_id`."""
+        for transaction in (*self._open.values(), *reversed(self._finished.values())):
+            if transaction.charger_id == charger_id and transaction.external_id == external_id:
+                return transaction
+        return None
+
     def start(
         self,
         charger_id: str,
@@ -121,16 +131,23 @@ class TransactionLedger:
         id_tag: str,
         meter_start: float,
         timestamp: datetime,
+        external_id: str | None = None,
     ) -> tuple[Transaction, list[Transaction]]:
         """Record a StartTransaction; return it and any transaction it displaced.
 
-        A resent StartTransaction (same charger, connector, tag, meter and time) gets
-        the id it got the first time.
+        A resent StartTransaction (same charger, connector, tag, meter and time; 2.x: the
+        same transaction id) gets the id it got the first time.
         """
         started_at = timestamp.isoformat()
+        if (
+            external_id is not None
+            and (known := self.find_external(charger_id, external_id)) is not None
+        ):
+            return known, []
         current = self.open_on(charger_id, connector_id)
         if (
-            current is not None
+            external_id is None
+            and current is not None
             and current.id_tag == id_tag
             and current.meter_start == meter_start
             and current.started_at == started_at
@@ -148,6 +165,7 @@ class TransactionLedger:
             id_tag=id_tag,
             meter_start=meter_start,
             started_at=started_at,
+            external_id=external_id,
         )
         transaction.record(meter_start, timestamp)
         self._next_id += 1

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 from ocpp.v16.enums import AvailabilityType, ResetType
 
-from ..connection import ConnectionClosedError
-from ..errors import (
-    ChargerError,
-    ChargerNotSupportedError,
-    ChargerOfflineError,
-    ChargerRejectedError,
-    ChargerTimeoutError,
-)
+from ..adapter_base import ConnectionAdapter
+from ..errors import ChargerError, ChargerNotSupportedError, ChargerRejectedError
 from ..limits import ChargingLimit
 from ..session import ChargerSession
 from ..timestamps import utc_now
@@ -26,10 +18,8 @@ from .setup import ChargerSetup
 from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
 from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, SAMPLE_INTERVAL, TEXT_LIMITS
 
-_ACCEPTED = {"Accepted", "RebootRequired"}
 
-
-class V16Adapter:
+class V16Adapter(ConnectionAdapter):
     """One 1.6J connection of a charger."""
 
     ocpp_version = "1.6"
@@ -37,67 +27,12 @@ class V16Adapter:
 
     def __init__(self, session: ChargerSession, connection: Any) -> None:
         """Wrap a connection (anything with async recv/send) for `session`."""
-        self.session = session
         self.charge_point = ChargePoint16(
             session, connection, response_timeout=session.settings.response_timeout
         )
+        super().__init__(session, connection, self.charge_point)
         self.charge_point.on_answered = self._answered
-        self._connection = connection
-        self._tasks: set[asyncio.Task[None]] = set()
         self._setup = ChargerSetup(session, self)
-
-    # --- lifecycle -----------------------------------------------------------------
-
-    async def run(self) -> None:
-        """Serve the connection until it closes."""
-        try:
-            await self.charge_point.start()
-        except ConnectionClosedError:
-            pass
-        finally:
-            # Setup still running for a closed connection has nothing left to talk to.
-            tasks = list(self._tasks)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                # wait(), unlike gather(return_exceptions), leaves a real error visible.
-                await asyncio.wait(tasks)
-
-    async def close(self) -> None:
-        """Close the connection."""
-        await self._connection.close()
-
-    def _answered(self) -> None:
-        # Nothing goes to a charger before it may answer; then a later message retries
-        # what failed.
-        self.session.message_answered()
-        if not self.session.ready:
-            return
-        task = self._setup.poke()
-        if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    # --- calls ---------------------------------------------------------------------
-
-    async def _call(self, payload: Any) -> Any:
-        action = type(payload).__name__
-        try:
-            return await self.charge_point.call(payload, suppress=False)
-        except TimeoutError as error:
-            raise ChargerTimeoutError(self.session.charger_id, action) from error
-        except OCPPError as error:
-            code = str(getattr(error, "code", "CALLERROR"))
-            raise ChargerRejectedError(self.session.charger_id, action, code) from error
-        except ConnectionClosedError as error:
-            raise ChargerOfflineError(self.session.charger_id) from error
-
-    async def _expect(self, payload: Any, accepted: set[str] | None = None) -> str:
-        result = await self._call(payload)
-        status = str(result.status)
-        if status not in (accepted or _ACCEPTED):
-            raise ChargerRejectedError(self.session.charger_id, type(payload).__name__, status)
-        return status
 
     # --- commands ------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ SAFE_DEFAULT_PROFILE_ID = PROFILE_ID_BASE + 4
 _START_MARGIN = timedelta(minutes=1)
 
 
-def scope_of(limit: ChargingLimit, transaction_id: int | None) -> str:
+def scope_of(limit: ChargingLimit, transaction_id: int | str | None) -> str:
     """Name the situation a limit is applied in, for remembering what works."""
     if limit.safe_default:
         return "safe"

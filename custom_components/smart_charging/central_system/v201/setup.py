@@ -1,0 +1,112 @@
+"""The setup of a 2.0.1 station once it may be called: read its device model, set up metering.
+
+The same rules as for 1.6 (v16.setup.ChargerSetup: each step stands alone, a refusal is
+an answer, a failure is tried again later with backoff), with the device model in place
+of configuration keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ChargerRejectedError
+from ..model import Capabilities
+from ..session import ChargerSession
+from ..v16.setup import TRANSIENT_CODES, WANTED_MEASURANDS, ChargerSetup
+from .vocabulary import (
+    PERIODS_PER_SCHEDULE,
+    RATE_UNIT,
+    SMART_CHARGING_ENABLED,
+    STACK_LEVEL,
+    TX_UPDATED_INTERVAL,
+    TX_UPDATED_MEASURANDS,
+)
+
+if TYPE_CHECKING:
+    from .adapter import V201Adapter
+
+_READ = (SMART_CHARGING_ENABLED, RATE_UNIT, STACK_LEVEL, PERIODS_PER_SCHEDULE)
+# RateUnit lists "A", "W" (some stations write "Current"/"Power").
+_RATE_UNITS = {"a": "A", "current": "A", "w": "W", "power": "W"}
+
+
+def _integer(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value.strip())
+    except ValueError:
+        return None
+
+
+def capabilities_from_variables(values: Mapping[tuple[str, str], str | None]) -> Capabilities:
+    """Capabilities from the SmartChargingCtrlr variables a station answered."""
+    units = frozenset(
+        _RATE_UNITS[item.strip().lower()]
+        for item in (values.get(RATE_UNIT) or "").split(",")
+        if item.strip().lower() in _RATE_UNITS
+    )
+    enabled = (values.get(SMART_CHARGING_ENABLED) or "true").strip().lower() != "false"
+    return Capabilities(
+        smart_charging=enabled,
+        remote_trigger=True,
+        rate_units=units or frozenset({"A", "W"}),
+        max_stack_level=_integer(values.get(STACK_LEVEL)),
+        max_periods=_integer(values.get(PERIODS_PER_SCHEDULE)),
+        supported_measurands=WANTED_MEASURANDS,
+        vendor_max_current={},
+    )
+
+
+def _name(result: Mapping[str, Any]) -> tuple[str, str]:
+    return (str(result["component"]["name"]), str(result["variable"]["name"]))
+
+
+class Setup201(ChargerSetup):
+    """The setup steps of one 2.0.1 connection."""
+
+    def __init__(self, session: ChargerSession, adapter: V201Adapter) -> None:
+        """Prepare the steps; nothing runs until `poke`."""
+        super().__init__(session, adapter)
+        self._station = adapter
+        self._steps = {"device_model": self._read_device_model, "sampling": self._set_sampling}
+
+    async def _read_device_model(self) -> None:
+        if self._session.state.capabilities is not None:
+            return  # Read on an earlier connection (or before a restart).
+        try:
+            results = await self._station.get_variables(
+                [(component, name, None) for component, name in _READ]
+            )
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            self._note("GetVariables", error.status)
+            return
+        self._note("GetVariables", None)
+        values = {
+            _name(result): result.get("attribute_value")
+            for result in results
+            if result.get("attribute_status") == "Accepted"
+        }
+        self._session.state.capabilities = capabilities_from_variables(values)
+        self._session.save_capabilities()
+
+    async def _set_sampling(self) -> None:
+        wanted = (
+            (TX_UPDATED_INTERVAL, str(self._session.settings.meter_interval)),
+            (TX_UPDATED_MEASURANDS, ",".join(WANTED_MEASURANDS)),
+        )
+        try:
+            results = await self._station.set_variables(
+                [(component, name, None, value) for (component, name), value in wanted]
+            )
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            for variable, _ in wanted:
+                self._note(".".join(variable), error.status)
+            return
+        for result in results:
+            status = str(result.get("attribute_status"))
+            refusal = None if status in {"Accepted", "RebootRequired"} else status
+            self._note(".".join(_name(result)), refusal)
