@@ -13,6 +13,7 @@ from .central_system.errors import (
     ChargerOfflineError,
     ChargerRejectedError,
     ChargerTimeoutError,
+    ChargerWrongVersionError,
 )
 from .const import DOMAIN
 
@@ -34,6 +35,9 @@ def as_home_assistant_error(error: ChargerError) -> HomeAssistantError:
         case ChargerNotSupportedError():
             key = "not_supported"
             placeholders["feature"] = error.feature
+        case ChargerWrongVersionError():
+            key = "wrong_ocpp_version"
+            placeholders |= {"version": error.version, "instead": error.instead}
         case ChargerTimeoutError():
             key, expected = "charger_timeout", False
             placeholders["action"] = error.action

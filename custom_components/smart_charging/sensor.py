@@ -183,6 +183,30 @@ CONNECTOR_SENSORS: tuple[ConnectorSensorDescription, ...] = (
         exists_fn=lambda connector: connector.soc is not None,
         value_fn=lambda connector: connector.soc,
     ),
+    # What the car told (2.x charging needs) and who else limits it (2.x external limit).
+    ConnectorSensorDescription(
+        key="ev_departure",
+        translation_key="ev_departure",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        exists_fn=lambda connector: connector.ev_departure is not None,
+        value_fn=lambda connector: connector.ev_departure,
+    ),
+    ConnectorSensorDescription(
+        key="ev_energy_amount",
+        translation_key="ev_energy_amount",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        exists_fn=lambda connector: connector.ev_energy_amount is not None,
+        value_fn=lambda connector: connector.ev_energy_amount,
+    ),
+    ConnectorSensorDescription(
+        key="external_limit",
+        translation_key="external_limit",
+        exists_fn=lambda connector: connector.external_limit_source is not None,
+        value_fn=lambda connector: connector.external_limit_source,
+    ),
     ConnectorSensorDescription(
         key="temperature",
         translation_key="temperature",
@@ -227,6 +251,12 @@ CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
         translation_key="firmware",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.boot.firmware_version if state.boot else None,
+    ),
+    ChargerSensorDescription(
+        key="ocpp_version",
+        translation_key="ocpp_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.ocpp_version,
     ),
     ChargerSensorDescription(
         key="last_error",

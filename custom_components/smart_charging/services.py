@@ -23,13 +23,15 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 import voluptuous as vol
 
 from .balancing import Mode
+from .central_system.device_model import DeviceVariable
+from .central_system.errors import ChargerRejectedError
 from .central_system.limits import ChargingLimit, LimitUnit
 from .central_system.server import TEXT_LIMITS
 from .central_system.session import ChargerSession
 from .central_system.trigger import Trigger
 from .compat import device_config_entry_ids
 from .const import DOMAIN
-from .errors import charger_errors
+from .errors import as_home_assistant_error, charger_errors
 from .hub import SmartChargingConfigEntry, SmartChargingHub
 from .ids import parse_device_identifier
 
@@ -40,6 +42,8 @@ SERVICE_CHANGE_CONFIGURATION: Final = "change_configuration"
 SERVICE_TRIGGER_MESSAGE: Final = "trigger_message"
 SERVICE_DATA_TRANSFER: Final = "data_transfer"
 SERVICE_SET_CHARGING_MODE: Final = "set_charging_mode"
+SERVICE_GET_VARIABLES: Final = "get_variables"
+SERVICE_SET_VARIABLES: Final = "set_variables"
 
 ATTR_CURRENT: Final = "current"
 ATTR_POWER: Final = "power"
@@ -52,6 +56,14 @@ ATTR_VENDOR_ID: Final = "vendor_id"
 ATTR_MESSAGE_ID: Final = "message_id"
 ATTR_DATA: Final = "data"
 ATTR_MODE: Final = "mode"
+ATTR_COMPONENT: Final = "component"
+ATTR_VARIABLE: Final = "variable"
+ATTR_INSTANCE: Final = "instance"
+ATTR_EVSE: Final = "evse"
+ATTR_ATTRIBUTE: Final = "attribute"
+# 2.0.1's attribute types and the length of its component, variable and instance names.
+ATTRIBUTE_TYPES: Final = ("Actual", "Target", "MinSet", "MaxSet")
+NAME_LENGTH: Final = 50
 
 MAX_CURRENT: Final = 500.0  # A per phase
 MAX_POWER: Final = 1_000_000.0  # W
@@ -106,6 +118,19 @@ DATA_TRANSFER_SCHEMA: Final = _DEVICE_SCHEMA.extend(
         vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.message_id)),
         vol.Optional(ATTR_DATA): cv.string,
     }
+)
+_NAME: Final = vol.All(cv.string, vol.Length(min=1, max=NAME_LENGTH))
+GET_VARIABLES_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_COMPONENT): _NAME,
+        vol.Required(ATTR_VARIABLE): _NAME,
+        vol.Optional(ATTR_INSTANCE): _NAME,
+        vol.Optional(ATTR_EVSE): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional(ATTR_ATTRIBUTE): vol.In(ATTRIBUTE_TYPES),
+    }
+)
+SET_VARIABLES_SCHEMA: Final = GET_VARIABLES_SCHEMA.extend(
+    {vol.Required(ATTR_VALUE): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.configuration_value))}
 )
 SET_CHARGING_MODE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
     {vol.Required(ATTR_MODE): vol.In([mode.value for mode in Mode])}
@@ -242,6 +267,43 @@ async def _async_data_transfer(call: ServiceCall) -> ServiceResponse:
     return {"status": answer["status"], "data": answer.get("data")}
 
 
+def _device_variable(call: ServiceCall, target: ServiceTarget) -> DeviceVariable:
+    """The variable an action names; on a connector's device, of that connector's EVSE."""
+    return DeviceVariable(
+        component=call.data[ATTR_COMPONENT],
+        variable=call.data[ATTR_VARIABLE],
+        evse=call.data.get(ATTR_EVSE) or target.connector_id or None,
+        instance=call.data.get(ATTR_INSTANCE),
+        attribute=call.data.get(ATTR_ATTRIBUTE),
+    )
+
+
+async def _async_get_variables(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    with charger_errors():
+        (result,) = await target.session.require_adapter().get_variables(
+            [_device_variable(call, target)]
+        )
+    return {
+        "status": str(result.get("attribute_status")),
+        "value": result.get("attribute_value"),
+    }
+
+
+async def _async_set_variables(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    with charger_errors():
+        (result,) = await target.session.require_adapter().set_variables(
+            [(_device_variable(call, target), call.data[ATTR_VALUE])]
+        )
+    status = str(result.get("attribute_status"))
+    if status not in {"Accepted", "RebootRequired"}:
+        raise as_home_assistant_error(
+            ChargerRejectedError(target.charger_id, "SetVariables", status)
+        )
+    return {"status": status}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
@@ -282,6 +344,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_TRIGGER_MESSAGE,
         _async_trigger_message,
         schema=TRIGGER_MESSAGE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_VARIABLES,
+        _async_get_variables,
+        schema=GET_VARIABLES_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_VARIABLES,
+        _async_set_variables,
+        schema=SET_VARIABLES_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(

@@ -11,11 +11,11 @@ from custom_components.smart_charging.central_system.errors import (
 from custom_components.smart_charging.central_system.server import TEXT_LIMITS
 from custom_components.smart_charging.central_system.trigger import Trigger
 from custom_components.smart_charging.central_system.v16.adapter import V16Adapter
-from custom_components.smart_charging.central_system.v201.adapter import V201Adapter
 from custom_components.smart_charging.central_system.v16.vocabulary import (
     HEARTBEAT_INTERVAL,
     SAMPLE_INTERVAL,
 )
+from custom_components.smart_charging.central_system.v201.adapter import V201Adapter
 from simulator.charger import SimulatedCharger
 
 from .conftest import ChargerFactory, Server, connected_charger, wait_until

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from custom_components.smart_charging.central_system.device_model import DeviceVariable
 from custom_components.smart_charging.central_system.errors import (
-    ChargerNotSupportedError,
     ChargerRejectedError,
+    ChargerWrongVersionError,
 )
 from custom_components.smart_charging.central_system.limits import ChargingLimit
 from custom_components.smart_charging.central_system.model import ConnectorStatus
@@ -296,10 +297,24 @@ async def test_commands(server: Server, raw_client: RawClientFactory) -> None:
         },
     )
     assert [item["attributeValue"] for item in frame[3]["setVariableData"]] == ["15", "600"]
-    with pytest.raises(ChargerNotSupportedError):
+    with pytest.raises(ChargerWrongVersionError) as wrong:
         await adapter.get_configuration(None)
-    with pytest.raises(ChargerNotSupportedError):
+    assert wrong.value.instead == "get_variables"
+    with pytest.raises(ChargerWrongVersionError) as wrong:
         await adapter.change_configuration("K", "V")
+    assert wrong.value.instead == "set_variables"
+    frame = await command(
+        client,
+        adapter.get_variables([DeviceVariable("EVSE", "Power", evse=1, attribute="MaxSet")]),
+        {"getVariableResult": [_result("EVSE", "Power", attributeValue="11000")]},
+    )
+    assert frame[3]["getVariableData"] == [
+        {
+            "component": {"name": "EVSE", "evse": {"id": 1}},
+            "variable": {"name": "Power"},
+            "attributeType": "MaxSet",
+        }
+    ]
 
 
 async def test_refusals(server: Server, raw_client: RawClientFactory) -> None:

@@ -49,6 +49,12 @@ VALID_CALLS: list[tuple[str, dict[str, Any], bool]] = [
     (SERVICE_CHANGE_CONFIGURATION, {"key": "HeartbeatInterval", "value": "60"}, False),
     (SERVICE_TRIGGER_MESSAGE, {"message": "Heartbeat"}, False),
     (SERVICE_DATA_TRANSFER, {"vendor_id": "com.example"}, True),
+    ("get_variables", {"component": "SmartChargingCtrlr", "variable": "RateUnit"}, True),
+    (
+        "set_variables",
+        {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"},
+        False,
+    ),
 ]
 VALID_CALL_IDS = [service for service, _, _ in VALID_CALLS]
 
@@ -774,3 +780,34 @@ async def test_text_lengths_come_from_the_adapters(
     assert schema({**data, field: "x" * limit})[field] == "x" * limit
     with pytest.raises(vol.Invalid):
         schema({**data, field: "x" * (limit + 1)})
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "instead"),
+    [
+        (
+            "get_variables",
+            {"component": "SmartChargingCtrlr", "variable": "RateUnit"},
+            "get_configuration",
+        ),
+        (
+            "set_variables",
+            {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"},
+            "change_configuration",
+        ),
+    ],
+)
+async def test_a_2x_action_on_a_16_charger(
+    hass: HomeAssistant, charger: SimulatedCharger, service: str, data: dict[str, Any], instead: str
+) -> None:
+    """Refused with a translated error that names the 1.6 action to use; nothing sent."""
+    sent = len(charger.calls)
+    with pytest.raises(ServiceValidationError) as error:
+        await call(hass, service, {"device_id": device_id(hass, 0), **data}, response=True)
+    assert error.value.translation_key == "wrong_ocpp_version"
+    assert error.value.translation_placeholders == {
+        "charger": CHARGER_ID,
+        "version": "1.6",
+        "instead": instead,
+    }
+    assert len(charger.calls) == sent

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .device_model import DeviceVariable
 from .errors import ChargerError
 from .limits import ChargingLimit
 from .text_limits import TextLimits
@@ -51,6 +53,14 @@ class ChargerAdapter(Protocol):
 
     async def change_configuration(self, key: str, value: str) -> str:
         """Change a key; return Accepted or RebootRequired."""
+
+    async def get_variables(self, variables: Sequence[DeviceVariable]) -> list[dict[str, Any]]:
+        """Read device-model variables; 2.x only."""
+
+    async def set_variables(
+        self, values: Sequence[tuple[DeviceVariable, str]]
+    ) -> list[dict[str, Any]]:
+        """Set device-model variables to values; 2.x only."""
 
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """Set the sampling and heartbeat intervals (s) where the charger has not refused them.

@@ -47,3 +47,13 @@ class ChargerNotSupportedError(ChargerError):
         """Build the error for a missing feature."""
         super().__init__(charger_id, f"{feature} not supported")
         self.feature = feature
+
+
+class ChargerWrongVersionError(ChargerError):
+    """The command exists in another OCPP version than the charger's: `instead` does it."""
+
+    def __init__(self, charger_id: str, version: str, instead: str) -> None:
+        """Build the error, naming the command of the charger's own version."""
+        super().__init__(charger_id, f"OCPP {version}: use {instead}")
+        self.version = version
+        self.instead = instead

@@ -200,6 +200,14 @@ def _connector_input(
     ):
         energy_needed = settings.energy_target * 1000 - (connector.session_energy or 0.0)
         departure = now + seconds_until(balancer.wall_clock(), settings.departure)
+    elif (
+        connector.ev_energy_amount is not None
+        and connector.ev_departure is not None
+        and connector.transaction_id is not None
+    ):
+        # What the car told (ISO 15118 charging needs) where the user set nothing.
+        energy_needed = connector.ev_energy_amount - (connector.session_energy or 0.0)
+        departure = now + (connector.ev_departure - balancer.wall_clock()).total_seconds()
     return ConnectorInput(
         connector_id=key,
         station_id=charger.charger_id,

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ocpp.v16 import call
 from ocpp.v16.enums import AvailabilityType, ResetType
 
 from ..adapter_base import ConnectionAdapter
-from ..errors import ChargerError, ChargerNotSupportedError, ChargerRejectedError
+from ..device_model import DeviceVariable
+from ..errors import (
+    ChargerError,
+    ChargerNotSupportedError,
+    ChargerRejectedError,
+    ChargerWrongVersionError,
+)
 from ..limits import ChargingLimit
 from ..session import ChargerSession
 from ..timestamps import utc_now
@@ -115,6 +122,20 @@ class V16Adapter(ConnectionAdapter):
     async def change_configuration(self, key: str, value: str) -> str:
         """Change a configuration key."""
         return await self._expect(call.ChangeConfiguration(key=key, value=value))
+
+    async def get_variables(self, variables: Sequence[DeviceVariable]) -> list[dict[str, Any]]:
+        """2.x only: a 1.6 charger has configuration keys (GetConfiguration) instead."""
+        raise ChargerWrongVersionError(
+            self.session.charger_id, self.ocpp_version, "get_configuration"
+        )
+
+    async def set_variables(
+        self, values: Sequence[tuple[DeviceVariable, str]]
+    ) -> list[dict[str, Any]]:
+        """2.x only: a 1.6 charger has configuration keys (ChangeConfiguration) instead."""
+        raise ChargerWrongVersionError(
+            self.session.charger_id, self.ocpp_version, "change_configuration"
+        )
 
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """ChangeConfiguration of each interval key the charger has not refused."""

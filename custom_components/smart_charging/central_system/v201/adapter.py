@@ -15,7 +15,13 @@ from ocpp.v201.enums import (
 )
 
 from ..adapter_base import ConnectionAdapter
-from ..errors import ChargerError, ChargerNotSupportedError, ChargerRejectedError
+from ..device_model import DeviceVariable
+from ..errors import (
+    ChargerError,
+    ChargerNotSupportedError,
+    ChargerRejectedError,
+    ChargerWrongVersionError,
+)
 from ..limits import ChargingLimit
 from ..session import ChargerSession
 from ..timestamps import utc_now
@@ -29,14 +35,6 @@ from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, TEXT_LIMITS, TX_UP
 def raw(value: Any) -> Any:
     """A snake_case dict where the library types a dataclass: it serialises both alike."""
     return value
-
-
-def variable_data(component: str, variable: str, evse_id: int | None = None) -> dict[str, Any]:
-    """The component/variable pair of GetVariables and SetVariables (snake_case)."""
-    named: dict[str, Any] = {"name": component}
-    if evse_id:
-        named["evse"] = {"id": evse_id}
-    return {"component": named, "variable": {"name": variable}}
 
 
 class V201Adapter(ConnectionAdapter):
@@ -63,27 +61,25 @@ class V201Adapter(ConnectionAdapter):
 
     # --- device model ----------------------------------------------------------------
 
-    async def get_variables(
-        self, variables: Sequence[tuple[str, str, int | None]]
-    ) -> list[dict[str, Any]]:
+    async def get_variables(self, variables: Sequence[DeviceVariable]) -> list[dict[str, Any]]:
         """GetVariables; each result (snake_case) with its attribute status and value."""
         result = await self._call(
             call.GetVariables(
-                get_variable_data=raw([variable_data(*variable) for variable in variables])
+                get_variable_data=raw([variable.as_request() for variable in variables])
             )
         )
         return list(result.get_variable_result)
 
     async def set_variables(
-        self, values: Sequence[tuple[str, str, int | None, str]]
+        self, values: Sequence[tuple[DeviceVariable, str]]
     ) -> list[dict[str, Any]]:
         """SetVariables; each result (snake_case) with its attribute status."""
         result = await self._call(
             call.SetVariables(
                 set_variable_data=raw(
                     [
-                        {**variable_data(component, name, evse), "attribute_value": value}
-                        for component, name, evse, value in values
+                        {**variable.as_request(), "attribute_value": value}
+                        for variable, value in values
                     ]
                 )
             )
@@ -189,11 +185,11 @@ class V201Adapter(ConnectionAdapter):
 
     async def get_configuration(self, keys: list[str] | None) -> dict[str, Any]:
         """1.6 only: a 2.0.1 station has a device model (GetVariables) instead."""
-        raise ChargerNotSupportedError(self.session.charger_id, "GetConfiguration")
+        raise ChargerWrongVersionError(self.session.charger_id, self.ocpp_version, "get_variables")
 
     async def change_configuration(self, key: str, value: str) -> str:
         """1.6 only: a 2.0.1 station has a device model (SetVariables) instead."""
-        raise ChargerNotSupportedError(self.session.charger_id, "ChangeConfiguration")
+        raise ChargerWrongVersionError(self.session.charger_id, self.ocpp_version, "set_variables")
 
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """SetVariables of the sampling and heartbeat intervals the station has not refused."""
@@ -207,7 +203,7 @@ class V201Adapter(ConnectionAdapter):
             return {}
         try:
             results = await self.set_variables(
-                [(component, name, None, str(value)) for (component, name), value in wanted]
+                [(DeviceVariable(*variable), str(value)) for variable, value in wanted]
             )
         except ChargerError as error:
             return {".".join(variable): error for variable, _ in wanted}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..device_model import DeviceVariable
 from ..errors import ChargerRejectedError
 from ..model import Capabilities
 from ..session import ChargerSession
@@ -75,7 +76,7 @@ class Setup201(ChargerSetup):
             return  # Read on an earlier connection (or before a restart).
         try:
             results = await self._station.get_variables(
-                [(component, name, None) for component, name in _READ]
+                [DeviceVariable(*variable) for variable in _READ]
             )
         except ChargerRejectedError as error:
             if error.status in TRANSIENT_CODES:
@@ -98,7 +99,7 @@ class Setup201(ChargerSetup):
         )
         try:
             results = await self._station.set_variables(
-                [(component, name, None, value) for (component, name), value in wanted]
+                [(DeviceVariable(*variable), value) for variable, value in wanted]
             )
         except ChargerRejectedError as error:
             if error.status in TRANSIENT_CODES:

@@ -1,0 +1,153 @@
+"""One EVSE's state, its electrics under the installed profiles, and its meter values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..timeutil import SimClock, to_iso
+from .profiles import ProfileBook
+from .variables import CURRENT, ENERGY, OFFERED, POWER, VOLTAGE
+
+MIN_CURRENT = 6.0  # A: below this an IEC 61851 car cannot charge
+_RUNNING = 1  # any transaction number: the store only asks whether one runs
+_UNITS = {ENERGY: "Wh", POWER: "W", CURRENT: "A", OFFERED: "A", VOLTAGE: "V"}
+
+
+@dataclass
+class EvseState:
+    """An EVSE with connector 1: status, energy register and its transaction."""
+
+    evse_id: int
+    metered_at: datetime
+    status: str = "Available"
+    operative: bool = True
+    register_wh: float = 0.0
+    transaction_id: str | None = None
+    started_at: datetime | None = None
+    seq_no: int = 0
+    starting: bool = False  # a RequestStartTransaction was accepted, the start is on its way
+
+    def next_seq_no(self) -> int:
+        """The seqNo of the transaction's next TransactionEvent."""
+        seq_no = self.seq_no
+        self.seq_no += 1
+        return seq_no
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the meter shows now."""
+
+    register_wh: float
+    draw_a: float
+    offered_a: float
+    voltage: float
+    phases: int
+
+    @property
+    def power_w(self) -> float:
+        """Active power, W."""
+        return self.draw_a * self.voltage * self.phases
+
+
+class Electrics:
+    """Limits, draw and metering of every EVSE on the station's clock."""
+
+    def __init__(
+        self,
+        profiles: ProfileBook,
+        clock: SimClock,
+        *,
+        max_current: float,
+        voltage: float,
+        phases: int,
+    ) -> None:
+        """Evaluate `profiles` against `clock` for a station of these ratings."""
+        self.profiles = profiles
+        self.clock = clock
+        self.max_current = max_current
+        self.voltage = voltage
+        self.phases = phases
+
+    def limit_at(self, state: EvseState, at: datetime) -> float | None:
+        """The profiles' limit at `at`, A per phase (None: unlimited)."""
+        limit = self.profiles.store.effective_limit(
+            state.evse_id,
+            at,
+            None if state.transaction_id is None else _RUNNING,
+            transaction_start=state.started_at,
+        )
+        return None if limit is None else limit.value
+
+    def offered_at(self, state: EvseState, at: datetime) -> float:
+        """Current.Offered: min(max_current, limit), 0 below 6 A."""
+        limit = self.limit_at(state, at)
+        amps = self.max_current if limit is None else min(self.max_current, limit)
+        return amps if amps >= MIN_CURRENT else 0.0
+
+    def draw_at(self, state: EvseState, at: datetime) -> float:
+        """A per phase the car draws at `at` (0 without a transaction)."""
+        return 0.0 if state.transaction_id is None else self.offered_at(state, at)
+
+    def integrate(self, state: EvseState) -> None:
+        """Add the energy drawn since the last call, period by period of the profiles."""
+        now = self.clock.now()
+        moment = state.metered_at
+        while moment < now:
+            change = self.profiles.store.next_change(
+                state.evse_id, moment, transaction_start=state.started_at
+            )
+            end = now if change is None else min(change, now)
+            amps = self.draw_at(state, moment)
+            hours = (end - moment).total_seconds() / 3600
+            state.register_wh += amps * self.voltage * self.phases * hours
+            moment = end
+        state.metered_at = max(now, state.metered_at)
+
+    def reading(self, state: EvseState) -> Reading:
+        """Meter up to now and return the values."""
+        self.integrate(state)
+        now = self.clock.now()
+        return Reading(
+            state.register_wh,
+            self.draw_at(state, now),
+            self.offered_at(state, now),
+            self.voltage,
+            self.phases,
+        )
+
+
+def meter_value(
+    reading: Reading, measurands: list[str], context: str, at: datetime
+) -> dict[str, Any]:
+    """One snake_case MeterValue with the `measurands`, numbers rounded sensibly."""
+    values: list[dict[str, Any]] = []
+    for measurand in measurands:
+        if measurand == CURRENT:
+            values.extend(
+                _sample(measurand, reading.draw_a, context, f"L{phase}")
+                for phase in range(1, reading.phases + 1)
+            )
+            continue
+        number = {
+            ENERGY: reading.register_wh,
+            POWER: reading.power_w,
+            OFFERED: reading.offered_a,
+            VOLTAGE: reading.voltage,
+        }[measurand]
+        values.append(_sample(measurand, number, context))
+    return {"timestamp": to_iso(at), "sampled_value": values}
+
+
+def _sample(measurand: str, value: float, context: str, phase: str | None = None) -> dict[str, Any]:
+    sample: dict[str, Any] = {
+        "value": round(value, 3),
+        "context": context,
+        "measurand": measurand,
+        "unit_of_measure": {"unit": _UNITS[measurand]},
+    }
+    if phase is not None:
+        sample["phase"] = phase
+    return sample

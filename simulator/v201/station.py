@@ -1,0 +1,693 @@
+"""A simulated OCPP 2.0.1 charging station for tests: EVSEs with a car each, obeying profiles."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping
+from datetime import datetime
+import logging
+from typing import Any
+import uuid
+
+from ocpp.v201 import call
+
+from ..background import cancel, logged
+from ..calllog import CallLog, Payload, Predicate
+from ..connection import WebSocketConnection
+from ..profiles import ProfileError
+from ..schedule import TX_PROFILE
+from ..timeutil import SimClock, to_iso
+from ..wakeup import Wakeup
+from .evse import MIN_CURRENT, Electrics, EvseState, Reading, meter_value
+from .handlers import StationChargePoint
+from .link import Link
+from .payload import build
+from .profiles import Capabilities, ProfileBook, refusal
+from .variables import (
+    HEARTBEAT_INTERVAL,
+    ITEMS_PER_MESSAGE,
+    MEASURANDS,
+    SMART,
+    TX_ENDED_MEASURANDS,
+    TX_UPDATED_INTERVAL,
+    TX_UPDATED_MEASURANDS,
+    DeviceModel,
+    Key,
+)
+
+__all__ = ["SimulatedStation201", "StationError"]
+
+_LOGGER = logging.getLogger(__name__)
+ACCEPTED = "Accepted"
+_RUNNING = 1  # the ProfileStore only needs to know that a transaction runs
+_PERIODIC = (HEARTBEAT_INTERVAL, TX_UPDATED_INTERVAL)
+# stoppedReason -> triggerReason of the TransactionEvent Ended.
+_STOP_TRIGGERS = {
+    "Remote": "RemoteStop",
+    "ImmediateReset": "ResetCommand",
+    "EVDisconnected": "EVCommunicationLost",
+    "DeAuthorized": "Deauthorized",
+    "EnergyLimitReached": "EnergyLimitReached",
+    "TimeLimitReached": "TimeLimitReached",
+}
+_ENERGY_TRANSFER = {1: "AC_single_phase", 2: "AC_two_phase", 3: "AC_three_phase"}
+
+
+class StationError(RuntimeError):
+    """An action that the station's state does not allow."""
+
+
+class SimulatedStation201:
+    """An OCPP 2.0.1 charging station: boots, charges on each EVSE, obeys charging profiles."""
+
+    def __init__(
+        self,
+        station_id: str,
+        url: str,
+        *,
+        evses: int = 1,
+        phases: int = 3,
+        max_current: float = 16.0,
+        voltage: float = 230.0,
+        rate_unit: str = "A,W",
+        vendor: str = "Simulated",
+        model: str = "Sim201",
+        response_timeout: float = 5.0,
+    ) -> None:
+        """Describe the station; `url` is the CSMS's, without the station id."""
+        self.station_id = station_id
+        self.url = url.rstrip("/")
+        self.phases = phases
+        self.max_current = max_current
+        self.voltage = voltage
+        self.rate_units = frozenset(unit.strip() for unit in rate_unit.split(","))
+        self.vendor = vendor
+        self.model_name = model
+        self.response_timeout = response_timeout
+        self.boot_status: str | None = None
+        self.clock = SimClock()
+        self.profiles = ProfileBook(voltage, phases)
+        self.profiles.store.before_change = self._meter_all  # a limit change ends a period
+        self.electrics = Electrics(
+            self.profiles, self.clock, max_current=max_current, voltage=voltage, phases=phases
+        )
+        now = self.clock.now()
+        self.evses = {n: EvseState(n, now) for n in range(1, evses + 1)}
+        self.model = DeviceModel(rate_unit, evses, max_current * voltage * phases, self._power_now)
+        self.call_log = CallLog()
+        self._link = Link(self, self.call_log, self._lost)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._accepted = asyncio.Event()
+        self._wake = Wakeup()
+        self._due: dict[Key, float | None] = dict.fromkeys(_PERIODIC)
+
+    def __repr__(self) -> str:
+        """Name the station in logs."""
+        return f"<SimulatedStation201 {self.station_id}>"
+
+    # -- observation -------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[tuple[str, Payload]]:
+        """Every call the CSMS made, (action, snake_case payload), once answered."""
+        return self.call_log.calls
+
+    @property
+    def connected(self) -> bool:
+        """Whether a websocket connection is open."""
+        return self._link.connected
+
+    async def wait_for_call(
+        self,
+        action: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the requested test API
+        predicate: Predicate | None = None,
+    ) -> Payload:
+        """Return the payload of the first unconsumed answered `action` call."""
+        return await self.call_log.wait_for(action, timeout, predicate)
+
+    async def wait_accepted(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the boot is accepted and the statuses are reported."""
+        async with asyncio.timeout(timeout):
+            await self._accepted.wait()
+
+    def now(self) -> datetime:
+        """The station's clock: UTC now plus whatever `advance` added."""
+        return self.clock.now()
+
+    def evse(self, evse_id: int) -> EvseState:
+        """An EVSE's state; StationError if there is no such EVSE."""
+        try:
+            return self.evses[evse_id]
+        except KeyError:
+            raise StationError(f"no EVSE {evse_id}") from None
+
+    def advance(self, seconds: float) -> None:
+        """Move the station's clock forward, metering the skipped time, without sleeping."""
+        self._meter_all()
+        self.clock.advance(seconds)
+        self._meter_all()
+        self._wake.fire()
+
+    def effective_limit(self, evse_id: int) -> float | None:
+        """The profiles' limit on an EVSE now, A per phase (None: unlimited)."""
+        state = self.evse(evse_id)
+        self.profiles.purge(self.now())
+        return self.electrics.limit_at(state, self.now())
+
+    def draw(self, evse_id: int) -> float:
+        """A per phase the car draws now: 0 below 6 A or without a transaction."""
+        return self.electrics.draw_at(self.evse(evse_id), self.now())
+
+    def energy_wh(self, evse_id: int) -> float:
+        """The EVSE's energy register now, Wh."""
+        state = self.evse(evse_id)
+        self.electrics.integrate(state)
+        return state.register_wh
+
+    def transaction_id(self, evse_id: int) -> str | None:
+        """The transaction running on an EVSE, if any."""
+        return self.evse(evse_id).transaction_id
+
+    # -- connection --------------------------------------------------------------------------
+
+    async def connect(self, boot: bool = True) -> str | None:
+        """Open the websocket and (with `boot`) send BootNotification PowerUp; return its status.
+
+        Without `boot` the station reports its statuses at once and returns None.
+        """
+        await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+        if not boot:
+            await self._on_accepted()
+            return None
+        return await self.send_boot_notification("PowerUp")
+
+    async def close(self) -> None:
+        """Stop every task, close the socket and the HTTP session."""
+        await cancel(self._tasks)
+        await self._link.close()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run follow-up work (after an answer) as a task; its link errors are logged."""
+
+        async def run() -> None:
+            with logged(self, "follow-up"):
+                await coro
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- messages to the CSMS ---------------------------------------------------------------
+
+    async def send_boot_notification(self, reason: str = "PowerUp") -> str:
+        """Send BootNotification; once Accepted, report every connector's status."""
+        result = await self._link.request(
+            build(
+                call.BootNotification,
+                charging_station={"vendor_name": self.vendor, "model": self.model_name},
+                reason=reason,
+            )
+        )
+        self.boot_status = str(result.status)
+        if self.boot_status == ACCEPTED:
+            self.model.set_internal(HEARTBEAT_INTERVAL, str(int(result.interval)))
+            await self._on_accepted()
+        return self.boot_status
+
+    async def send_heartbeat(self) -> None:
+        """Send Heartbeat."""
+        await self._link.request(build(call.Heartbeat))
+
+    async def send_status(self, evse_id: int, status: str, connector_id: int = 1) -> None:
+        """Report (and remember) a connector's status."""
+        self.evse(evse_id).status = status
+        await self._link.request(
+            build(
+                call.StatusNotification,
+                timestamp=to_iso(self.now()),
+                connector_status=status,
+                evse_id=evse_id,
+                connector_id=connector_id,
+            )
+        )
+
+    async def start_transaction(
+        self,
+        evse_id: int,
+        id_token: str = "SIMTAG",  # noqa: S107 - not a secret
+        *,
+        remote_start_id: int | None = None,
+        id_token_type: str = "ISO14443",  # noqa: S107
+        charging_profile: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Occupied, then TransactionEvent Started; return the new transactionId.
+
+        `charging_profile` (RequestStartTransaction's) is installed as the
+        transaction's TxProfile before the TransactionEvent goes out.
+        """
+        state = self.evse(evse_id)
+        if state.transaction_id is not None:
+            raise StationError(f"EVSE {evse_id} already has a transaction")
+        await self.send_status(evse_id, "Occupied")
+        self.electrics.integrate(state)
+        state.transaction_id, state.started_at, state.seq_no = str(uuid.uuid4()), self.now(), 0
+        state.starting = False
+        if charging_profile is not None:
+            tx_profile = {**charging_profile, "transaction_id": state.transaction_id}
+            reason = self.install_profile(evse_id, tx_profile)
+            if reason is not None:
+                _LOGGER.warning("%s: TxProfile of the remote start refused: %s", self, reason)
+        self._wake.fire()
+        info: dict[str, Any] = {"remote_start_id": remote_start_id}
+        await self._transaction_event(
+            state,
+            "Started",
+            "Authorized" if remote_start_id is None else "RemoteStart",
+            [MEASURANDS[0]],
+            "Transaction.Begin",
+            info,
+            id_token={"id_token": id_token, "type": id_token_type},
+        )
+        return state.transaction_id
+
+    async def send_meter_values(self, evse_id: int) -> None:
+        """TransactionEvent Updated (MeterValuePeriodic) during a transaction, else MeterValues."""
+        state = self.evse(evse_id)
+        if state.transaction_id is None:
+            await self._meter_values_message(state, "Sample.Periodic")
+            return
+        measurands = _measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
+        await self._transaction_event(
+            state, "Updated", "MeterValuePeriodic", measurands, "Sample.Periodic"
+        )
+
+    async def stop_transaction(self, evse_id: int, reason: str = "Local") -> None:
+        """TransactionEvent Ended (with stoppedReason), then StatusNotification Available."""
+        state = self.evse(evse_id)
+        transaction_id = state.transaction_id
+        if transaction_id is None:
+            raise StationError(f"no transaction on EVSE {evse_id}")
+        self.electrics.integrate(state)
+        measurands = _measurand_list(self.model.value(TX_ENDED_MEASURANDS))
+        reading = self.electrics.reading(state)
+        state.transaction_id = state.started_at = None
+        self.profiles.clear(evse_id=evse_id, purpose=TX_PROFILE)
+        self._wake.fire()
+        info = {"charging_state": "EVConnected", "stopped_reason": reason}
+        await self._link.request(
+            build(
+                call.TransactionEvent,
+                event_type="Ended",
+                timestamp=to_iso(self.now()),
+                trigger_reason=_STOP_TRIGGERS.get(reason, "StopAuthorized"),
+                seq_no=state.next_seq_no(),
+                transaction_info={"transaction_id": transaction_id, **info},
+                meter_value=_meter_values(reading, measurands, "Transaction.End", self.now()),
+                evse={"id": evse_id, "connector_id": 1},
+            )
+        )
+        await self.send_status(evse_id, "Available" if state.operative else "Unavailable")
+
+    async def send_charging_needs(
+        self,
+        evse_id: int,
+        *,
+        departure: datetime | None,
+        energy_wh: float | None,
+        max_current: float | None = None,
+        min_current: float | None = None,
+        soc: float | None = None,
+    ) -> str:
+        """NotifyEVChargingNeeds (AC; DC when `soc` is given); return the answered status."""
+        self.evse(evse_id)
+        top = self.max_current if max_current is None else max_current
+        needs: dict[str, Any] = {}
+        if soc is None:
+            needs["requested_energy_transfer"] = _ENERGY_TRANSFER.get(self.phases, "AC_three_phase")
+            needs["ac_charging_parameters"] = {
+                "energy_amount": round(energy_wh or 0),
+                "ev_min_current": round(MIN_CURRENT if min_current is None else min_current),
+                "ev_max_current": round(top),
+                "ev_max_voltage": round(self.voltage),
+            }
+        else:
+            needs["requested_energy_transfer"] = "DC"
+            needs["dc_charging_parameters"] = {
+                "ev_max_current": round(top),
+                "ev_max_voltage": round(self.voltage),
+                "energy_amount": None if energy_wh is None else round(energy_wh),
+                "state_of_charge": round(soc),
+            }
+        if departure is not None:
+            needs["departure_time"] = to_iso(departure)
+        result = await self._link.request(
+            build(call.NotifyEVChargingNeeds, charging_needs=_without_nones(needs), evse_id=evse_id)
+        )
+        return str(result.status)
+
+    # -- reactions to the CSMS (used by the handlers) ----------------------------------------
+
+    def variable_changed(self, key: Key) -> None:
+        """A new interval starts its period afresh."""
+        if key in self._due:
+            self._schedule(key)
+        self._wake.fire()
+
+    def install_profile(self, evse_id: int, profile: Mapping[str, Any]) -> str | None:
+        """Install a snake_case chargingProfile; return why it is refused (None: installed)."""
+        if self.model.value((SMART, "Enabled")) != "true":
+            return "smart charging is disabled"
+        capabilities = Capabilities(
+            evse_count=len(self.evses),
+            rate_units=self.rate_units,
+            max_stack_level=self.model.integer((SMART, "ProfileStackLevel")),
+            max_periods=self.model.integer((SMART, "PeriodsPerSchedule")),
+        )
+        state = self.evses.get(evse_id)
+        running = None if state is None else state.transaction_id
+        reason = refusal(evse_id, profile, capabilities, running)
+        if reason is not None:
+            return reason
+        try:
+            self.profiles.install(evse_id, profile, self.now())
+        except ProfileError as err:
+            return str(err)
+        self._wake.fire()
+        return None
+
+    def clear_profiles(
+        self,
+        *,
+        profile_id: int | None,
+        evse_id: int | None,
+        purpose: str | None,
+        stack_level: int | None,
+    ) -> int:
+        """ClearChargingProfile; return how many profiles went."""
+        removed = self.profiles.clear(
+            profile_id=profile_id, evse_id=evse_id, purpose=purpose, stack_level=stack_level
+        )
+        self._wake.fire()
+        return removed
+
+    def find_profiles(
+        self, evse_id: int | None, criteria: Mapping[str, Any]
+    ) -> dict[int, list[dict[str, Any]]]:
+        """The profiles GetChargingProfiles asks for, per EVSE."""
+        sources = criteria.get("charging_limit_source")
+        if sources is not None and "CSO" not in sources:
+            return {}
+        self.profiles.purge(self.now())
+        return self.profiles.find(
+            evse_id,
+            criteria.get("charging_profile_id"),
+            criteria.get("charging_profile_purpose"),
+            criteria.get("stack_level"),
+        )
+
+    async def report_profiles(
+        self, request_id: int, found: Mapping[int, list[dict[str, Any]]]
+    ) -> None:
+        """One ReportChargingProfiles per EVSE, tbc on all but the last."""
+        items = sorted(found.items())
+        for index, (evse_id, profiles) in enumerate(items):
+            await self._link.request(
+                build(
+                    call.ReportChargingProfiles,
+                    request_id=request_id,
+                    charging_limit_source="CSO",
+                    charging_profile=profiles,
+                    evse_id=evse_id,
+                    tbc=True if index < len(items) - 1 else None,
+                )
+            )
+
+    def composite_schedule(
+        self, evse_id: int, duration: int, unit: str | None
+    ) -> dict[str, Any] | str:
+        """GetCompositeSchedule's schedule from now (a str says why it cannot be given)."""
+        if evse_id != 0 and evse_id not in self.evses:
+            return f"no EVSE {evse_id}"
+        unit = unit or ("A" if "A" in self.rate_units else "W")
+        if unit not in self.rate_units:
+            return f"chargingRateUnit {unit} not supported"
+        now = self.now()
+        self.profiles.purge(now)
+        state = self.evses.get(evse_id)
+        running = state is not None and state.transaction_id is not None
+        periods = self.profiles.store.composite_schedule(
+            evse_id,
+            now,
+            duration,
+            transaction_id=_RUNNING if running else None,
+            transaction_start=None if state is None else state.started_at,
+            unit=unit,
+            ceiling=self.max_current,
+        )
+        return {
+            "evse_id": evse_id,
+            "duration": duration,
+            "schedule_start": to_iso(now),
+            "charging_rate_unit": unit,
+            "charging_schedule_period": [
+                {
+                    "start_period": period.start_period,
+                    "limit": round(period.limit.value, 1),
+                    "number_phases": period.limit.number_phases,
+                }
+                for period in periods
+                if period.limit is not None
+            ],
+        }
+
+    def reserve_for_start(self, evse_id: int | None) -> bool:
+        """Mark a free EVSE (`evse_id`, else the first free one) for a remote start."""
+        candidates = sorted(self.evses) if evse_id is None else [evse_id]
+        for number in candidates:
+            state = self.evses.get(number)
+            if state is not None and state.operative and state.transaction_id is None:
+                if state.starting:
+                    continue
+                state.starting = True
+                return True
+        return False
+
+    def reserved_evse(self, evse_id: int | None) -> int | None:
+        """The EVSE `reserve_for_start` marked, if any."""
+        candidates = sorted(self.evses) if evse_id is None else [evse_id]
+        return next((n for n in candidates if n in self.evses and self.evses[n].starting), None)
+
+    async def remote_start(
+        self,
+        evse_id: int,
+        id_token: Mapping[str, Any],
+        remote_start_id: int,
+        charging_profile: Mapping[str, Any] | None,
+    ) -> None:
+        """Start a RequestStartTransaction's transaction; install its TxProfile."""
+        try:
+            await self.start_transaction(
+                evse_id,
+                str(id_token["id_token"]),
+                remote_start_id=remote_start_id,
+                id_token_type=str(id_token["type"]),
+                charging_profile=charging_profile,
+            )
+        finally:
+            self.evse(evse_id).starting = False
+
+    def evse_of_transaction(self, transaction_id: str) -> int | None:
+        """The EVSE running `transaction_id`."""
+        return next((n for n, s in self.evses.items() if s.transaction_id == transaction_id), None)
+
+    def busy(self, evse_id: int | None) -> bool:
+        """Whether a transaction runs on the EVSE (None or 0: on any)."""
+        return any(
+            state.transaction_id is not None
+            for number, state in self.evses.items()
+            if evse_id in (None, 0, number)
+        )
+
+    def availability_answer(self, evse_id: int, operative: bool) -> str:
+        """Apply ChangeAvailability to the EVSEs' flags; Scheduled while charging."""
+        if evse_id != 0 and evse_id not in self.evses:
+            return "Rejected"
+        for number, state in self.evses.items():
+            if evse_id in (0, number):
+                state.operative = operative
+        return "Scheduled" if not operative and self.busy(evse_id) else ACCEPTED
+
+    async def change_availability(self, evse_id: int, operative: bool) -> None:
+        """Report the statuses ChangeAvailability changed (idle EVSEs only)."""
+        del operative  # the flags are already set
+        for number, state in self.evses.items():
+            if evse_id not in (0, number) or state.transaction_id is not None:
+                continue
+            wanted = "Available" if state.operative else "Unavailable"
+            if state.status != wanted:
+                await self.send_status(number, wanted)
+
+    async def reset(self, evse_id: int | None) -> None:
+        """Stop the transactions; without an EVSE, reconnect and boot (RemoteReset)."""
+        for number, state in self.evses.items():
+            if evse_id in (None, 0, number) and state.transaction_id is not None:
+                await self.stop_transaction(number, reason="ImmediateReset")
+        if evse_id in (None, 0):
+            self._accepted.clear()
+            await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+            await self.send_boot_notification("RemoteReset")
+
+    async def triggered(self, message: str, evse_id: int | None) -> None:
+        """Send a message TriggerMessage asked for."""
+        targets = [state for number, state in self.evses.items() if evse_id in (None, number)]
+        if message == "BootNotification":
+            await self.send_boot_notification("Triggered")
+        elif message == "Heartbeat":
+            await self.send_heartbeat()
+        elif message == "StatusNotification":
+            for state in targets:
+                await self.send_status(state.evse_id, state.status)
+        elif message == "MeterValues":
+            for state in targets:
+                await self._meter_values_message(state, "Trigger")
+        else:
+            measurands = _measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
+            for state in targets:
+                if state.transaction_id is not None:
+                    await self._transaction_event(
+                        state, "Updated", "Trigger", measurands, "Trigger"
+                    )
+
+    async def send_report(self, request_id: int) -> None:
+        """NotifyReport with the whole device model, ItemsPerMessage items a message."""
+        data = self.model.report()
+        size = self.model.integer(ITEMS_PER_MESSAGE)
+        chunks = [data[start : start + size] for start in range(0, len(data), size)]
+        for seq_no, chunk in enumerate(chunks):
+            await self._link.request(
+                build(
+                    call.NotifyReport,
+                    request_id=request_id,
+                    generated_at=to_iso(self.now()),
+                    seq_no=seq_no,
+                    report_data=chunk,
+                    tbc=True if seq_no < len(chunks) - 1 else None,
+                )
+            )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _charge_point(self, connection: WebSocketConnection) -> StationChargePoint:
+        return StationChargePoint(
+            self.station_id, connection, self, response_timeout=self.response_timeout
+        )
+
+    def _lost(self) -> None:
+        self._accepted.clear()
+
+    def _meter_all(self) -> None:
+        for state in self.evses.values():
+            self.electrics.integrate(state)
+
+    def _power_now(self, evse_id: int) -> float:
+        return self.electrics.reading(self.evse(evse_id)).power_w
+
+    async def _on_accepted(self) -> None:
+        """Report every connector, start the periodic messages."""
+        for state in self.evses.values():
+            await self.send_status(state.evse_id, state.status)
+        if not self._accepted.is_set():
+            for key in _PERIODIC:
+                self._schedule(key)
+            self._link.spawn(self._periodic())
+        self._accepted.set()
+
+    async def _transaction_event(
+        self,
+        state: EvseState,
+        event_type: str,
+        trigger: str,
+        measurands: list[str],
+        context: str,
+        info: dict[str, Any] | None = None,
+        id_token: dict[str, Any] | None = None,
+    ) -> None:
+        transaction_id = state.transaction_id
+        if transaction_id is None:
+            raise StationError(f"no transaction on EVSE {state.evse_id}")
+        reading = self.electrics.reading(state)
+        charging = "Charging" if reading.draw_a > 0 else "SuspendedEVSE"
+        transaction_info = {"transaction_id": transaction_id, "charging_state": charging}
+        transaction_info.update({k: v for k, v in (info or {}).items() if v is not None})
+        await self._link.request(
+            build(
+                call.TransactionEvent,
+                event_type=event_type,
+                timestamp=to_iso(self.now()),
+                trigger_reason=trigger,
+                seq_no=state.next_seq_no(),
+                transaction_info=transaction_info,
+                meter_value=_meter_values(reading, measurands, context, self.now()),
+                evse={"id": state.evse_id, "connector_id": 1},
+                id_token=id_token,
+            )
+        )
+
+    async def _meter_values_message(self, state: EvseState, context: str) -> None:
+        reading = self.electrics.reading(state)
+        await self._link.request(
+            build(
+                call.MeterValues,
+                evse_id=state.evse_id,
+                meter_value=[meter_value(reading, list(MEASURANDS), context, self.now())],
+            )
+        )
+
+    async def _periodic(self) -> None:
+        """Heartbeats and TransactionEvent Updated at their intervals (0: off)."""
+        work = {HEARTBEAT_INTERVAL: self._heartbeat, TX_UPDATED_INTERVAL: self._sample}
+        while True:
+            for key, send in work.items():
+                due = self._due[key]
+                if due is not None and due <= self.clock.monotonic():
+                    self._schedule(key)
+                    with logged(self, key[1]):
+                        await send()
+            now = self.clock.monotonic()
+            waits = [due - now for due in self._due.values() if due is not None]
+            await self._wake.wait_at_most(max(min(waits), 0) if waits else None)
+
+    def _schedule(self, key: Key) -> None:
+        """Set when the periodic message of interval `key` is next due (0: never)."""
+        interval = self.model.integer(key)
+        self._due[key] = self.clock.monotonic() + interval if interval > 0 else None
+
+    async def _heartbeat(self) -> None:
+        await self.send_heartbeat()
+
+    async def _sample(self) -> None:
+        for state in self.evses.values():
+            if state.transaction_id is not None:
+                await self.send_meter_values(state.evse_id)
+
+
+def _measurand_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _meter_values(
+    reading: Reading, measurands: list[str], context: str, at: datetime
+) -> list[dict[str, Any]] | None:
+    """A one-element meterValue list, or None when no measurand is configured."""
+    if not measurands:
+        return None
+    return [meter_value(reading, measurands, context, at)]
+
+
+def _without_nones(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _without_nones(value) if isinstance(value, dict) else value
+        for key, value in data.items()
+        if value is not None
+    }
