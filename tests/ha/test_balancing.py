@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime, timedelta
 import math
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import HomeAssistant
@@ -25,7 +25,8 @@ from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec
 from simulator.spec import ChargerSpec
-from tests.helpers import connect_charger, find_device, hub_of, wait_for
+from simulator.v201 import SimulatedStation201
+from tests.helpers import charger_url, connect_charger, find_device, hub_of, wait_for
 
 METER = ["sensor.grid_l1", "sensor.grid_l2", "sensor.grid_l3"]
 
@@ -90,10 +91,22 @@ async def settle(
     await wait_for(hass, lambda: hub.balancer.idle)
 
 
+class Metered(Protocol):
+    """A simulated charger of any OCPP version: what it draws, its meter values."""
+
+    def draw(self, connector_id: int) -> float:
+        """A per phase the car draws now."""
+        ...
+
+    async def send_meter_values(self, connector_id: int) -> None:
+        """Send the connector's meter values."""
+        ...
+
+
 async def report(
     hass: HomeAssistant,
     house: float | tuple[float, float, float],
-    *chargers: SimulatedCharger,
+    *chargers: Metered,
     pv: float = 0.0,
 ) -> None:
     """Chargers send meter values; the grid meter shows house + cars - PV, per phase.
@@ -119,7 +132,7 @@ async def step(
     hub: SmartChargingHub,
     clock: Clock,
     house: float | tuple[float, float, float],
-    *chargers: SimulatedCharger,
+    *chargers: Metered,
     pv: float = 0.0,
 ) -> None:
     """Thirty seconds of a real site: allocate, chargers follow, meters report."""
@@ -780,3 +793,34 @@ async def test_a_suspended_car_keeps_only_its_minimum(
         await wait_for(hass, lambda: charger.effective_limit(1) == 6.0)
     finally:
         await charger.close()
+
+
+async def test_a_site_of_16_and_201_chargers(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """A 1.6 charger and a 2.0.1 station share the fuse alike: half each of what is left."""
+    entry, hub, clock = site
+    visitor = await charging(hass, entry, "CP-A", max_current=32.0)
+    station = SimulatedStation201("CS-B", charger_url(entry), max_current=32.0)
+    try:
+        assert await station.connect() == "Accepted"
+        await wait_for(
+            hass, lambda: "CS-B" in hub.coordinators and hub.coordinators["CS-B"].data.configured
+        )
+        await station.start_transaction(1)
+        await station.send_meter_values(1)
+        await wait_for(
+            hass, lambda: hub.coordinators["CS-B"].data.connector(1).transaction_id is not None
+        )
+        for charger_id in ("CP-A", "CS-B"):
+            hub.update_connector_settings(charger_id, 1, max_current=32.0)
+        for _ in range(3):
+            await step(hass, hub, clock, 5, visitor, station)
+        await wait_for(hass, lambda: station.effective_limit(1) == 9.5)  # 25 - 5 - 1, halved
+        await wait_for(hass, lambda: visitor.effective_limit(1) == 9.5)
+        profile = station.calls[-1][1]["charging_profile"]
+        assert profile["charging_profile_purpose"] == "TxProfile"
+        assert profile["transaction_id"] == station.transaction_id(1)
+    finally:
+        await station.close()
+        await visitor.close()
