@@ -410,3 +410,62 @@ async def test_what_the_car_and_others_tell(server: Server, raw_client: RawClien
     assert session.state.connector(0).energy == 5000.0
     answer = await client.call("n-12", "DataTransfer", {"vendorId": "acme"})
     assert answer[2] == {"status": "UnknownVendorId"}
+
+
+async def test_offline_events_replayed_count_once(
+    server: Server, raw_client: RawClientFactory
+) -> None:
+    """Events queued while offline come late, with old times and twice: counted once."""
+    client, session = await booted(server, raw_client)
+    start = event("Started", 0, "tx-off", meterValue=energy(10_000), offline=True)
+    updates = [
+        event(
+            "Updated",
+            seq,
+            "tx-off",
+            triggerReason="MeterValuePeriodic",
+            meterValue=[
+                {**energy(10_000 + 1000 * seq)[0], "timestamp": f"2026-12-06T11:0{seq}:00Z"}
+            ],
+            offline=True,
+        )
+        for seq in (1, 2, 3)
+    ]
+    end = event("Ended", 4, "tx-off", meterValue=energy(14_000), offline=True)
+    frames = [start, updates[1], updates[0], updates[1], updates[2], end, updates[2], end]
+    for number, payload in enumerate(frames):
+        answer = await client.call(f"o-{number}", "TransactionEvent", payload)
+        assert answer[0] == CALL_RESULT
+    transaction = session.ledger.find_external(ID, "tx-off")
+    assert transaction is not None
+    assert transaction.stopped_at is not None
+    assert (transaction.energy, transaction.last_seq_no) == (4000.0, 4)
+    assert session.state.connector(1).energy == 14_000.0
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "RpcFrameworkError"),
+        ('{"a": 1}', "RpcFrameworkError"),
+        ('[2, "m-1"]', "RpcFrameworkError"),
+        ('[6, "m-2", "Heartbeat", {}]', "MessageTypeNotSupported"),
+        ('[2, "m-3", "Heartbeat", {"extra": 1}]', "FormatViolation"),
+        ('[2, "m-4", "NoSuchAction", {}]', "NotImplemented"),
+        ('[2, "m-5", "StatusNotification", {"evseId": 1}]', "ProtocolError"),
+        (
+            '[2, "m-6", "GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}]',
+            "NotSupported",
+        ),
+    ],
+)
+async def test_bad_frames_get_201_errors(
+    server: Server, raw_client: RawClientFactory, frame: str, code: str
+) -> None:
+    """Each bad frame gets the CALLERROR 2.0.1 names; the connection stays."""
+    client, _ = await booted(server, raw_client)
+    await client.send(frame)
+    answer = await client.receive()
+    assert answer[0] == CALL_ERROR
+    assert answer[2] == code
+    assert (await client.call("h-1", "Heartbeat", {}))[0] == CALL_RESULT

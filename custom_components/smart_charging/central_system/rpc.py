@@ -15,7 +15,15 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from ocpp.exceptions import FormatViolationError, GenericError, InternalError, OCPPError
+from ocpp.exceptions import (
+    FormatViolationError,
+    GenericError,
+    InternalError,
+    NotImplementedError as NotImplementedCallError,
+    NotSupportedError,
+    OCPPError,
+    PropertyConstraintViolationError,
+)
 from ocpp.messages import Call, MessageType, get_validator, unpack
 from ocpp.v16.enums import Action
 from ocpp.v201.enums import Action as Action201
@@ -62,6 +70,46 @@ _V16_CODES = {
 }
 
 
+class RpcFrameworkError(OCPPError):
+    """2.x: the frame is no valid RPC message (not JSON, not a list, no message id)."""
+
+    code = "RpcFrameworkError"
+    default_description = "Content of the call is not a valid RPC request"
+
+
+class MessageTypeNotSupportedError(OCPPError):
+    """2.x: a message type number this implementation does not support."""
+
+    code = "MessageTypeNotSupported"
+    default_description = "Message type not supported"
+
+
+def framing_error(version: str, error: OCPPError, raw: str) -> OCPPError:
+    """The error a version names for a frame that is no valid OCPP-J message.
+
+    1.6 has only the payload errors the library raises; 2.x names framing errors apart.
+    """
+    if version == "1.6":
+        return error
+    if message_id_of(raw) == UNKNOWN_MESSAGE_ID or not isinstance(
+        error, PropertyConstraintViolationError
+    ):
+        return RpcFrameworkError(details=error.details)
+    return MessageTypeNotSupportedError(details=error.details)
+
+
+def unhandled_action_error(version: str, action: str) -> OCPPError:
+    """The error for an action we have no handler for, as OCPP-J names it.
+
+    An action the version does not know is NotImplemented; one it knows that we do not
+    handle is NotSupported. The library answers the other way round.
+    """
+    known = {"1.6": Action, "2.0.1": Action201}.get(version)
+    if known is not None and action in {item.value for item in known}:
+        return NotSupportedError(details={"cause": f"{action} is not supported"})
+    return NotImplementedCallError(details={"cause": f"{action} is not an OCPP {version} action"})
+
+
 def error_code_for(version: str, error: OCPPError) -> str:
     """Return the CALLERROR code of `error` as spelled by `version`."""
     code = str(getattr(error, "code", "GenericError"))
@@ -93,6 +141,7 @@ class SafeRouting:
 
     id: str
     logger: logging.Logger
+    route_map: dict[str, dict[str, Any]]
     _ocpp_version: str
     _response_queue: Any
     _connection: Any
@@ -124,15 +173,19 @@ class SafeRouting:
         try:
             msg = unpack(raw_msg)
         except OCPPError as error:
-            await self._reject(message_id_of(raw_msg), error, str(error.details or error))
+            framing = framing_error(self._ocpp_version, error, raw_msg)
+            await self._reject(message_id_of(raw_msg), framing, str(error.details or error))
             return
         if msg.message_type_id != MessageType.Call:
             self._response_queue.put_nowait(msg)
             return
         try:
             await self._handle_call(msg)
-        except OCPPError as error:
-            await self._reject(msg.unique_id, error, str(error.details or error.description))
+        except OCPPError as raised:
+            failure = raised
+            if msg.action not in self.route_map:
+                failure = unhandled_action_error(self._ocpp_version, msg.action)
+            await self._reject(msg.unique_id, failure, str(failure.details or failure.description))
         except (TypeError, ValueError) as error:
             # A reply the library could not serialise: our bug, but the link survives.
             self.logger.exception("%s: could not answer %s", self.id, msg.action)

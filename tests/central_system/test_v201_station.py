@@ -1,0 +1,116 @@
+"""A simulated 2.0.1 station against the central system: failsafe, restarts, offline replays."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from custom_components.smart_charging.central_system.limits import ChargingLimit
+from custom_components.smart_charging.central_system.policy import (
+    AccessPolicy,
+    UnknownChargerPolicy,
+)
+from custom_components.smart_charging.central_system.session import ChargerSession
+from simulator.v201 import SimulatedStation201
+
+from .conftest import MemoryPersistence, Server, ServerFactory, wait_until
+
+ID = "CS-1"
+StationFactory = Callable[..., SimulatedStation201]
+
+
+@pytest.fixture
+async def make_station() -> AsyncIterator[StationFactory]:
+    """Build 2.0.1 stations (closed at the end)."""
+    stations: list[SimulatedStation201] = []
+
+    def build(server: Server, station_id: str = ID, **options: object) -> SimulatedStation201:
+        station = SimulatedStation201(station_id, server.url, **options)  # type: ignore[arg-type]
+        stations.append(station)
+        return station
+
+    yield build
+    for station in stations:
+        await station.close()
+
+
+async def booted(
+    server: Server, make_station: StationFactory, **options: object
+) -> tuple[SimulatedStation201, ChargerSession]:
+    """A station that booted and was set up."""
+    station = make_station(server, **options)
+    assert await station.connect() == "Accepted"
+    session = server.session(ID)
+    await wait_until(lambda: session.state.configured)
+    return station, session
+
+
+async def test_failsafe_as_on_16(server: Server, make_station: StationFactory) -> None:
+    """Safe default below, a live limit with a short validity above: when it lapses, safe."""
+    station, session = await booted(server, make_station)
+    await station.start_transaction(1)
+    await wait_until(lambda: session.state.connector(1).transaction_id is not None)
+    await session.apply_limit(ChargingLimit(connector_id=0, value=8.0, safe_default=True))
+    payload = await station.wait_for_call("SetChargingProfile")
+    safe = payload["charging_profile"]
+    assert (payload["evse_id"], safe["charging_profile_purpose"]) == (0, "TxDefaultProfile")
+    assert safe["stack_level"] == 1
+    assert "valid_to" not in safe
+    assert "duration" not in safe["charging_schedule"][0]
+
+    await session.apply_limit(ChargingLimit(connector_id=1, value=16.0, duration=120))
+    assert station.effective_limit(1) == 16.0
+    # Home Assistant stops renewing the live limit: after its validity the safe default holds.
+    station.advance(200)
+    assert station.effective_limit(1) == 8.0
+    assert station.draw(1) == 8.0
+
+
+async def test_a_w_only_station_gets_watts(server: Server, make_station: StationFactory) -> None:
+    """RateUnit W: limits in W (A x 230 V x phases)."""
+    station, session = await booted(server, make_station, rate_unit="W")
+    capabilities = session.state.capabilities
+    assert capabilities is not None
+    assert capabilities.rate_units == frozenset({"W"})
+    await session.apply_limit(ChargingLimit(connector_id=0, value=10.0))
+    payload = await station.wait_for_call("SetChargingProfile")
+    schedule = payload["charging_profile"]["charging_schedule"][0]
+    assert (schedule["charging_rate_unit"], schedule["charging_schedule_period"][0]["limit"]) == (
+        "W",
+        6900.0,
+    )
+    assert station.effective_limit(1) == pytest.approx(10.0)
+
+
+async def test_a_restart_keeps_the_transaction(
+    make_server: ServerFactory, make_station: StationFactory
+) -> None:
+    """Stop and start with the saved data: the open transaction, its seqNo and energy stay."""
+    store = MemoryPersistence()
+    first = await make_server(persistence=store)
+    station, session = await booted(first, make_station)
+    external = await station.start_transaction(1)
+    station.advance(1800)
+    await station.send_meter_values(1)
+    await wait_until(lambda: (session.state.connector(1).session_energy or 0) > 0)
+    running = session.state.connector(1).transaction_id
+    await station.close()
+    await first.system.stop()
+
+    policy = AccessPolicy(unknown_chargers=UnknownChargerPolicy.REJECT, approved={ID})
+    second = await make_server(persistence=store, policy=policy)
+    restored = second.session(ID)
+    assert restored.state.connector(1).transaction_id == running
+    transaction = second.system.ledger.find_external(ID, external)
+    assert transaction is not None
+    assert transaction.last_seq_no is not None
+
+    station.url = second.url
+    assert await station.connect(boot=False) is None
+    station.advance(1800)
+    await station.stop_transaction(1)
+    await wait_until(lambda: restored.state.connector(1).transaction_id is None)
+    finished = second.system.ledger.get(transaction.transaction_id)
+    assert finished is not None
+    assert finished.energy == pytest.approx(station.energy_wh(1), abs=1)
