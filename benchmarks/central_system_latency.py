@@ -162,6 +162,8 @@ async def _send_all(send: Send, messages: int, latencies: list[float]) -> None:
 
 async def run(chargers: int, messages: int, ocpp: str = "1.6") -> dict[str, float]:
     """Run the benchmark with `chargers` chargers of OCPP version `ocpp`; return its figures."""
+    if ocpp not in VERSIONS:
+        raise ValueError(f"OCPP {ocpp} is not one of {VERSIONS}")
     central = CentralSystem(
         host="127.0.0.1",
         port=0,

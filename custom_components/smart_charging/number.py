@@ -16,6 +16,8 @@ from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfEne
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .central_system.charger_maximum import installed_maximum
+from .central_system.model import ChargerState
 from .const import CONF_GRID_LIMIT
 from .entity import (
     ChargerEntity,
@@ -48,6 +50,8 @@ class ConnectorNumberDescription(ConnectorEntityDescription, NumberEntityDescrip
     value_fn: Callable[[ConnectorSettings], float]
     set_fn: Callable[[ConnectorSettings, float], ConnectorSettings]
     applies_limit: bool = False
+    # The charger's own bound for the value, where it tells one (else native_max_value).
+    max_fn: Callable[[ChargerState, int], float | None] = lambda _state, _connector: None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +83,7 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         value_fn=lambda settings: settings.maximum,
         set_fn=lambda settings, value: replace(settings, max_current=value),
         applies_limit=True,
+        max_fn=installed_maximum,
     ),
     ConnectorNumberDescription(
         key="min_current",
@@ -174,6 +179,14 @@ class ConnectorNumber(ConnectorEntity, NumberEntity):
     def native_value(self) -> float:
         """Return the setting."""
         return self.entity_description.value_fn(self.settings)
+
+    @property
+    def native_max_value(self) -> float:
+        """The charger's own bound where it tells one (its installed maximum)."""
+        bound = self.entity_description.max_fn(self.coordinator.data, self.connector_id)
+        description_max = self.entity_description.native_max_value
+        fallback = MAX_CHARGING_CURRENT if description_max is None else description_max
+        return fallback if bound is None else bound
 
     async def async_set_native_value(self, value: float) -> None:
         """Store the setting and apply what it changes."""

@@ -45,6 +45,7 @@ SETUP_ANSWERS: dict[str, dict[str, Any]] = {
             _result("SmartChargingCtrlr", "PeriodsPerSchedule", attributeValue="12"),
         ]
     },
+    "GetBaseReport": {"status": "Accepted"},
     "SetVariables": {
         "setVariableResult": [
             _result("SampledDataCtrlr", "TxUpdatedInterval"),
@@ -103,7 +104,7 @@ async def booted(server: Server, raw_client: RawClientFactory) -> tuple[RawClien
     assert client.websocket.protocol == "ocpp2.0.1"
     answer = await client.call("b-1", "BootNotification", BOOT)
     assert answer[2]["status"] == "Accepted"
-    await client.answer_calls(2)
+    await client.answer_calls(3)
     session = server.system.sessions[ID]
     await wait_until(lambda: session.state.configured)
     client.answers.clear()
@@ -127,7 +128,8 @@ async def test_boot_and_setup(server: Server, raw_client: RawClientFactory) -> N
     assert (session.state.boot.vendor, session.state.boot.serial_number) == ("V", "S-1")
     assert isinstance(session.adapter, V201Adapter)
     assert session.adapter.ocpp_version == "2.0.1"
-    get, set_ = client.calls
+    get, set_, report = client.calls
+    assert report[3] == {"requestId": 1, "reportBase": "FullInventory"}
     assert [item["variable"]["name"] for item in get[3]["getVariableData"]] == [
         "Enabled",
         "RateUnit",

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from custom_components.smart_charging.central_system.charger_maximum import charger_maximum
 from custom_components.smart_charging.central_system.limits import ChargingLimit
+from custom_components.smart_charging.central_system.model import Capabilities
 from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
     UnknownChargerPolicy,
 )
 from custom_components.smart_charging.central_system.session import ChargerSession
+from custom_components.smart_charging.central_system.v201.inventory import note_report
 from simulator.v201 import SimulatedStation201
 
 from .conftest import MemoryPersistence, Server, ServerFactory, wait_until
@@ -114,3 +117,50 @@ async def test_a_restart_keeps_the_transaction(
     finished = second.system.ledger.get(transaction.transaction_id)
     assert finished is not None
     assert finished.energy == pytest.approx(station.energy_wh(1), abs=1)
+
+
+async def test_the_inventory_tells_each_evses_maximum(
+    server: Server, make_station: StationFactory
+) -> None:
+    """GetBaseReport once; EVSE Power maxLimit (W) becomes each EVSE's maximum (A)."""
+    station, session = await booted(server, make_station, evses=2, max_current=32.0)
+    await wait_until(
+        lambda: session.state.capabilities is not None
+        and session.state.capabilities.number_of_connectors == 2
+    )
+    capabilities = session.state.capabilities
+    assert capabilities is not None
+    assert capabilities.vendor_max_current == {1: 32.0, 2: 32.0}
+    assert charger_maximum(session.state, 2) == 32.0
+    assert [action for action, _ in station.calls].count("GetBaseReport") == 1
+
+
+def test_a_report_part_without_evses_changes_nothing() -> None:
+    """Controllers only, junk values, a tiny EVSE: nothing learned that cannot charge."""
+    capabilities = Capabilities()
+    assert not note_report(capabilities, [{"component": {"name": "OCPPCommCtrlr"}}])
+    part = [
+        {
+            "component": {"name": "EVSE", "evse": {"id": 1}},
+            "variable": {"name": "Power"},
+            "variable_characteristics": {"max_limit": 1200},  # 1.7 A on 3 phases
+        },
+        {
+            "component": {"name": "EVSE", "evse": {"id": 2}},
+            "variable": {"name": "Power"},
+            "variable_characteristics": {"max_limit": "junk"},
+        },
+        {
+            "component": {"name": "EVSE", "evse": {"id": 3}},
+            "variable": {"name": "SupplyPhases"},
+            "variable_attribute": [{"value": "1"}],
+        },
+        {
+            "component": {"name": "EVSE", "evse": {"id": 3}},
+            "variable": {"name": "Power"},
+            "variable_characteristics": {"max_limit": 7360},  # 32 A on one phase
+        },
+    ]
+    assert note_report(capabilities, part)
+    assert capabilities.number_of_connectors == 3
+    assert capabilities.vendor_max_current == {3: 32.0}

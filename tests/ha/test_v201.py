@@ -46,6 +46,13 @@ def entity_id(entity_registry: er.EntityRegistry, domain: str, connector: int, k
     return found
 
 
+def attribute(hass: HomeAssistant, entity: str, name: str) -> object:
+    """An attribute of an entity's state."""
+    state = hass.states.get(entity)
+    assert state is not None, entity
+    return state.attributes.get(name)
+
+
 def state_of(hass: HomeAssistant, entity: str) -> str:
     """An entity's state."""
     state = hass.states.get(entity)
@@ -72,6 +79,8 @@ async def test_a_session_on_a_201_station(
     await wait_for(hass, lambda: float(state_of(hass, energy)) > 10)  # kWh after an hour at 11 kW
 
     maximum = entity_id(entity_registry, "number", 1, "max_current")
+    # Bounded by the EVSE's own maximum from the inventory: 11,040 W on 3 phases.
+    await wait_for(hass, lambda: attribute(hass, maximum, "max") == 16.0)
     await hass.services.async_call(
         "number", "set_value", {ATTR_ENTITY_ID: maximum, "value": 10}, blocking=True
     )

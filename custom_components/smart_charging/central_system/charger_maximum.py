@@ -86,9 +86,14 @@ def note_offer(state: ChargerState, connector: ConnectorState) -> None:
         connector.offered_maximum = offered
 
 
+def installed_maximum(state: ChargerState, connector_id: int) -> float | None:
+    """The maximum the charger's own settings give a connector (A per phase), if any."""
+    vendor = (state.capabilities and state.capabilities.vendor_max_current) or {}
+    return vendor.get(connector_id, vendor.get(0))
+
+
 def charger_maximum(state: ChargerState, connector_id: int) -> float | None:
     """The most the charger delivers on a connector (A per phase), None: not known."""
-    vendor = (state.capabilities and state.capabilities.vendor_max_current) or {}
-    if (current := vendor.get(connector_id, vendor.get(0))) is not None:
+    if (current := installed_maximum(state, connector_id)) is not None:
         return current
     return state.connector(connector_id).offered_maximum

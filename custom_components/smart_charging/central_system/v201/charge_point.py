@@ -32,6 +32,7 @@ from ..rpc import SafeRouting
 from ..session import ChargerSession
 from ..timestamps import format_timestamp, parse_timestamp, utc_now
 from ..validation import InlineValidation
+from .inventory import note_report
 from .vocabulary import CHARGING_STATES, CONNECTOR_STATUS
 
 _LOGGER = logging.getLogger(__name__)
@@ -281,8 +282,14 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
     # --- reports and notifications -------------------------------------------------------
 
     @on(Action.notify_report)
-    def on_notify_report(self, **_: Any) -> call_result.NotifyReport:
-        """A part of a requested report: acknowledged."""
+    def on_notify_report(
+        self, report_data: list[dict[str, Any]] | None = None, **_: Any
+    ) -> call_result.NotifyReport:
+        """A part of the inventory: the EVSEs and their maximum power."""
+        capabilities = self.session.state.capabilities
+        if capabilities is not None and note_report(capabilities, report_data or []):
+            self.session.save_capabilities()
+            self.session.state_updated()
         return call_result.NotifyReport()
 
     @on(Action.notify_event)

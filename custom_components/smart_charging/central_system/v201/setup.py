@@ -54,7 +54,7 @@ def capabilities_from_variables(values: Mapping[tuple[str, str], str | None]) ->
         max_stack_level=_integer(values.get(STACK_LEVEL)),
         max_periods=_integer(values.get(PERIODS_PER_SCHEDULE)),
         supported_measurands=WANTED_MEASURANDS,
-        vendor_max_current={},
+        vendor_max_current={},  # the EVSEs' maxima come with the inventory
     )
 
 
@@ -69,7 +69,11 @@ class Setup201(ChargerSetup):
         """Prepare the steps; nothing runs until `poke`."""
         super().__init__(session, adapter)
         self._station = adapter
-        self._steps = {"device_model": self._read_device_model, "sampling": self._set_sampling}
+        self._steps = {
+            "device_model": self._read_device_model,
+            "sampling": self._set_sampling,
+            "inventory": self._ask_inventory,
+        }
 
     async def _read_device_model(self) -> None:
         if self._session.state.capabilities is not None:
@@ -111,3 +115,15 @@ class Setup201(ChargerSetup):
             status = str(result.get("attribute_status"))
             refusal = None if status in {"Accepted", "RebootRequired"} else status
             self._note(".".join(_name(result)), refusal)
+
+    async def _ask_inventory(self) -> None:
+        # Once: the EVSEs and their maximum arrive in NotifyReport parts (charge_point).
+        capabilities = self._session.state.capabilities
+        if capabilities is None or capabilities.number_of_connectors is not None:
+            return
+        try:
+            await self._station.get_base_report()
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            self._note("GetBaseReport", error.status)
