@@ -38,6 +38,7 @@ from .const import (
     DEFAULT_METER_INTERVAL,
 )
 from .device_info import update_charger_device
+from .session_limits import SessionLimits
 from .settings import ChargerSettings, ConnectorSettings
 from .site_balancer import Balancer
 from .storage import HubStore
@@ -58,6 +59,7 @@ class SmartChargingHub:
         self.coordinators: dict[str, ChargerCoordinator] = {}
         self._charger_listeners: list[Callable[[ChargerCoordinator], None]] = []
         self.approval = ChargerApproval(self)
+        self.session_limits = SessionLimits(self)
         # The address as configured (port 0 stays 0): a reconfigured one needs a reload.
         self.address: tuple[str, int] = (entry.data[CONF_HOST], entry.data[CONF_PORT])
         self.central = CentralSystem(
@@ -216,6 +218,7 @@ class SmartChargingHub:
             coordinator.async_set_updated_data(session.state)
             update_charger_device(self.hass, self.entry.entry_id, coordinator)
             self.balancer.charger_changed(session.state)
+            self.session_limits.charger_updated(session)
 
     def charger_approved(self, session: ChargerSession) -> None:
         """A charger admitted by policy: remember it and create its entities."""

@@ -223,3 +223,25 @@ async def test_rejected_limit_raises_translated_error(
         }
     finally:
         await simulated.close()
+
+
+async def test_the_maximum_outlives_the_session(
+    hass: HomeAssistant,
+    charger: tuple[SimulatedCharger, ChargerCoordinator],
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Set during a charge (a TxProfile, dropped with it), it holds for the next session too."""
+    simulated, coordinator = charger
+    await simulated.start_transaction(1)
+    entity_id = _entity(entity_registry, NUMBER_DOMAIN, uid(CP, 1, "max_current"))
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: 10}, blocking=True
+    )
+    assert simulated.effective_limit(1) == 10.0
+    await simulated.stop_transaction(1)
+    await wait_for(hass, lambda: coordinator.data.connector(1).transaction_id is None)
+    assert simulated.effective_limit(1) is None  # the TxProfile ended with its transaction
+
+    await simulated.start_transaction(1)
+    await wait_for(hass, lambda: simulated.effective_limit(1) == 10.0)
+    assert simulated.draw(1) == 10.0

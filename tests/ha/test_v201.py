@@ -68,6 +68,7 @@ async def test_a_session_on_a_201_station(
     """Status, metering and the maximum current work as on 1.6; the version shows."""
     simulated, coordinator = station
     assert state_of(hass, entity_id(entity_registry, "sensor", 0, "ocpp_version")) == "2.0.1"
+    assert state_of(hass, entity_id(entity_registry, "sensor", 0, "status")) == "available"
     status = entity_id(entity_registry, "sensor", 1, "status")
     assert state_of(hass, status) == "available"
 

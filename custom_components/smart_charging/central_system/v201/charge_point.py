@@ -104,6 +104,10 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
             if admission is Admission.ACCEPTED
             else settings.pending_retry_interval
         )
+        station = self.session.state.connector(0)
+        if admission is Admission.ACCEPTED and station.status is ConnectorStatus.UNKNOWN:
+            # 2.0.1 reports statuses per connector only: a station that booted is available.
+            self.session.on_status(0, ConnectorStatus.AVAILABLE, error_code="NoError")
         return call_result.BootNotification(
             current_time=format_timestamp(utc_now()),
             interval=interval,
