@@ -1,10 +1,11 @@
-"""Command line: run simulated chargers against a central system until interrupted."""
+"""Command line: run simulated chargers (1.6 and 2.0.1) against a central system until interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 import logging
 import signal
 import sys
@@ -12,11 +13,15 @@ import sys
 from .background import LINK_ERRORS, logged
 from .charger import SimulatedCharger
 from .spec import ChargerSpec
+from .v201 import SimulatedStation201
 
 _LOGGER = logging.getLogger(__package__)
 DEFAULT_URL = "ws://127.0.0.1:9000"
 DEFAULT_CHARGERS = ("SIM-AC11:1:3:16", "SIM-DUAL:2:3:32")
+DEFAULT_STATIONS = ("SIM-201:1:16",)
 _FIELDS_MIN, _FIELDS_MAX = 3, 4
+_STATION_FIELDS_MIN, _STATION_FIELDS_MAX = 2, 3
+_RETRY_MAX = 5.0  # s between a station's connection attempts, at most
 _SHUTDOWN_TIMEOUT = 5.0  # s for each charger to stop its transactions
 
 
@@ -39,6 +44,30 @@ def parse_charger(text: str, meter_interval: int = 10) -> ChargerSpec:
         raise argparse.ArgumentTypeError(f"{text!r}: {err}") from err
 
 
+@dataclass(frozen=True)
+class StationSpec:
+    """A simulated OCPP 2.0.1 station: its id, EVSEs and maximum (A per phase)."""
+
+    station_id: str
+    evses: int = 1
+    max_current: float = 16.0
+
+
+def parse_station(text: str) -> StationSpec:
+    """Parse `ID:EVSES[:MAX_A]` into a StationSpec."""
+    fields = text.split(":")
+    if not _STATION_FIELDS_MIN <= len(fields) <= _STATION_FIELDS_MAX or not fields[0]:
+        raise argparse.ArgumentTypeError(f"expected ID:EVSES[:MAX_A], got {text!r}")
+    try:
+        evses = int(fields[1])
+        max_current = float(fields[2]) if len(fields) == _STATION_FIELDS_MAX else 16.0
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from err
+    if evses < 1 or max_current <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: needs an EVSE and a positive maximum")
+    return StationSpec(fields[0], evses, max_current)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m simulator`."""
     parser = argparse.ArgumentParser(
@@ -56,39 +85,105 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a charger to simulate, repeatable (default: {' '.join(DEFAULT_CHARGERS)})",
     )
     parser.add_argument(
+        "--station201",
+        action="append",
+        metavar="ID:EVSES[:MAX_A]",
+        help="an OCPP 2.0.1 station to simulate, repeatable "
+        f"(default: {' '.join(DEFAULT_STATIONS)}; 'none' for none)",
+    )
+    parser.add_argument(
         "--meter-interval", type=int, default=10, help="MeterValues every N s (default 10)"
     )
     parser.add_argument("--verbose", action="store_true", help="also log every OCPP frame")
     return parser
 
 
-def parse_args(argv: Sequence[str] | None = None) -> tuple[str, list[ChargerSpec], bool]:
-    """Return (url, charger specs, verbose) from the command line."""
+@dataclass(frozen=True)
+class Options:
+    """What the command line asks for."""
+
+    url: str
+    chargers: list[ChargerSpec]
+    stations: list[StationSpec]
+    verbose: bool
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    """Return the options of the command line."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    texts = args.station201 or DEFAULT_STATIONS
     try:
         specs = [
             parse_charger(text, args.meter_interval) for text in args.charger or DEFAULT_CHARGERS
         ]
+        stations = [parse_station(text) for text in texts if text != "none"]
     except argparse.ArgumentTypeError as err:
         parser.error(str(err))
-    ids = [spec.charge_point_id for spec in specs]
+    ids = [spec.charge_point_id for spec in specs] + [spec.station_id for spec in stations]
     if len(set(ids)) != len(ids):
         parser.error("charger ids must be unique")
-    return args.url, specs, args.verbose
+    return Options(args.url, specs, stations, args.verbose)
 
 
-async def run(url: str, specs: Sequence[ChargerSpec], stop: asyncio.Event) -> int:
+async def run(
+    url: str,
+    specs: Sequence[ChargerSpec],
+    stop: asyncio.Event,
+    stations: Sequence[StationSpec] = (),
+) -> int:
     """Run the chargers until `stop` is set, then stop the sessions and disconnect."""
     chargers = [SimulatedCharger(spec, url) for spec in specs]
+    simulated = [
+        SimulatedStation201(spec.station_id, url, evses=spec.evses, max_current=spec.max_current)
+        for spec in stations
+    ]
     drivers = [asyncio.create_task(_drive(charger)) for charger in chargers]
+    drivers += [asyncio.create_task(_drive_station(station)) for station in simulated]
     await stop.wait()
     _LOGGER.info("stopping")
     for driver in drivers:
         driver.cancel()
     await asyncio.gather(*drivers, return_exceptions=True)
-    await asyncio.gather(*(_shut_down(charger) for charger in chargers))
+    await asyncio.gather(
+        *(_shut_down(charger) for charger in chargers),
+        *(_shut_down_station(station) for station in simulated),
+    )
     return 0
+
+
+async def _drive_station(station: SimulatedStation201) -> None:
+    """Connect (retrying until the server is up) and charge a car on every EVSE.
+
+    The meter values follow the interval the central system sets (TxUpdatedInterval).
+    """
+    delay = 0.5
+    while True:
+        try:
+            await station.connect()
+        except LINK_ERRORS as err:
+            _LOGGER.info("%s: cannot connect (%s); retrying in %.1f s", station, err, delay)
+            await station.close()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RETRY_MAX)
+        else:
+            break
+    await station.wait_accepted(timeout=None)
+    for evse_id in station.evses:
+        with logged(station, f"demo session on EVSE {evse_id}"):
+            await station.start_transaction(evse_id)
+
+
+async def _shut_down_station(station: SimulatedStation201) -> None:
+    for evse_id in station.evses:
+        if station.transaction_id(evse_id) is None or not station.connected:
+            continue
+        try:
+            async with asyncio.timeout(_SHUTDOWN_TIMEOUT):
+                await station.stop_transaction(evse_id, reason="Local")
+        except LINK_ERRORS as err:
+            _LOGGER.warning("%s: could not stop EVSE %d: %r", station, evse_id, err)
+    await station.close()
 
 
 async def _drive(charger: SimulatedCharger) -> None:
@@ -112,23 +207,23 @@ async def _shut_down(charger: SimulatedCharger) -> None:
     await charger.close()
 
 
-async def _main(url: str, specs: list[ChargerSpec]) -> int:
+async def _main(options: Options) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    return await run(url, specs, stop)
+    return await run(options.url, options.chargers, stop, options.stations)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m simulator`; returns the exit code."""
-    url, specs, verbose = parse_args(argv)
+    options = parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
+    if not options.verbose:
         logging.getLogger("ocpp").setLevel(logging.WARNING)
         logging.getLogger("aiohttp").setLevel(logging.WARNING)
-    return asyncio.run(_main(url, specs))
+    return asyncio.run(_main(options))

@@ -126,7 +126,7 @@ class SimulatedStation201:
         """Return the payload of the first unconsumed answered `action` call."""
         return await self.call_log.wait_for(action, timeout, predicate)
 
-    async def wait_accepted(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_accepted(self, timeout: float | None = 5.0) -> None:  # noqa: ASYNC109
         """Wait until the boot is accepted and the statuses are reported."""
         async with asyncio.timeout(timeout):
             await self._accepted.wait()

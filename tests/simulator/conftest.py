@@ -11,6 +11,7 @@ import pytest_asyncio
 from simulator.charger import ChargerSpec, SimulatedCharger
 
 from .central_system import CentralSystem, ChargerFactory
+from .csms201 import Csms
 
 
 @pytest.fixture(autouse=True)
@@ -42,3 +43,12 @@ async def make_charger(central_system: CentralSystem) -> AsyncIterator[ChargerFa
     yield build
     for charger in chargers:
         await charger.close()
+
+
+@pytest_asyncio.fixture
+async def csms(socket_enabled: None) -> AsyncIterator[Csms]:
+    """A running 2.0.1 CSMS stub (pytest-socket lets 127.0.0.1 through only)."""
+    server = Csms()
+    await server.start()
+    yield server
+    await server.stop()

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 import signal
 import sys
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from simulator import cli
 from simulator.spec import ChargerSpec
 
 from .central_system import CentralSystem
+from .csms201 import Csms
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,14 +42,26 @@ def test_parse_charger_refuses(text: str) -> None:
 
 
 def test_parse_args_defaults() -> None:
-    """Without arguments: two chargers on ws://127.0.0.1:9000."""
-    url, specs, verbose = cli.parse_args([])
-    assert url == "ws://127.0.0.1:9000"
-    assert [(s.charge_point_id, s.connectors, s.phases, s.max_current) for s in specs] == [
+    """Without arguments: two 1.6 chargers and a 2.0.1 station on ws://127.0.0.1:9000."""
+    options = cli.parse_args([])
+    assert options.url == "ws://127.0.0.1:9000"
+    assert [
+        (s.charge_point_id, s.connectors, s.phases, s.max_current) for s in options.chargers
+    ] == [
         ("SIM-AC11", 1, 3, 16.0),
         ("SIM-DUAL", 2, 3, 32.0),
     ]
-    assert not verbose
+    assert options.stations == [cli.StationSpec("SIM-201", 1, 16.0)]
+    assert not options.verbose
+    assert cli.parse_args(["--station201", "none"]).stations == []
+
+
+def test_parse_station() -> None:
+    """ID:EVSES[:MAX_A]; malformed ones are argument errors."""
+    assert cli.parse_station("DC:2:125") == cli.StationSpec("DC", 2, 125.0)
+    for text in ("X", ":1", "X:0", "X:one", "X:1:-3", "X:1:2:3"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli.parse_station(text)
 
 
 def test_parse_args_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,6 +72,10 @@ def test_parse_args_errors(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.parse_args(["--charger", "A:1:3", "--charger", "A:2:3"])
     assert "unique" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--charger", "A:1:3", "--station201", "A:1"])
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--station201", "A"])
 
 
 async def test_run_charges_until_stopped(central_system: CentralSystem) -> None:
@@ -108,7 +126,9 @@ def test_main_configures_and_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """main() parses, sets logging up quietly unless --verbose, and returns run()'s code."""
     seen: list[tuple[str, list[ChargerSpec]]] = []
 
-    async def fake_run(url: str, specs: list[ChargerSpec], stop: asyncio.Event) -> int:
+    async def fake_run(
+        url: str, specs: list[ChargerSpec], stop: asyncio.Event, stations: object = ()
+    ) -> int:
         seen.append((url, specs))
         assert not stop.is_set()
         return 0
@@ -147,3 +167,33 @@ async def test_python_m_simulator_exits_cleanly_on_sigterm(central_system: Centr
     log = stderr.decode()
     assert "PROC-1>: connector 1 transaction" in log
     assert "stopping" in log
+
+
+async def test_run_charges_a_201_station(csms: Csms) -> None:
+    """A 2.0.1 station boots and charges on every EVSE; on stop its transactions end."""
+    stop = asyncio.Event()
+    stations = [cli.StationSpec("CLI-201", evses=2)]
+    running = asyncio.create_task(cli.run(csms.url, [], stop, stations))
+    await csms.wait_connected()
+    log = csms.log("CLI-201")
+    for evse in (1, 2):
+
+        def started(payload: dict[str, Any], evse: int = evse) -> bool:
+            return bool(payload["event_type"] == "Started" and payload["evse"]["id"] == evse)
+
+        await log.wait_for("TransactionEvent", predicate=started)
+    stop.set()
+    assert await asyncio.wait_for(running, 5) == 0
+    ended = [p for a, p in log.calls if a == "TransactionEvent" and p["event_type"] == "Ended"]
+    assert len(ended) == 2
+
+
+async def test_a_station_retries_until_the_server_is_up(csms: Csms) -> None:
+    """Nothing listening yet: the station retries, and stops cleanly when asked."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        cli.run("ws://127.0.0.1:1", [], stop, [cli.StationSpec("CLI-NONE")])
+    )
+    await asyncio.sleep(0.2)
+    stop.set()
+    assert await asyncio.wait_for(running, 5) == 0

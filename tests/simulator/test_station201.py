@@ -24,15 +24,6 @@ FULL_POWER_WH = 16 * 230 * 3  # one hour at 16 A on three phases
 
 
 @pytest_asyncio.fixture
-async def csms(socket_enabled: None) -> AsyncIterator[Csms]:
-    """A running CSMS (pytest-socket lets 127.0.0.1 through only)."""
-    server = Csms()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest_asyncio.fixture
 async def make_station(csms: Csms) -> AsyncIterator[StationFactory]:
     """Build stations for the CSMS (closed after the test)."""
     stations: list[SimulatedStation201] = []
