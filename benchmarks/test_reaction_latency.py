@@ -4,17 +4,22 @@ A real Home Assistant (pytest-homeassistant-custom-component) runs the integrati
 50 simulated chargers are connected over real websockets on 127.0.0.1, each charging.
 The grid meter then steps up and down; for each step the clock starts at the
 `hass.states.async_set` of the meter and stops when the last of the 50 chargers has
-received (and answered) its new SetChargingProfile. Run it with:
+received (and answered) its new SetChargingProfile. The site is run three times:
+50 OCPP 1.6 chargers (`1.6`), 50 OCPP 2.0.1 stations (`2.0.1`) and 25 of each,
+interleaved (`mixed`); a mixed run also gives, per step, the time until the last
+charger of each version had its limit. Run it with:
 
     .venv/bin/python -m pytest benchmarks/test_reaction_latency.py -p no:cacheprovider \
-        --no-cov -q -s
+        --no-cov -q -s -p no:logging
 
-It prints p50/p99/max; it asserts nothing about speed (that is what the figures are for).
+(`-k mixed` and so on for one site.) It prints p50/p99/max per site and version; it
+asserts nothing about speed (that is what the figures are for).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 import logging
 import statistics
 import time
@@ -28,6 +33,7 @@ from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
+from simulator.v201 import SimulatedStation201
 from tests.helpers import charger_url, hub_of, wait_for
 
 CHARGERS = 50
@@ -36,6 +42,8 @@ METER = ["sensor.bench_l1", "sensor.bench_l2", "sensor.bench_l3"]
 # Two house loads: the EV budget alternates between (400 - 100 - 1) and (400 - 200 - 1) A,
 # so every connector's share changes by about 2 A per step.
 HOUSE = (100.0, 200.0)
+V16, V201 = "1.6", "2.0.1"
+SITES = {V16: (V16,), V201: (V201,), "mixed": (V16, V201)}
 
 
 @pytest.fixture
@@ -58,12 +66,64 @@ class _Clock:
         return self.now
 
 
+@dataclass(frozen=True)
+class _Charger:
+    """A simulated charger of either version, charging on its connector (EVSE) 1."""
+
+    version: str
+    device: SimulatedCharger | SimulatedStation201
+
+    @property
+    def charger_id(self) -> str:
+        device = self.device
+        return (
+            device.station_id
+            if isinstance(device, SimulatedStation201)
+            else device.spec.charge_point_id
+        )
+
+    async def connect(self) -> None:
+        await self.device.connect()
+
+    async def start(self) -> None:
+        await self.device.start_transaction(1)
+
+
+def _site(url: str, site: str) -> list[_Charger]:
+    """`CHARGERS` chargers; on a mixed site the versions alternate."""
+    versions = SITES[site]
+    chargers = []
+    for index in range(CHARGERS):
+        version, charger_id = versions[index % len(versions)], f"BENCH-{index:03d}"
+        device: SimulatedCharger | SimulatedStation201
+        if version == V16:
+            device = SimulatedCharger(
+                ChargerSpec(charger_id, meter_interval=0, max_current=32.0), url
+            )
+        else:
+            device = SimulatedStation201(charger_id, url, max_current=32.0)
+        chargers.append(_Charger(version, device))
+    return chargers
+
+
 def _set_meter(hass: HomeAssistant, amps: float) -> None:
     for entity_id in METER:
         hass.states.async_set(entity_id, f"{amps:.3f}", {"unit_of_measurement": "A"})
 
 
-async def test_reaction_latency(hass: HomeAssistant, mock_config_entry: MockConfigEntry) -> None:
+def _figures(latencies: list[float]) -> str:
+    ordered = sorted(latencies)
+    return (
+        f"p50={statistics.median(ordered) * 1000:.1f} ms "
+        f"p99={ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000:.1f} ms "
+        f"max={ordered[-1] * 1000:.1f} ms"
+    )
+
+
+@pytest.mark.parametrize("site", list(SITES))
+async def test_reaction_latency(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, site: str
+) -> None:
     """Measure and print the meter-to-last-charger latency over real websockets."""
     # As in production: the test harness runs asyncio in debug mode, which records a stack
     # trace for every task and callback; Home Assistant does not.
@@ -79,36 +139,33 @@ async def test_reaction_latency(hass: HomeAssistant, mock_config_entry: MockConf
     # Ramps are rate-limited in engine time: give each step a minute so both directions
     # reach their target at once and every step changes every connector.
     hub.balancer.clock = clock
-    chargers = [
-        SimulatedCharger(
-            ChargerSpec(f"BENCH-{index:03d}", meter_interval=0, max_current=32.0),
-            charger_url(mock_config_entry),
-        )
-        for index in range(CHARGERS)
-    ]
+    chargers = _site(charger_url(mock_config_entry), site)
+    versions = SITES[site]
     try:
         await asyncio.gather(*(charger.connect() for charger in chargers))
         await wait_for(
             hass,
             lambda: all(
-                charger.spec.charge_point_id in hub.coordinators
-                and hub.coordinators[charger.spec.charge_point_id].data.configured
+                charger.charger_id in hub.coordinators
+                and hub.coordinators[charger.charger_id].data.configured
                 for charger in chargers
             ),
             timeout=60,
         )
         for charger in chargers:
-            hub.update_connector_settings(charger.spec.charge_point_id, 1, max_current=32.0)
-        await asyncio.gather(*(charger.start_transaction(1) for charger in chargers))
+            hub.update_connector_settings(charger.charger_id, 1, max_current=32.0)
+        await asyncio.gather(*(charger.start() for charger in chargers))
         clock.now += 60
         hub.balancer.recompute()
         await wait_for(hass, lambda: hub.balancer.idle, timeout=60)
 
-        latencies: list[float] = []
+        latencies: list[float] = []  # until the last charger of the site
+        per_version: dict[str, list[float]] = {version: [] for version in versions}
         for step in range(STEPS):
             house = HOUSE[(step + 1) % 2]
             clock.now += 60
-            waiting = {charger: len(charger.calls) for charger in chargers}
+            waiting = {charger: len(charger.device.calls) for charger in chargers}
+            last = dict.fromkeys(versions, 0.0)
             started = time.perf_counter()
             _set_meter(hass, house)
             async with asyncio.timeout(30):
@@ -116,18 +173,37 @@ async def test_reaction_latency(hass: HomeAssistant, mock_config_entry: MockConf
                 while waiting:
                     for charger, seen in list(waiting.items()):
                         if any(
-                            action == "SetChargingProfile" for action, _ in charger.calls[seen:]
+                            action == "SetChargingProfile"
+                            for action, _ in charger.device.calls[seen:]
                         ):
                             del waiting[charger]
+                            last[charger.version] = time.perf_counter()
                     await asyncio.sleep(0.001)
             latencies.append(time.perf_counter() - started)
+            for version, at in last.items():
+                per_version[version].append(at - started)
             await wait_for(hass, lambda: hub.balancer.idle, timeout=30)
+        # Every charger obeys the same share, whatever its version.
+        limits = {
+            version: sorted(
+                {
+                    str(charger.device.effective_limit(1))
+                    for charger in chargers
+                    if charger.version == version
+                }
+            )
+            for version in versions
+        }
     finally:
-        await asyncio.gather(*(charger.close() for charger in chargers))
-    latencies.sort()
+        await asyncio.gather(*(charger.device.close() for charger in chargers))
     print(
-        f"\nreaction latency, {CHARGERS} chargers, {STEPS} meter steps: "
-        f"p50={statistics.median(latencies) * 1000:.1f} ms "
-        f"p99={latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000:.1f} ms "
-        f"max={latencies[-1] * 1000:.1f} ms"
+        f"\nreaction latency, {site} site, {CHARGERS} chargers, {STEPS} meter steps: {_figures(latencies)}"
     )
+    if len(versions) > 1:
+        for version in versions:
+            count = sum(charger.version == version for charger in chargers)
+            print(
+                f"  until the last of its {count} OCPP {version} chargers: "
+                f"{_figures(per_version[version])}"
+            )
+    print(f"  limits at the end, A per phase: {limits}")

@@ -23,6 +23,14 @@ from .handlers import StationChargePoint
 from .link import Link
 from .payload import build
 from .profiles import Capabilities, ProfileBook, refusal
+from .quirks import (
+    LOSE_STARTED,
+    NO_CHARGING_STATE,
+    NO_TX_METER_VALUES,
+    SEQ_NO_RESTARTS,
+    checked,
+    quirk_refusal,
+)
 from .variables import (
     HEARTBEAT_INTERVAL,
     ITEMS_PER_MESSAGE,
@@ -73,8 +81,15 @@ class SimulatedStation201:
         vendor: str = "Simulated",
         model: str = "Sim201",
         response_timeout: float = 5.0,
+        max_stack_level: int = 8,
+        quirks: frozenset[str] = frozenset(),
     ) -> None:
-        """Describe the station; `url` is the CSMS's, without the station id."""
+        """Describe the station; `url` is the CSMS's, without the station id.
+
+        `max_stack_level` is what SmartChargingCtrlr.ProfileStackLevel reports; `quirks`
+        (names in simulator.v201.quirks) imitate stations seen in the field.
+        """
+        self.quirks = checked(quirks)
         self.station_id = station_id
         self.url = url.rstrip("/")
         self.phases = phases
@@ -94,6 +109,7 @@ class SimulatedStation201:
         now = self.clock.now()
         self.evses = {n: EvseState(n, now) for n in range(1, evses + 1)}
         self.model = DeviceModel(rate_unit, evses, max_current * voltage * phases, self._power_now)
+        self.model.set_internal((SMART, "ProfileStackLevel"), str(max_stack_level))
         self.call_log = CallLog()
         self._link = Link(self, self.call_log, self._lost)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -259,6 +275,10 @@ class SimulatedStation201:
             if reason is not None:
                 _LOGGER.warning("%s: TxProfile of the remote start refused: %s", self, reason)
         self._wake.fire()
+        if LOSE_STARTED in self.quirks:
+            state.next_seq_no()  # sent into the void
+            _LOGGER.info("%s: TransactionEvent Started of %s lost", self, state.transaction_id)
+            return state.transaction_id
         info: dict[str, Any] = {"remote_start_id": remote_start_id}
         await self._transaction_event(
             state,
@@ -272,9 +292,12 @@ class SimulatedStation201:
         return state.transaction_id
 
     async def send_meter_values(self, evse_id: int) -> None:
-        """TransactionEvent Updated (MeterValuePeriodic) during a transaction, else MeterValues."""
+        """TransactionEvent Updated (MeterValuePeriodic) during a transaction, else MeterValues.
+
+        With `no_tx_meter_values` the samples go out as MeterValues during a transaction too.
+        """
         state = self.evse(evse_id)
-        if state.transaction_id is None:
+        if state.transaction_id is None or NO_TX_METER_VALUES in self.quirks:
             await self._meter_values_message(state, "Sample.Periodic")
             return
         measurands = _measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
@@ -295,6 +318,10 @@ class SimulatedStation201:
         self.profiles.clear(evse_id=evse_id, purpose=TX_PROFILE)
         self._wake.fire()
         info = {"charging_state": "EVConnected", "stopped_reason": reason}
+        if NO_CHARGING_STATE in self.quirks:
+            del info["charging_state"]
+        if NO_TX_METER_VALUES in self.quirks:
+            measurands = []
         await self._link.request(
             build(
                 call.TransactionEvent,
@@ -366,7 +393,9 @@ class SimulatedStation201:
         )
         state = self.evses.get(evse_id)
         running = None if state is None else state.transaction_id
-        reason = refusal(evse_id, profile, capabilities, running)
+        reason = quirk_refusal(self.quirks, profile) or refusal(
+            evse_id, profile, capabilities, running
+        )
         if reason is not None:
             return reason
         try:
@@ -538,6 +567,21 @@ class SimulatedStation201:
             await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
             await self.send_boot_notification("RemoteReset")
 
+    async def reboot(self) -> None:
+        """Power cycle: reconnect and boot (PowerUp); running transactions go on.
+
+        The energy drawn meanwhile is metered as usual. With `seq_no_restarts` each running
+        transaction's next TransactionEvent has seqNo 0 again.
+        """
+        self._meter_all()
+        if SEQ_NO_RESTARTS in self.quirks:
+            for state in self.evses.values():
+                if state.transaction_id is not None:
+                    state.seq_no = 0
+        self._accepted.clear()
+        await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+        await self.send_boot_notification("PowerUp")
+
     async def triggered(self, message: str, evse_id: int | None) -> None:
         """Send a message TriggerMessage asked for."""
         targets = [state for number, state in self.evses.items() if evse_id in (None, number)]
@@ -617,8 +661,13 @@ class SimulatedStation201:
         if transaction_id is None:
             raise StationError(f"no transaction on EVSE {state.evse_id}")
         reading = self.electrics.reading(state)
-        charging = "Charging" if reading.draw_a > 0 else "SuspendedEVSE"
-        transaction_info = {"transaction_id": transaction_id, "charging_state": charging}
+        transaction_info: dict[str, Any] = {"transaction_id": transaction_id}
+        if NO_CHARGING_STATE not in self.quirks:
+            transaction_info["charging_state"] = (
+                "Charging" if reading.draw_a > 0 else "SuspendedEVSE"
+            )
+        if NO_TX_METER_VALUES in self.quirks:
+            measurands = []
         transaction_info.update({k: v for k, v in (info or {}).items() if v is not None})
         await self._link.request(
             build(

@@ -49,7 +49,7 @@ SETUP_ANSWERS: dict[str, dict[str, Any]] = {
     "SetVariables": {
         "setVariableResult": [
             _result("SampledDataCtrlr", "TxUpdatedInterval"),
-            {**_result("SampledDataCtrlr", "TxUpdatedMeasurands"), "attributeStatus": "Rejected"},
+            _result("SampledDataCtrlr", "TxUpdatedMeasurands"),
         ]
     },
 }
@@ -122,7 +122,7 @@ async def command(client: RawClient, pending: Awaitable[Any], answer: dict[str, 
 
 
 async def test_boot_and_setup(server: Server, raw_client: RawClientFactory) -> None:
-    """Accepted; the device model read and the sampling set, a refusal remembered."""
+    """Accepted; the device model read, the sampling set, the inventory asked for."""
     client, session = await booted(server, raw_client)
     assert session.state.boot is not None
     assert (session.state.boot.vendor, session.state.boot.serial_number) == ("V", "S-1")
@@ -144,9 +144,7 @@ async def test_boot_and_setup(server: Server, raw_client: RawClientFactory) -> N
     capabilities = session.state.capabilities
     assert capabilities is not None
     assert (capabilities.rate_units, capabilities.max_stack_level) == (frozenset({"W"}), 4)
-    assert session.state.refused_configuration == {
-        "SampledDataCtrlr.TxUpdatedMeasurands": "Rejected"
-    }
+    assert session.state.refused_configuration == {}
 
 
 async def test_nothing_before_the_boot(server: Server, raw_client: RawClientFactory) -> None:

@@ -164,3 +164,30 @@ def test_a_report_part_without_evses_changes_nothing() -> None:
     assert note_report(capabilities, part)
     assert capabilities.number_of_connectors == 3
     assert capabilities.vendor_max_current == {3: 32.0}
+
+
+async def test_measurands_the_station_lacks_are_left_out(
+    server: Server, make_station: StationFactory
+) -> None:
+    """SoC and temperature refused: the list is grown one by one, the others kept."""
+    station, session = await booted(server, make_station)
+    attempts = [
+        payload["set_variable_data"][0]["attribute_value"]
+        for action, payload in station.calls
+        if action == "SetVariables"
+        and payload["set_variable_data"][0]["variable"]["name"] == "TxUpdatedMeasurands"
+    ]
+    assert len(attempts) > 1  # the whole list, then one measurand more each time
+    value = station.model.variables[("SampledDataCtrlr", "TxUpdatedMeasurands")].value
+    assert value.split(",") == [
+        "Energy.Active.Import.Register",
+        "Power.Active.Import",
+        "Current.Import",
+        "Current.Offered",
+        "Voltage",
+    ]
+    assert "SampledDataCtrlr.TxUpdatedMeasurands" not in session.state.refused_configuration
+    await station.start_transaction(1)
+    station.advance(60)
+    await station.send_meter_values(1)
+    await wait_until(lambda: (session.state.connector(1).power or 0) > 0)

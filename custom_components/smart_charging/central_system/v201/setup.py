@@ -8,6 +8,7 @@ of configuration keys.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ..device_model import DeviceVariable
@@ -26,6 +27,8 @@ from .vocabulary import (
 
 if TYPE_CHECKING:
     from .adapter import V201Adapter
+
+_LOGGER = logging.getLogger(__name__)
 
 _READ = (SMART_CHARGING_ENABLED, RATE_UNIT, STACK_LEVEL, PERIODS_PER_SCHEDULE)
 # RateUnit lists "A", "W" (some stations write "Current"/"Power").
@@ -111,10 +114,38 @@ class Setup201(ChargerSetup):
             for variable, _ in wanted:
                 self._note(".".join(variable), error.status)
             return
+        measurands_refused = False
         for result in results:
             status = str(result.get("attribute_status"))
             refusal = None if status in {"Accepted", "RebootRequired"} else status
-            self._note(".".join(_name(result)), refusal)
+            if _name(result) == TX_UPDATED_MEASURANDS and refusal is not None:
+                measurands_refused = True
+            else:
+                self._note(".".join(_name(result)), refusal)
+        if measurands_refused:
+            await self._grow_measurands()
+
+    async def _grow_measurands(self) -> None:
+        """One measurand the station lacks refuses the list: keep those it takes, one by one."""
+        key = ".".join(TX_UPDATED_MEASURANDS)
+        working: list[str] = []
+        refused: list[str] = []
+        for measurand in WANTED_MEASURANDS:
+            results = await self._station.set_variables(
+                [(DeviceVariable(*TX_UPDATED_MEASURANDS), ",".join([*working, measurand]))]
+            )
+            statuses = {
+                str(result.get("attribute_status"))
+                for result in results
+                if _name(result) == TX_UPDATED_MEASURANDS
+            }
+            if statuses and statuses <= {"Accepted", "RebootRequired"}:
+                working.append(measurand)
+            else:
+                refused.append(measurand)
+        self._note(key, None if working else "Rejected")
+        if refused:
+            _LOGGER.info("%s: measurands refused: %s", self._session.charger_id, ", ".join(refused))
 
     async def _ask_inventory(self) -> None:
         # Once: the EVSEs and their maximum arrive in NotifyReport parts (charge_point).
