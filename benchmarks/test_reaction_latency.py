@@ -19,6 +19,7 @@ asserts nothing about speed (that is what the figures are for).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 import logging
 import statistics
@@ -31,6 +32,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.coordinator import SmartChargingHub
 from custom_components.smart_charging.site_options import default_site_options
+from simulator.calllog import Payload
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
 from simulator.v201 import SimulatedStation201
@@ -66,12 +68,32 @@ class _Clock:
         return self.now
 
 
-@dataclass(frozen=True)
+class _TimedCalls(list[tuple[str, Payload]]):
+    """A call log's list of answered calls that also notes when each was recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, item: tuple[str, Payload], /) -> None:
+        self.times.append(time.perf_counter())
+        super().append(item)
+
+    def answered_at(self, action: str, start: int) -> float | None:
+        """When the first `action` from index `start` on was answered (None: not yet)."""
+        for index in range(start, len(self)):
+            if self[index][0] == action:
+                return self.times[index]
+        return None
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a dict key
 class _Charger:
     """A simulated charger of either version, charging on its connector (EVSE) 1."""
 
     version: str
     device: SimulatedCharger | SimulatedStation201
+    calls: _TimedCalls
 
     @property
     def charger_id(self) -> str:
@@ -102,7 +124,9 @@ def _site(url: str, site: str) -> list[_Charger]:
             )
         else:
             device = SimulatedStation201(charger_id, url, max_current=32.0)
-        chargers.append(_Charger(version, device))
+        calls = _TimedCalls()
+        device.call_log.calls = calls  # the same list the charger's `calls` returns
+        chargers.append(_Charger(version, device, calls))
     return chargers
 
 
@@ -159,12 +183,12 @@ async def test_reaction_latency(
         hub.balancer.recompute()
         await wait_for(hass, lambda: hub.balancer.idle, timeout=60)
 
-        latencies: list[float] = []  # until the last charger of the site
-        per_version: dict[str, list[float]] = {version: [] for version in versions}
+        latencies: list[float] = []  # polled, until the last charger of the site
+        answered: dict[str, list[float]] = {version: [] for version in versions}
         for step in range(STEPS):
             house = HOUSE[(step + 1) % 2]
             clock.now += 60
-            waiting = {charger: len(charger.device.calls) for charger in chargers}
+            waiting = {charger: len(charger.calls) for charger in chargers}
             last = dict.fromkeys(versions, 0.0)
             started = time.perf_counter()
             _set_meter(hass, house)
@@ -172,38 +196,34 @@ async def test_reaction_latency(
                 # Polled every millisecond (the resolution), looking only at new calls.
                 while waiting:
                     for charger, seen in list(waiting.items()):
-                        if any(
-                            action == "SetChargingProfile"
-                            for action, _ in charger.device.calls[seen:]
-                        ):
+                        at = charger.calls.answered_at("SetChargingProfile", seen)
+                        if at is not None:
                             del waiting[charger]
-                            last[charger.version] = time.perf_counter()
+                            last[charger.version] = max(last[charger.version], at)
                     await asyncio.sleep(0.001)
             latencies.append(time.perf_counter() - started)
             for version, at in last.items():
-                per_version[version].append(at - started)
+                answered[version].append(at - started)
             await wait_for(hass, lambda: hub.balancer.idle, timeout=30)
-        # Every charger obeys the same share, whatever its version.
         limits = {
-            version: sorted(
-                {
-                    str(charger.device.effective_limit(1))
-                    for charger in chargers
-                    if charger.version == version
-                }
+            version: Counter(
+                charger.device.effective_limit(1)
+                for charger in chargers
+                if charger.version == version
             )
             for version in versions
         }
     finally:
         await asyncio.gather(*(charger.device.close() for charger in chargers))
     print(
-        f"\nreaction latency, {site} site, {CHARGERS} chargers, {STEPS} meter steps: {_figures(latencies)}"
+        f"\nreaction latency, {site} site, {CHARGERS} chargers, {STEPS} meter steps: "
+        f"{_figures(latencies)}"
     )
-    if len(versions) > 1:
-        for version in versions:
-            count = sum(charger.version == version for charger in chargers)
-            print(
-                f"  until the last of its {count} OCPP {version} chargers: "
-                f"{_figures(per_version[version])}"
-            )
-    print(f"  limits at the end, A per phase: {limits}")
+    for version in versions:
+        count = sum(charger.version == version for charger in chargers)
+        print(
+            f"  until the last of its {count} OCPP {version} chargers answered: "
+            f"{_figures(answered[version])} (slowest: step "
+            f"{answered[version].index(max(answered[version]))}); limits at the end (A: chargers) "
+            f"{dict(sorted(limits[version].items(), key=str))}"
+        )

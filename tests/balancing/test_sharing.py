@@ -194,3 +194,15 @@ def test_ramping_is_shown_only_while_the_current_rises() -> None:
     half_a_second_later = allocate(replace(more_room, now=0.5), same_instant.state)
     assert half_a_second_later.allocations["a"].current == 11.0
     assert half_a_second_later.allocations["a"].reason is LimitReason.RAMPING
+
+
+def test_another_systems_limit_holds_the_connector() -> None:
+    """A grid operator's 10 A (OCPP 2.x NotifyChargingLimit) caps it, and says so."""
+    snapshot = site(car("held", external_limit=10.0), car("free"), limit=40.0)
+    result = allocate(snapshot, None)
+    assert currents(result) == pytest.approx({"held": 10.0, "free": 16.0})
+    assert result.allocations["held"].reason is LimitReason.EXTERNAL_LIMIT
+    assert result.allocations["free"].reason is LimitReason.USER_MAXIMUM
+    # Above its own maximum the other system's limit changes nothing.
+    loose = allocate(site(car("held", external_limit=20.0), limit=40.0), None)
+    assert loose.allocations["held"].reason is LimitReason.USER_MAXIMUM

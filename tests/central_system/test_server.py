@@ -255,7 +255,9 @@ async def test_ask_policy_pending_then_approved(
     assert "CP-ASK" in server.system.policy.approved
     assert server.listener.count("admission_requested", "CP-ASK") == 1
     await wait_for_setup(charger)
-    assert len(actions(charger.calls, "GetConfiguration")) == 1
+    await wait_until(lambda: session.state.configured)
+    # The capabilities, then the vendor keys with the installed maximum.
+    assert len(actions(charger.calls, "GetConfiguration")) == 2
     assert session.state.connector(1).status is ConnectorStatus.AVAILABLE
 
 

@@ -360,11 +360,24 @@ async def test_what_the_car_and_others_tell(server: Server, raw_client: RawClien
     assert connector.ev_departure is not None
     assert connector.ev_departure.hour == 17
 
-    limit = {"chargingLimit": {"chargingLimitSource": "EMS"}, "evseId": 1}
+    limit = {
+        "chargingLimit": {"chargingLimitSource": "EMS"},
+        "evseId": 1,
+        "chargingSchedule": [
+            {
+                "id": 1,
+                "chargingRateUnit": "W",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 4600, "numberPhases": 1}],
+            }
+        ],
+    }
     await client.call("n-2", "NotifyChargingLimit", limit)
-    assert connector.external_limit_source == "EMS"
+    assert (connector.external_limit_source, connector.external_limit) == ("EMS", 20.0)
     await client.call("n-3", "ClearedChargingLimit", {"chargingLimitSource": "EMS", "evseId": 1})
-    assert connector.external_limit_source is None
+    assert (connector.external_limit_source, connector.external_limit) == (None, None)
+    no_value = {"chargingLimit": {"chargingLimitSource": "SO"}}  # the whole station, no schedule
+    await client.call("n-3b", "NotifyChargingLimit", no_value)
+    assert (connector.external_limit_source, connector.external_limit) == ("SO", None)
 
     problem = {
         "generatedAt": NOW,
@@ -469,3 +482,26 @@ async def test_bad_frames_get_201_errors(
     assert answer[0] == CALL_ERROR
     assert answer[2] == code
     assert (await client.call("h-1", "Heartbeat", {}))[0] == CALL_RESULT
+
+
+async def test_a_dc_cars_needs(server: Server, raw_client: RawClientFactory) -> None:
+    """DC: state of charge, and the car's maximum power as AC current per phase."""
+    client, session = await booted(server, raw_client)
+    needs = {
+        "evseId": 1,
+        "chargingNeeds": {
+            "requestedEnergyTransfer": "DC",
+            "dcChargingParameters": {
+                "evMaxCurrent": 200,
+                "evMaxVoltage": 800,
+                "evMaxPower": 55200,
+                "energyAmount": 40000,
+                "stateOfCharge": 35,
+            },
+        },
+    }
+    answer = await client.call("d-1", "NotifyEVChargingNeeds", needs)
+    assert answer[2] == {"status": "Accepted"}
+    connector = session.state.connector(1)
+    assert (connector.soc, connector.ev_energy_amount) == (35.0, 40000.0)
+    assert connector.ev_max_current == 80.0  # 55.2 kW over 3 x 230 V, not the 200 A DC

@@ -16,6 +16,15 @@ from simulator.connection import ConnectionClosedError
 from simulator.timeutil import to_iso
 from simulator.v201 import SimulatedStation201, StationError
 from simulator.v201.payload import build
+from simulator.v201.quirks import (
+    LOSE_STARTED,
+    NO_CHARGING_STATE,
+    NO_TX_METER_VALUES,
+    REJECT_STATION_MAX,
+    REJECT_TX_PROFILE,
+    SEQ_NO_RESTARTS,
+    STACK_LEVEL_ZERO_ONLY,
+)
 
 from .csms201 import Csms, CsmsChargePoint
 
@@ -902,3 +911,108 @@ async def test_data_transfer(csms: Csms, make_station: StationFactory) -> None:
     assert (await station.wait_for_call("DataTransfer")) == {"vendor_id": "com.example"}
     with pytest.raises(TimeoutError):
         await station.wait_for_call("DataTransfer", timeout=0.1)
+
+
+# -- quirks --------------------------------------------------------------------------------------
+
+
+def test_unknown_quirk_is_refused() -> None:
+    """A misspelt quirk fails at construction."""
+    with pytest.raises(ValueError, match="unknown quirks"):
+        SimulatedStation201("SIM201", "ws://127.0.0.1:1", quirks=frozenset({"stack_level_0"}))
+
+
+async def test_profile_quirks(csms: Csms, make_station: StationFactory) -> None:
+    """Stack level above 0, ChargingStationMaxProfile, TxProfile: each Rejected by its quirk."""
+    quirks = frozenset({STACK_LEVEL_ZERO_ONLY, REJECT_STATION_MAX, REJECT_TX_PROFILE})
+    station, cp = await online(csms, make_station, max_stack_level=3, quirks=quirks)
+    [stack] = await get_variables(cp, variable("SmartChargingCtrlr", "ProfileStackLevel"))
+    assert stack["attribute_value"] == "3"  # advertised, yet only 0 is accepted
+    transaction_id = await station.start_transaction(1)
+    refused = [
+        (1, profile(1, "TxDefaultProfile", 10, stack_level=1)),
+        (0, profile(2, "ChargingStationMaxProfile", 10, kind="Absolute")),
+        (1, profile(3, "TxProfile", 10, transaction_id=transaction_id)),
+    ]
+    assert [station.install_profile(evse_id, data) for evse_id, data in refused] == [
+        "only stackLevel 0 is supported",
+        "ChargingStationMaxProfile is not supported",
+        "TxProfile is not supported",
+    ]
+    assert await set_profile(cp, 1, profile(4, "TxDefaultProfile", 9, stack_level=2)) == "Rejected"
+    assert await set_profile(cp, 1, profile(4, "TxDefaultProfile", 10)) == "Accepted"
+    assert station.effective_limit(1) == 10.0
+    await cp.connection.close()
+
+
+async def test_no_tx_meter_values(csms: Csms, make_station: StationFactory) -> None:
+    """no_tx_meter_values: no meterValue in TransactionEvents; samples come as MeterValues."""
+    station, _ = await online(csms, make_station, quirks=frozenset({NO_TX_METER_VALUES}))
+    log = csms.log("SIM201")
+    log.consume_all()
+    await station.start_transaction(1)
+    started = await log.wait_for("TransactionEvent")
+    assert "meter_value" not in started
+    station.advance(3600)
+    await station.send_meter_values(1)
+    sample = await log.wait_for("MeterValues")
+    assert sample["evse_id"] == 1
+    energy = samples(sample)[("Energy.Active.Import.Register", None)]
+    assert energy["value"] == pytest.approx(FULL_POWER_WH, abs=5)
+    await station.stop_transaction(1)
+    ended = await log.wait_for("TransactionEvent")
+    assert (ended["event_type"], ended["seq_no"]) == ("Ended", 1)
+    assert "meter_value" not in ended
+
+
+async def test_lose_started(csms: Csms, make_station: StationFactory) -> None:
+    """lose_started: no Started goes out, its seqNo is used up; the Ended follows."""
+    station, _ = await online(csms, make_station, quirks=frozenset({LOSE_STARTED}))
+    log = csms.log("SIM201")
+    log.consume_all()
+    transaction_id = await station.start_transaction(1)
+    await log.wait_for("StatusNotification")
+    await station.stop_transaction(1)
+    ended = await log.wait_for("TransactionEvent")
+    assert ended["event_type"] == "Ended"
+    assert ended["seq_no"] == 1
+    assert ended["transaction_info"]["transaction_id"] == transaction_id
+    assert log.actions().count("TransactionEvent") == 1  # the Ended was the only one
+
+
+@pytest.mark.parametrize(
+    ("quirks", "after_reboot"), [(frozenset(), 2), (frozenset({SEQ_NO_RESTARTS}), 0)]
+)
+async def test_reboot_keeps_the_transaction(
+    csms: Csms, make_station: StationFactory, quirks: frozenset[str], after_reboot: int
+) -> None:
+    """A power cycle boots PowerUp, the transaction goes on; seq_no_restarts: seqNo 0 again."""
+    station, _ = await online(csms, make_station, quirks=quirks)
+    log = csms.log("SIM201")
+    transaction_id = await station.start_transaction(1)
+    await station.send_meter_values(1)
+    log.consume_all()
+    await station.reboot()
+    boot = await log.wait_for("BootNotification")
+    assert boot["reason"] == "PowerUp"
+    occupied = await log.wait_for("StatusNotification")
+    assert occupied["connector_status"] == "Occupied"
+    assert station.transaction_id(1) == transaction_id
+    await station.send_meter_values(1)
+    updated = await log.wait_for("TransactionEvent")
+    assert updated["transaction_info"]["transaction_id"] == transaction_id
+    assert updated["seq_no"] == after_reboot
+
+
+async def test_no_charging_state(csms: Csms, make_station: StationFactory) -> None:
+    """no_charging_state: transactionInfo without chargingState, Started to Ended."""
+    station, _ = await online(csms, make_station, quirks=frozenset({NO_CHARGING_STATE}))
+    log = csms.log("SIM201")
+    log.consume_all()
+    await station.start_transaction(1)
+    await station.send_meter_values(1)
+    await station.stop_transaction(1)
+    events = [await log.wait_for("TransactionEvent") for _ in range(3)]
+    assert [event["event_type"] for event in events] == ["Started", "Updated", "Ended"]
+    assert all("charging_state" not in event["transaction_info"] for event in events)
+    assert samples(events[1])[("Power.Active.Import", None)]["value"] == FULL_POWER_WH

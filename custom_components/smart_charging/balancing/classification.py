@@ -93,7 +93,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         memories=memories,
         measured=measured,
         min_current=[low if 0 <= (low := c.min_current) < inf else 0.0 for c in connectors],
-        max_current=[high if 0 <= (high := c.max_current) < inf else 0.0 for c in connectors],
+        max_current=[_maximum(c) for c in connectors],
         priority=[c.priority for c in connectors],
         status=[Status.CHARGE] * n,
         over_since=[None] * n,
@@ -120,6 +120,11 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         car_limit=[None] * n,
         car_limit_since=[None] * n,
         car_limited=set(),
+        external_limited={
+            i
+            for i, c in enumerate(connectors)
+            if c.external_limit is not None and c.external_limit < c.max_current
+        },
         car_checked=[False] * n,
         checking=set(),
         station_draw={},
@@ -301,3 +306,11 @@ def _add_rise(
             rising[phase] += sent - reading[phase]
             added += sent - reading[phase]
     return added
+
+
+def _maximum(connector: ConnectorInput) -> float:
+    """The most a connector may get: its maximum, or another system's limit below it."""
+    high = connector.max_current
+    if connector.external_limit is not None and connector.external_limit < high:
+        high = connector.external_limit
+    return high if 0 <= high < math.inf else 0.0

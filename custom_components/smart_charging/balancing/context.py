@@ -90,6 +90,8 @@ class Context(MembershipIndex):
     car_limit: list[float | None]
     car_limit_since: list[float | None]
     car_limited: set[int]
+    # Connectors held below their maximum by another system's limit.
+    external_limited: set[int]
     # The car had the time to follow an offer this session (`ConnectorMemory.car_checked`).
     car_checked: list[bool]
     # Connectors charging a moment until their car is checked (see `deadline.mark_deadline`).

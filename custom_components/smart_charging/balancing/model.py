@@ -45,6 +45,7 @@ class LimitReason(StrEnum):
     NON_COMPLIANT = "non_compliant"  # draws more than allocated: its draw is fixed load
     RAMPING = "ramping"  # on its way up: increases are rate-limited (ramp_up_rate)
     CAR_LIMIT = "car_limit"  # the car takes no more than this (learned from its draw)
+    EXTERNAL_LIMIT = "external_limit"  # another system (grid operator, local EMS) limits it
     CHEAPER_LATER = "cheaper_later"  # price mode: its grid energy is planned for cheaper slots
     ON_SCHEDULE = "on_schedule"  # FAST with a departure: it gives way beyond what it needs
     # A moment of charging, so that its draw tells what the car takes (its phases, its
@@ -119,6 +120,8 @@ class ConnectorInput:
     # `planner.apply_plan`).
     energy_needed: float | None = None
     departure: float | None = None
+    # A per phase another system holds it to (OCPP 2.x NotifyChargingLimit), None: none.
+    external_limit: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

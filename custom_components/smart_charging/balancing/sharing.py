@@ -52,6 +52,8 @@ def _settle(context: Context, items: Sequence[int], caps: Sequence[float], bind:
         if k == OWN_CAP:
             if caps[i] < max_current[i]:
                 context.reason[i] = LimitReason.RAMPING
+            elif i in context.external_limited:
+                context.reason[i] = LimitReason.EXTERNAL_LIMIT
             elif i in context.car_limited:
                 context.reason[i] = LimitReason.CAR_LIMIT
             else:

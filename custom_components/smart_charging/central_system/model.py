@@ -119,8 +119,10 @@ class ConnectorState:
     ev_energy_amount: float | None = None  # Wh
     ev_min_current: float | None = None  # A per phase
     ev_max_current: float | None = None  # A per phase
-    # A limit set by another system (2.x NotifyChargingLimit): its source, None: none.
+    # A limit set by another system (2.x NotifyChargingLimit): its source, None: none,
+    # and its value where it told one (A per phase).
     external_limit_source: str | None = None
+    external_limit: float | None = None
 
 
 @dataclass(slots=True)

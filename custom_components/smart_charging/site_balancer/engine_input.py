@@ -215,7 +215,9 @@ def _connector_input(
         phases_known=known,
         measured_at=balancer.history.measured_at(key),
         min_current=settings.min_current,
-        max_current=settings.maximum,
+        # The car's own maximum where it told one (2.x charging needs).
+        max_current=min(settings.maximum, connector.ev_max_current or settings.maximum),
+        external_limit=connector.external_limit,
         priority=settings.priority,
         mode=Mode.OFF if settings.paused else Mode(settings.mode),
         active=connector.transaction_id is not None and connector.status in _CAN_CHARGE,

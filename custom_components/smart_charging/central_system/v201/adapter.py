@@ -28,7 +28,14 @@ from ..timestamps import utc_now
 from ..trigger import Trigger
 from .charge_point import ChargePoint201
 from .setup import Setup201
-from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
+from .smart_charging import (
+    TX_DEFAULT,
+    build_profile,
+    our_profile_ids,
+    purposes_for,
+    scope_of,
+    shares_the_safe_level,
+)
 from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, TEXT_LIMITS, TX_UPDATED_INTERVAL
 
 
@@ -105,6 +112,9 @@ class V201Adapter(ConnectionAdapter):
         transaction_id = self._external_id(limit.connector_id) if limit.connector_id else None
         scope = scope_of(limit, transaction_id)
         purposes = purposes_for(scope, self.session.limit_purposes.get(scope))
+        if scope == "station" and shares_the_safe_level(capabilities):
+            # A station limit as TxDefaultProfile on EVSE 0 would replace the safe default.
+            purposes = [purpose for purpose in purposes if purpose != TX_DEFAULT]
         for attempt, purpose in enumerate(purposes, start=1):
             profile = build_profile(
                 limit,

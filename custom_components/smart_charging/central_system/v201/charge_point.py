@@ -24,6 +24,7 @@ from ocpp.v201.enums import (
     RegistrationStatusEnumType,
 )
 
+from ..limits import DEFAULT_PHASES, NOMINAL_VOLTAGE
 from ..meter_values import ENERGY_IMPORT, MeterReading, parse_meter_values
 from ..model import BootInfo, ConnectorStatus
 from ..policy import Admission
@@ -47,6 +48,17 @@ def _energy(readings: list[MeterReading]) -> float | None:
         if (energy := reading.total(ENERGY_IMPORT)) is not None:
             return energy
     return None
+
+
+def schedule_limit(schedules: list[dict[str, Any]]) -> float | None:
+    """The limit now of the first schedule, in A per phase (W at the nominal voltage)."""
+    if not schedules or not (periods := schedules[0].get("charging_schedule_period")):
+        return None
+    period = periods[0]
+    limit = float(period["limit"])
+    if schedules[0].get("charging_rate_unit") == "W":
+        limit /= NOMINAL_VOLTAGE * int(period.get("number_phases") or DEFAULT_PHASES)
+    return max(0.0, limit)
 
 
 def _id_token(token: Mapping[str, Any] | None) -> str:
@@ -199,8 +211,12 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
                 transaction_info.get("stopped_reason"),
                 readings,
             )
+            connector = session.state.connector(known.connector_id)
+            # What the car told was for this session only.
+            connector.ev_departure = connector.ev_energy_amount = None
+            connector.ev_min_current = connector.ev_max_current = None
             # The cable may stay in: the station need not send a new StatusNotification.
-            if session.state.connector(known.connector_id).transaction_id is None:
+            if connector.transaction_id is None:
                 session.on_status(
                     known.connector_id,
                     ConnectorStatus.FINISHING,
@@ -218,6 +234,8 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
                     error_code="NoError",
                     timestamp=timestamp,
                 )
+            elif state is None and known.stopped_at is None:
+                self._charging_by_the_meter(known.connector_id)
         if id_token is None:
             return call_result.TransactionEvent()
         return call_result.TransactionEvent(id_token_info=self._token_info(id_token))
@@ -226,9 +244,23 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
     def on_meter_values(
         self, evse_id: int, meter_value: list[dict[str, Any]], **_: Any
     ) -> call_result.MeterValues:
-        """Record meter values outside transactions (EVSE 0: the station's main meter)."""
-        self.session.on_meter_values(evse_id, None, parse_meter_values(meter_value))
+        """Record meter values (EVSE 0: the station's main meter).
+
+        Some stations send them apart from their TransactionEvents: during a transaction
+        they count for it.
+        """
+        connector = self.session.state.connector(evse_id)
+        running = connector.transaction_id if evse_id else None
+        self.session.on_meter_values(evse_id, running, parse_meter_values(meter_value))
+        if running is not None:
+            self._charging_by_the_meter(evse_id)
         return call_result.MeterValues()
+
+    def _charging_by_the_meter(self, evse_id: int) -> None:
+        """A station that tells no chargingState: a transaction drawing power is charging."""
+        connector = self.session.state.connector(evse_id)
+        if connector.status is ConnectorStatus.PREPARING and (connector.power or 0) > 0:
+            self.session.on_status(evse_id, ConnectorStatus.CHARGING, error_code="NoError")
 
     # --- what the car and other systems tell -------------------------------------------
 
@@ -244,7 +276,10 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
         energy = ac.get("energy_amount", dc.get("energy_amount"))
         connector.ev_energy_amount = None if energy is None else float(energy)
         connector.ev_min_current = ac.get("ev_min_current")
-        connector.ev_max_current = ac.get("ev_max_current", dc.get("ev_max_current"))
+        connector.ev_max_current = ac.get("ev_max_current")
+        if not ac and (power := dc.get("ev_max_power")):
+            # A DC car's maximum power, as the AC current per phase it takes from the grid.
+            connector.ev_max_current = float(power) / (NOMINAL_VOLTAGE * DEFAULT_PHASES)
         if (soc := dc.get("state_of_charge")) is not None:
             connector.soc = float(soc)
         self.session.state_updated()
@@ -259,12 +294,18 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
 
     @on(Action.notify_charging_limit)
     def on_notify_charging_limit(
-        self, charging_limit: dict[str, Any], evse_id: int | None = None, **_: Any
+        self,
+        charging_limit: dict[str, Any],
+        evse_id: int | None = None,
+        charging_schedule: list[dict[str, Any]] | None = None,
+        **_: Any,
     ) -> call_result.NotifyChargingLimit:
         """Another system (an EMS, the grid operator) limits the station or an EVSE."""
         source = str(charging_limit.get("charging_limit_source") or "Other")
+        limit = schedule_limit(charging_schedule or [])
         for connector in self._targets(evse_id):
             connector.external_limit_source = source
+            connector.external_limit = limit
         self.session.state_updated()
         return call_result.NotifyChargingLimit()
 
@@ -276,6 +317,7 @@ class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
         for connector in self._targets(evse_id):
             if connector.external_limit_source == charging_limit_source:
                 connector.external_limit_source = None
+                connector.external_limit = None
         self.session.state_updated()
         return call_result.ClearedChargingLimit()
 

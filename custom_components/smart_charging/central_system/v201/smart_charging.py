@@ -28,7 +28,13 @@ _PURPOSE_INDEX = {STATION_MAX: 1, TX_DEFAULT: 2, TX: 3}
 # Schedules start a little in the past: a future start leaves the charger unlimited.
 _START_MARGIN = timedelta(minutes=1)
 
-__all__ = ["build_profile", "our_profile_ids", "purposes_for", "scope_of"]
+__all__ = [
+    "build_profile",
+    "our_profile_ids",
+    "purposes_for",
+    "scope_of",
+    "shares_the_safe_level",
+]
 
 
 def purposes_for(scope: str, remembered: str | None) -> list[str]:
@@ -43,6 +49,11 @@ def purposes_for(scope: str, remembered: str | None) -> list[str]:
         candidates.remove(remembered)
         candidates.insert(0, remembered)
     return candidates
+
+
+def shares_the_safe_level(capabilities: Capabilities | None) -> bool:
+    """Live limits and the safe default get the same stack level (a station with few)."""
+    return stack_level_for(capabilities) == stack_level_for(capabilities, safe_default=True)
 
 
 def profile_id(evse_id: int, purpose: str) -> int:
