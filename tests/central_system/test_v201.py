@@ -15,11 +15,15 @@ from custom_components.smart_charging.central_system.errors import (
 )
 from custom_components.smart_charging.central_system.limits import ChargingLimit
 from custom_components.smart_charging.central_system.model import ConnectorStatus
+from custom_components.smart_charging.central_system.policy import (
+    AccessPolicy,
+    UnknownChargerPolicy,
+)
 from custom_components.smart_charging.central_system.session import ChargerSession
 from custom_components.smart_charging.central_system.trigger import Trigger
 from custom_components.smart_charging.central_system.v201.adapter import V201Adapter
 
-from .conftest import RawClient, RawClientFactory, Server, wait_until
+from .conftest import RawClient, RawClientFactory, Server, ServerFactory, wait_until
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
 ID = "CS-201"
@@ -505,3 +509,31 @@ async def test_a_dc_cars_needs(server: Server, raw_client: RawClientFactory) -> 
     connector = session.state.connector(1)
     assert (connector.soc, connector.ev_energy_amount) == (35.0, 40000.0)
     assert connector.ev_max_current == 80.0  # 55.2 kW over 3 x 230 V, not the 200 A DC
+
+
+async def test_approval_of_a_201_station(
+    make_server: ServerFactory, raw_client: RawClientFactory
+) -> None:
+    """Ask: Pending, nothing else taken; approved, it is asked to boot and then set up."""
+    server = await make_server(policy=AccessPolicy(unknown_chargers=UnknownChargerPolicy.ASK))
+    client = await raw_client(server, ID, protocols=("ocpp2.0.1",))
+    answer = await client.call("b-1", "BootNotification", BOOT)
+    assert answer[2]["status"] == "Pending"
+    refused = await client.call(
+        "s-1",
+        "StatusNotification",
+        {"timestamp": NOW, "connectorStatus": "Available", "evseId": 1, "connectorId": 1},
+    )
+    assert refused[:3] == [CALL_ERROR, "s-1", "SecurityError"]
+
+    server.system.approve(ID)
+    trigger = await client.receive()
+    assert trigger[2:] == ["TriggerMessage", {"requestedMessage": "BootNotification"}]
+    await client.send([CALL_RESULT, trigger[1], {"status": "Accepted"}])
+    client.answers.update(SETUP_ANSWERS)
+    answer = await client.call("b-2", "BootNotification", BOOT)
+    assert answer[2]["status"] == "Accepted"
+    await client.answer_calls(3)
+    session = server.system.sessions[ID]
+    await wait_until(lambda: session.state.configured)
+    assert ID in server.system.policy.approved
