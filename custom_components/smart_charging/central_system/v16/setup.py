@@ -52,6 +52,9 @@ MAX_RETRY_INTERVAL = 1800.0
 class ChargerSetup:
     """The setup steps of one connection, what is done of them, and when to try again."""
 
+    # Each version's setup logs under its own name.
+    logger = _LOGGER
+
     def __init__(self, session: ChargerSession, adapter: ChargerAdapter) -> None:
         """Prepare the steps; nothing runs until `poke`."""
         self._session = session
@@ -104,7 +107,7 @@ class ChargerSetup:
             wait = min(doubled, max(interval, MAX_RETRY_INTERVAL))
             self._retry_at = asyncio.get_running_loop().time() + wait
             # Once a connection: a charger that keeps failing would fill the log.
-            log = _LOGGER.warning if self._failures == 1 else _LOGGER.debug
+            log = self.logger.warning if self._failures == 1 else self.logger.debug
             log(
                 "%s: setup incomplete (%s); tried again on a message after %.0f s",
                 self._session.charger_id,
@@ -128,7 +131,7 @@ class ChargerSetup:
         if refusal is None:
             refused.pop(key, None)
         else:
-            _LOGGER.info("%s: %s refused: %s", self._session.charger_id, key, refusal)
+            self.logger.info("%s: %s refused: %s", self._session.charger_id, key, refusal)
             refused[key] = refusal
 
     async def _read_capabilities(self) -> None:

@@ -68,6 +68,8 @@ def _name(result: Mapping[str, Any]) -> tuple[str, str]:
 class Setup201(ChargerSetup):
     """The setup steps of one 2.0.1 connection."""
 
+    logger = _LOGGER
+
     def __init__(self, session: ChargerSession, adapter: V201Adapter) -> None:
         """Prepare the steps; nothing runs until `poke`."""
         super().__init__(session, adapter)
