@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ocpp.exceptions import SecurityError
-from ocpp.messages import Call
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
@@ -15,10 +12,8 @@ from ..meter_values import parse_meter_values
 from ..model import BootInfo, ConnectorStatus
 from ..policy import Admission
 from ..routing import on
-from ..rpc import SafeRouting
-from ..session import ChargerSession
+from ..session_routing import SessionRouting
 from ..timestamps import format_timestamp, utc_now
-from ..validation import InlineValidation
 
 _STATUS = {
     "Available": ConnectorStatus.AVAILABLE,
@@ -32,33 +27,9 @@ _STATUS = {
     "Faulted": ConnectorStatus.FAULTED,
 }
 
-# What a charger not (yet) accepted may send.
-_BEFORE_ACCEPTANCE = frozenset({Action.boot_notification, Action.heartbeat})
 
-
-class ChargePoint16(SafeRouting, InlineValidation, ChargePoint):
+class ChargePoint16(SessionRouting, ChargePoint):
     """Server side of one 1.6J connection."""
-
-    def __init__(self, session: ChargerSession, connection: Any, response_timeout: float) -> None:
-        """Bind the library's charge point to our session."""
-        super().__init__(  # type: ignore[no-untyped-call]
-            session.charger_id, connection, response_timeout=response_timeout
-        )
-        self.validate_inline()
-        self.session = session
-        # Set by the adapter: runs after each message of the charger was answered.
-        self.on_answered: Callable[[], None] = lambda: None
-
-    async def _handle_call(self, msg: Call) -> Any:
-        # Until accepted, a charger may only boot (OCPP 1.6 §4.2.1). Raised here rather than
-        # in the handler, which the library would log with a traceback.
-        guarded = msg.action in self.route_map and msg.action not in _BEFORE_ACCEPTANCE
-        if guarded and not self.session.accepted:
-            raise SecurityError(details={"cause": "charge point not accepted"})
-        response = await super()._handle_call(msg)
-        # Only now, after the answer went out: a call sent earlier could overtake it.
-        self.on_answered()
-        return response
 
     def _id_tag_info(self, id_tag: str) -> IdTagInfo:
         return IdTagInfo(status=AuthorizationStatus(self.session.authorize(id_tag)))

@@ -7,12 +7,10 @@ product sees one kind of transaction whatever the version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 import logging
 from typing import Any
 
-from ocpp.exceptions import SecurityError
-from ocpp.messages import Call
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.datatypes import IdTokenInfoType
 from ocpp.v201.enums import (
@@ -29,17 +27,12 @@ from ..meter_values import ENERGY_IMPORT, MeterReading, parse_meter_values
 from ..model import BootInfo, ConnectorStatus
 from ..policy import Admission
 from ..routing import on
-from ..rpc import SafeRouting
-from ..session import ChargerSession
+from ..session_routing import SessionRouting
 from ..timestamps import format_timestamp, parse_timestamp, utc_now
-from ..validation import InlineValidation
 from .inventory import note_report
 from .vocabulary import CHARGING_STATES, CONNECTOR_STATUS
 
 _LOGGER = logging.getLogger(__name__)
-
-# What a station not (yet) accepted may send.
-_BEFORE_ACCEPTANCE = frozenset({Action.boot_notification, Action.heartbeat})
 
 
 def _energy(readings: list[MeterReading]) -> float | None:
@@ -65,27 +58,8 @@ def _id_token(token: Mapping[str, Any] | None) -> str:
     return str((token or {}).get("id_token") or "")
 
 
-class ChargePoint201(SafeRouting, InlineValidation, ChargePoint):
+class ChargePoint201(SessionRouting, ChargePoint):
     """Server side of one 2.0.1 connection."""
-
-    def __init__(self, session: ChargerSession, connection: Any, response_timeout: float) -> None:
-        """Bind the library's charge point to our session."""
-        super().__init__(  # type: ignore[no-untyped-call]
-            session.charger_id, connection, response_timeout=response_timeout
-        )
-        self.validate_inline()
-        self.session = session
-        # Set by the adapter: runs after each message of the station was answered.
-        self.on_answered: Callable[[], None] = lambda: None
-
-    async def _handle_call(self, msg: Call) -> Any:
-        # Until accepted, a station may only boot (2.0.1 B02.FR.09).
-        guarded = msg.action in self.route_map and msg.action not in _BEFORE_ACCEPTANCE
-        if guarded and not self.session.accepted:
-            raise SecurityError(details={"cause": "charging station not accepted"})
-        response = await super()._handle_call(msg)
-        self.on_answered()
-        return response
 
     def _token_info(self, token: Mapping[str, Any] | None) -> IdTokenInfoType:
         return IdTokenInfoType(

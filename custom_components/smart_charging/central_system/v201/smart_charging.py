@@ -14,8 +14,10 @@ from ..limits import DEFAULT_PHASES, ChargingLimit, LimitUnit
 from ..model import Capabilities
 from ..timestamps import format_timestamp
 from ..v16.smart_charging import (
+    CHARGE_POINT_MAX,
     PROFILE_ID_BASE,
     SAFE_DEFAULT_PROFILE_ID,
+    purposes_for as v16_purposes_for,
     rate_unit_for,
     scope_of,
     stack_level_for,
@@ -38,17 +40,11 @@ __all__ = [
 
 
 def purposes_for(scope: str, remembered: str | None) -> list[str]:
-    """Return the purposes to try, the one that worked last first."""
-    candidates = {
-        "station": [STATION_MAX, TX_DEFAULT],
-        "tx": [TX, TX_DEFAULT],
-        "idle": [TX_DEFAULT],
-        "safe": [TX_DEFAULT],
-    }[scope]
-    if remembered in candidates:
-        candidates.remove(remembered)
-        candidates.insert(0, remembered)
-    return candidates
+    """Return the purposes to try, the one that worked last first (1.6's, 2.0.1's names)."""
+    names = {CHARGE_POINT_MAX: STATION_MAX}
+    old_names = {STATION_MAX: CHARGE_POINT_MAX}
+    tried = v16_purposes_for(scope, old_names.get(remembered or "", remembered))
+    return [names.get(purpose, purpose) for purpose in tried]
 
 
 def shares_the_safe_level(capabilities: Capabilities | None) -> bool:
