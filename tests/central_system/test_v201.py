@@ -401,6 +401,7 @@ async def test_what_the_car_and_others_tell(server: Server, raw_client: RawClien
     }
     await client.call("n-4", "NotifyEvent", problem)
     assert session.state.last_error == "EVSE: RCD tripped"
+    assert session.state.last_security_event is None
     for message_id, action, payload in (
         ("n-5", "SecurityEventNotification", {"type": "FirmwareUpdated", "timestamp": NOW}),
         ("n-6", "FirmwareStatusNotification", {"status": "Installed"}),
@@ -425,6 +426,7 @@ async def test_what_the_car_and_others_tell(server: Server, raw_client: RawClien
         answer = await client.call(message_id, action, payload)
         assert answer[0] == CALL_RESULT, (action, answer)
     assert session.state.connector(0).energy == 5000.0
+    assert session.state.last_security_event == f"FirmwareUpdated at {NOW}"
     answer = await client.call("n-12", "DataTransfer", {"vendorId": "acme"})
     assert answer[2] == {"status": "UnknownVendorId"}
 
@@ -500,6 +502,7 @@ async def test_a_dc_cars_needs(server: Server, raw_client: RawClientFactory) -> 
                 "evMaxVoltage": 800,
                 "evMaxPower": 55200,
                 "energyAmount": 40000,
+                "evEnergyCapacity": 77000,
                 "stateOfCharge": 35,
             },
         },
@@ -509,6 +512,7 @@ async def test_a_dc_cars_needs(server: Server, raw_client: RawClientFactory) -> 
     connector = session.state.connector(1)
     assert (connector.soc, connector.ev_energy_amount) == (35.0, 40000.0)
     assert connector.ev_max_current == 80.0  # 55.2 kW over 3 x 230 V, not the 200 A DC
+    assert (connector.ev_max_power, connector.ev_energy_capacity) == (55200.0, 77000.0)
 
 
 async def test_approval_of_a_201_station(

@@ -119,6 +119,8 @@ class ConnectorState:
     ev_energy_amount: float | None = None  # Wh
     ev_min_current: float | None = None  # A per phase
     ev_max_current: float | None = None  # A per phase
+    ev_max_power: float | None = None  # W
+    ev_energy_capacity: float | None = None  # Wh (DC)
     # A limit set by another system (2.x NotifyChargingLimit): its source, None: none,
     # and its value where it told one (A per phase).
     external_limit_source: str | None = None
@@ -143,6 +145,8 @@ class ChargerState:
     # What the charger refused during the setup, by key (measurands as "Key[measurand]"):
     # its answer, a status (Rejected, NotSupported) or a CALLERROR code.
     refused_configuration: dict[str, str] = field(default_factory=dict)
+    # The last SecurityEventNotification (2.x): "type at time", None: none.
+    last_security_event: str | None = None
     # The safe default installed on the charger (A per connector), and whether any limit
     # of ours was ever sent to it (kept across restarts).
     safe_default_limit: float | None = None

@@ -189,6 +189,7 @@ class ChargePoint201(SessionRouting, ChargePoint):
             # What the car told was for this session only.
             connector.ev_departure = connector.ev_energy_amount = None
             connector.ev_min_current = connector.ev_max_current = None
+            connector.ev_max_power = connector.ev_energy_capacity = None
             # The cable may stay in: the station need not send a new StatusNotification.
             if connector.transaction_id is None:
                 session.on_status(
@@ -251,7 +252,11 @@ class ChargePoint201(SessionRouting, ChargePoint):
         connector.ev_energy_amount = None if energy is None else float(energy)
         connector.ev_min_current = ac.get("ev_min_current")
         connector.ev_max_current = ac.get("ev_max_current")
-        if not ac and (power := dc.get("ev_max_power")):
+        power = dc.get("ev_max_power")  # AC needs tell currents only
+        connector.ev_max_power = None if power is None else float(power)
+        capacity = dc.get("ev_energy_capacity")
+        connector.ev_energy_capacity = None if capacity is None else float(capacity)
+        if not ac and power:
             # A DC car's maximum power, as the AC current per phase it takes from the grid.
             connector.ev_max_current = float(power) / (NOMINAL_VOLTAGE * DEFAULT_PHASES)
         if (soc := dc.get("state_of_charge")) is not None:
@@ -332,8 +337,10 @@ class ChargePoint201(SessionRouting, ChargePoint):
         timestamp: str,
         **_: Any,
     ) -> call_result.SecurityEventNotification:
-        """Logged: what the station saw (a failed login, a firmware change)."""
+        """Logged and shown: what the station saw (a failed login, a firmware change)."""
         _LOGGER.info("%s: security event %s at %s", self.session.charger_id, type, timestamp)
+        self.session.state.last_security_event = f"{type} at {timestamp}"
+        self.session.state_updated()
         return call_result.SecurityEventNotification()
 
     @on(Action.firmware_status_notification)
