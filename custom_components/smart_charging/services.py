@@ -44,6 +44,7 @@ SERVICE_DATA_TRANSFER: Final = "data_transfer"
 SERVICE_SET_CHARGING_MODE: Final = "set_charging_mode"
 SERVICE_GET_VARIABLES: Final = "get_variables"
 SERVICE_SET_VARIABLES: Final = "set_variables"
+SERVICE_GET_COMPOSITE_SCHEDULE: Final = "get_composite_schedule"
 
 ATTR_CURRENT: Final = "current"
 ATTR_POWER: Final = "power"
@@ -131,6 +132,13 @@ GET_VARIABLES_SCHEMA: Final = _DEVICE_SCHEMA.extend(
 )
 SET_VARIABLES_SCHEMA: Final = GET_VARIABLES_SCHEMA.extend(
     {vol.Required(ATTR_VALUE): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.configuration_value))}
+)
+GET_COMPOSITE_SCHEDULE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
+    {
+        vol.Optional(ATTR_DURATION, default=3600): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_DURATION)
+        )
+    }
 )
 SET_CHARGING_MODE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
     {vol.Required(ATTR_MODE): vol.In([mode.value for mode in Mode])}
@@ -304,6 +312,15 @@ async def _async_set_variables(call: ServiceCall) -> ServiceResponse:
     return {"status": status}
 
 
+async def _async_get_composite_schedule(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    with charger_errors():
+        answer = await target.session.require_adapter().composite_schedule(
+            target.connector_id, call.data[ATTR_DURATION]
+        )
+    return {"schedule_start": answer.get("schedule_start"), "schedule": answer.get("schedule")}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
@@ -359,6 +376,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_set_variables,
         schema=SET_VARIABLES_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_COMPOSITE_SCHEDULE,
+        _async_get_composite_schedule,
+        schema=GET_COMPOSITE_SCHEDULE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(
         DOMAIN,

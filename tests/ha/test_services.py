@@ -50,6 +50,7 @@ VALID_CALLS: list[tuple[str, dict[str, Any], bool]] = [
     (SERVICE_TRIGGER_MESSAGE, {"message": "Heartbeat"}, False),
     (SERVICE_DATA_TRANSFER, {"vendor_id": "com.example"}, True),
     ("get_variables", {"component": "SmartChargingCtrlr", "variable": "RateUnit"}, True),
+    ("get_composite_schedule", {"duration": 600}, True),
     (
         "set_variables",
         {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"},
@@ -811,3 +812,19 @@ async def test_a_2x_action_on_a_16_charger(
         "instead": instead,
     }
     assert len(charger.calls) == sent
+
+
+async def test_composite_schedule_of_a_16_connector(
+    hass: HomeAssistant, charger: SimulatedCharger
+) -> None:
+    """The charger's own view of the limits that apply: our limit, as it combines them."""
+    await call(hass, SERVICE_SET_CHARGING_LIMIT, {"device_id": device_id(hass, 1), "current": 10})
+    answer = await call(
+        hass, "get_composite_schedule", {"device_id": device_id(hass, 1)}, response=True
+    )
+    assert answer is not None
+    periods = answer["schedule"]["charging_schedule_period"]
+    assert periods[0]["limit"] == 10.0
+    assert [
+        payload["duration"] for action, payload in charger.calls if action == "GetCompositeSchedule"
+    ] == [3600]

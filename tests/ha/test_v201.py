@@ -129,6 +129,18 @@ async def test_device_model_actions(
     )
     assert answer == {"status": "Accepted"}
     assert simulated.calls[-1][0] == "SetVariables"
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "get_composite_schedule",
+        {"device_id": device.id, "duration": 600},
+        blocking=True,
+        return_response=True,
+    )
+    assert answer is not None
+    assert simulated.calls[-1] == ("GetCompositeSchedule", {"duration": 600, "evse_id": 0})
+    schedule = answer["schedule"]
+    assert isinstance(schedule, dict)
+    assert "charging_schedule_period" in schedule
 
 
 async def test_what_the_car_tells(

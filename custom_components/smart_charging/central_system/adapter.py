@@ -62,6 +62,9 @@ class ChargerAdapter(Protocol):
     ) -> list[dict[str, Any]]:
         """Set device-model variables to values; 2.x only."""
 
+    async def composite_schedule(self, connector_id: int, duration: int) -> dict[str, Any]:
+        """What the charger will let the connector (0: station) draw for `duration` s."""
+
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """Set the sampling and heartbeat intervals (s) where the charger has not refused them.
 

@@ -123,6 +123,17 @@ class V16Adapter(ConnectionAdapter):
         """Change a configuration key."""
         return await self._expect(call.ChangeConfiguration(key=key, value=value))
 
+    async def composite_schedule(self, connector_id: int, duration: int) -> dict[str, Any]:
+        """GetCompositeSchedule: the limits that will apply, as the charger combines them."""
+        result = await self._call(
+            call.GetCompositeSchedule(connector_id=connector_id, duration=duration)
+        )
+        if str(result.status) != "Accepted":
+            raise ChargerRejectedError(
+                self.session.charger_id, "GetCompositeSchedule", str(result.status)
+            )
+        return {"schedule_start": result.schedule_start, "schedule": result.charging_schedule}
+
     async def get_variables(self, variables: Sequence[DeviceVariable]) -> list[dict[str, Any]]:
         """2.x only: a 1.6 charger has configuration keys (GetConfiguration) instead."""
         raise ChargerWrongVersionError(

@@ -201,6 +201,18 @@ class V201Adapter(ConnectionAdapter):
         """1.6 only: a 2.0.1 station has a device model (SetVariables) instead."""
         raise ChargerWrongVersionError(self.session.charger_id, self.ocpp_version, "set_variables")
 
+    async def composite_schedule(self, connector_id: int, duration: int) -> dict[str, Any]:
+        """GetCompositeSchedule: the limits that will apply, as the station combines them."""
+        result = await self._call(
+            call.GetCompositeSchedule(duration=duration, evse_id=connector_id)
+        )
+        if str(result.status) != "Accepted":
+            raise ChargerRejectedError(
+                self.session.charger_id, "GetCompositeSchedule", str(result.status)
+            )
+        schedule = dict(result.schedule or {})
+        return {"schedule_start": schedule.pop("schedule_start", None), "schedule": schedule}
+
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """SetVariables of the sampling and heartbeat intervals the station has not refused."""
         refused = self.session.state.refused_configuration
