@@ -168,3 +168,47 @@ async def test_what_the_car_tells(
     assert (
         float(state_of(hass, entity_id(entity_registry, "sensor", 2, "ev_energy_amount"))) == 20.0
     )
+
+
+async def test_a_201_session_survives_a_restart(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Home Assistant restarts mid-session: the transaction, its seqNo and energy carry on, once."""
+    simulated = SimulatedStation201("CS-R", charger_url(init_integration))
+    try:
+        assert await simulated.connect() == "Accepted"
+        hub = hub_of(init_integration)
+        await wait_for(
+            hass, lambda: "CS-R" in hub.coordinators and hub.coordinators["CS-R"].data.configured
+        )
+        external = await simulated.start_transaction(1)
+        start = simulated.energy_wh(1)
+        simulated.advance(600)
+        await simulated.send_meter_values(1)
+        before = hub.coordinators["CS-R"]
+        await wait_for(hass, lambda: (before.data.connector(1).session_energy or 0) > 0)
+        running = before.data.connector(1).transaction_id
+
+        assert await hass.config_entries.async_unload(init_integration.entry_id)
+        await hass.async_block_till_done()
+        assert await hass.config_entries.async_setup(init_integration.entry_id)
+        await hass.async_block_till_done()
+        hub = hub_of(init_integration)
+        restored = hub.coordinators["CS-R"].data.connector(1)
+        assert restored.transaction_id == running
+        transaction = hub.central.ledger.find_external("CS-R", external)
+        assert transaction is not None
+        assert transaction.last_seq_no is not None
+
+        await simulated.close()  # the old link died with the old server
+        await simulated.connect(boot=False)
+        simulated.advance(600)
+        await simulated.stop_transaction(1)
+        await wait_for(hass, lambda: restored.transaction_id is None)
+        finished = hub.central.ledger.get(transaction.transaction_id)
+        assert finished is not None
+        # The station's clock also runs in real time: a loaded machine adds a little.
+        assert finished.energy == pytest.approx(simulated.energy_wh(1) - start, abs=60)
+        assert finished.energy == pytest.approx(16 * 230 * 3 * 1200 / 3600, abs=60)
+    finally:
+        await simulated.close()
