@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 import logging
 from typing import Any
 
 from .background import LINK_ERRORS, logged
-from .calllog import CallLog, Payload, Predicate
+from .calllog import CallLog
 from .config import HEARTBEAT_INTERVAL, METER_VALUE_SAMPLE_INTERVAL, Configuration
 from .connection import WebSocketConnection
 from .electrics import Electrics
@@ -28,6 +27,7 @@ from .meter import (
     energy_register,
     sampled_values,
 )
+from .observed import Observed
 from .ocpp16 import call, enums
 from .profiles import TX_DEFAULT, TX_PROFILE, ChargingProfile, ProfileError, ProfileStore
 from .schedule import RELATIVE, SchedulePeriod
@@ -52,7 +52,7 @@ class SimulatorError(RuntimeError):
     """A car action that the charger's state does not allow."""
 
 
-class SimulatedCharger:
+class SimulatedCharger(Observed):
     """An OCPP 1.6J charge point: connects, boots, charges cars, obeys profiles."""
 
     def __init__(self, spec: ChargerSpec, url: str, clock: SimClock | None = None) -> None:
@@ -84,32 +84,9 @@ class SimulatedCharger:
     # -- observation -------------------------------------------------------------------------
 
     @property
-    def calls(self) -> list[tuple[str, Payload]]:
-        """Every call the central system made, (action, camelCase payload), once answered."""
-        return self.call_log.calls
-
-    @property
     def connected(self) -> bool:
         """Whether a websocket connection is open."""
         return self._uplink.connected
-
-    async def wait_for_call(
-        self,
-        action: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the requested test API
-        predicate: Predicate | None = None,
-    ) -> Payload:
-        """Return the payload of the first unconsumed answered `action` call."""
-        return await self.call_log.wait_for(action, timeout, predicate)
-
-    async def wait_accepted(self, timeout: float | None = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until the boot is accepted and the first StatusNotifications are sent."""
-        async with asyncio.timeout(timeout):
-            await self._accepted.wait()
-
-    def now(self) -> datetime:
-        """The charger's clock: UTC now plus whatever `advance` added."""
-        return self.clock.now()
 
     @property
     def requests_in_flight(self) -> int:

@@ -12,8 +12,9 @@ import uuid
 from ocpp.v201 import call
 
 from ..background import cancel, logged
-from ..calllog import CallLog, Payload, Predicate
+from ..calllog import CallLog
 from ..connection import WebSocketConnection
+from ..observed import Observed
 from ..profiles import ProfileError
 from ..schedule import TX_PROFILE
 from ..timeutil import SimClock, to_iso
@@ -65,7 +66,7 @@ class StationError(RuntimeError):
     """An action that the station's state does not allow."""
 
 
-class SimulatedStation201:
+class SimulatedStation201(Observed):
     """An OCPP 2.0.1 charging station: boots, charges on each EVSE, obeys charging profiles."""
 
     def __init__(
@@ -124,32 +125,9 @@ class SimulatedStation201:
     # -- observation -------------------------------------------------------------------------
 
     @property
-    def calls(self) -> list[tuple[str, Payload]]:
-        """Every call the CSMS made, (action, snake_case payload), once answered."""
-        return self.call_log.calls
-
-    @property
     def connected(self) -> bool:
         """Whether a websocket connection is open."""
         return self._link.connected
-
-    async def wait_for_call(
-        self,
-        action: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the requested test API
-        predicate: Predicate | None = None,
-    ) -> Payload:
-        """Return the payload of the first unconsumed answered `action` call."""
-        return await self.call_log.wait_for(action, timeout, predicate)
-
-    async def wait_accepted(self, timeout: float | None = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until the boot is accepted and the statuses are reported."""
-        async with asyncio.timeout(timeout):
-            await self._accepted.wait()
-
-    def now(self) -> datetime:
-        """The station's clock: UTC now plus whatever `advance` added."""
-        return self.clock.now()
 
     def evse(self, evse_id: int) -> EvseState:
         """An EVSE's state; StationError if there is no such EVSE."""
