@@ -22,11 +22,14 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
+import multiprocessing
+from multiprocessing.connection import Connection
 import statistics
 import time
 from typing import Any
 
 import aiohttp
+from ocpp import messages as ocpp_messages
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import ConfigurationStatus
@@ -94,7 +97,9 @@ class _BenchChargePoint(ChargePoint):
         return call_result.ChangeConfiguration(status=ConfigurationStatus.accepted)
 
 
-def _meter_values(seq: int) -> call.MeterValues:
+def _meter_values(seq: int, transaction_id: int) -> call.MeterValues:
+    """What a 1.6 charger sends during a transaction: the 2.0.1 station's measurands."""
+    periodic = {"context": "Sample.Periodic"}
     sampled = [
         {"value": str(1000 + seq), "unit": "Wh", "measurand": "Energy.Active.Import.Register"},
         {"value": "11040", "unit": "W", "measurand": "Power.Active.Import"},
@@ -102,14 +107,16 @@ def _meter_values(seq: int) -> call.MeterValues:
             {"value": "16.0", "unit": "A", "measurand": "Current.Import", "phase": f"L{n}"}
             for n in (1, 2, 3)
         ),
-        *(
-            {"value": "230.0", "unit": "V", "measurand": "Voltage", "phase": f"L{n}-N"}
-            for n in (1, 2, 3)
-        ),
+        {"value": "16.0", "unit": "A", "measurand": "Current.Offered"},
+        {"value": "230.0", "unit": "V", "measurand": "Voltage"},
     ]
     timestamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return call.MeterValues(
-        connector_id=1, meter_value=[{"timestamp": timestamp, "sampledValue": sampled}]
+        connector_id=1,
+        transaction_id=transaction_id,
+        meter_value=[
+            {"timestamp": timestamp, "sampledValue": [periodic | sample for sample in sampled]}
+        ],
     )
 
 
@@ -127,9 +134,20 @@ async def _open_charger_16(
     await charge_point.call(  # type: ignore[no-untyped-call]
         call.BootNotification(charge_point_vendor="Bench", charge_point_model="B1")
     )
+    started = await charge_point.call(  # type: ignore[no-untyped-call]
+        call.StartTransaction(
+            connector_id=1,
+            id_tag="BENCH",
+            meter_start=1000,
+            timestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+    )
 
     async def send(seq: int) -> None:
-        await charge_point.call(_meter_values(seq))  # type: ignore[no-untyped-call]
+        message = _meter_values(seq, started.transaction_id)
+        await charge_point.call(  # type: ignore[no-untyped-call]
+            message, skip_schema_validation=True
+        )
 
     return send
 
@@ -138,7 +156,7 @@ async def _open_station_201(
     stack: contextlib.AsyncExitStack[bool | None], url: str, index: int
 ) -> Send:
     """Connect and boot a 2.0.1 station, start a transaction; return its TransactionEvent sender."""
-    station = SimulatedStation201(f"BENCH-{index:04d}", url, evses=1)
+    station = SimulatedStation201(f"BENCH-{index:04d}", url, evses=1, validate_own_calls=False)
     stack.push_async_callback(station.close)
     status = await station.connect()
     if status != ACCEPTED:
@@ -152,28 +170,30 @@ async def _open_station_201(
     return send
 
 
-async def _send_all(send: Send, messages: int, latencies: list[float]) -> None:
-    """Send `messages` meter values back to back, noting each round trip."""
+async def _send_all(
+    send: Send, messages: int, latencies: list[float], interval: float, offset: float
+) -> None:
+    """Send `messages` meter values, noting each round trip.
+
+    Back to back with `interval` 0; else one every `interval` seconds from `offset` on.
+    """
+    begun = time.perf_counter() + offset
     for seq in range(messages):
+        if interval:
+            await asyncio.sleep(max(0.0, begun + seq * interval - time.perf_counter()))
         started = time.perf_counter()
         await send(seq)
         latencies.append(time.perf_counter() - started)
 
 
-async def run(chargers: int, messages: int, ocpp: str = "1.6") -> dict[str, float]:
-    """Run the benchmark with `chargers` chargers of OCPP version `ocpp`; return its figures."""
-    if ocpp not in VERSIONS:
-        raise ValueError(f"OCPP {ocpp} is not one of {VERSIONS}")
-    central = CentralSystem(
-        host="127.0.0.1",
-        port=0,
-        policy=AccessPolicy(unknown_chargers=UnknownChargerPolicy.ACCEPT_ALL),
-        settings=SessionSettings(),
-        listener=_Listener(),
-        persistence=_Persistence(),
-    )
-    await central.start()
-    url = f"ws://127.0.0.1:{central.port}"
+async def _drive(
+    url: str, chargers: int, messages: int, ocpp: str, rate: float, link: Connection
+) -> None:
+    """In the chargers' process: connect and boot all, then on the word send all; report back.
+
+    `rate`: messages per second from all chargers together (0: each as fast as answered).
+    """
+    interval = chargers / rate if rate else 0.0
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=0)
     async with (
@@ -188,11 +208,75 @@ async def run(chargers: int, messages: int, ocpp: str = "1.6") -> dict[str, floa
                 for index in range(chargers)
             )
         )
+        link.send("ready")
+        await asyncio.get_running_loop().run_in_executor(None, link.recv)
         started = time.perf_counter()
-        await asyncio.gather(*(_send_all(send, messages, latencies) for send in senders))
+        cpu_started = time.process_time()
+        await asyncio.gather(
+            *(
+                _send_all(send, messages, latencies, interval, interval * index / chargers)
+                for index, send in enumerate(senders)
+            )
+        )
         elapsed = time.perf_counter() - started
-    await central.stop()
-    return _figures(chargers, latencies, elapsed)
+        link.send((latencies, elapsed, time.process_time() - cpu_started))
+
+
+def _chargers_process(
+    url: str, chargers: int, messages: int, ocpp: str, rate: float, link: Connection
+) -> None:
+    # A charger validates on its own hardware: inline, not on a thread pool of ours.
+    ocpp_messages.ASYNC_VALIDATION = False
+    asyncio.run(_drive(url, chargers, messages, ocpp, rate, link))
+
+
+async def _setups_done(central: CentralSystem, chargers: int) -> None:
+    """Wait until the central system has set every charger up (metering, capabilities)."""
+    while sum(session.state.configured for session in central.sessions.values()) < chargers:
+        await asyncio.sleep(0.05)
+
+
+async def run(
+    chargers: int, messages: int, ocpp: str = "1.6", rate: float = 0.0
+) -> dict[str, float]:
+    """Run the benchmark with `chargers` chargers of OCPP version `ocpp`; return its figures.
+
+    The chargers run in a process of their own, so the central system's CPU time per
+    message (this process's, while the chargers send) is its cost alone.
+    """
+    if ocpp not in VERSIONS:
+        raise ValueError(f"OCPP {ocpp} is not one of {VERSIONS}")
+    central = CentralSystem(
+        host="127.0.0.1",
+        port=0,
+        policy=AccessPolicy(unknown_chargers=UnknownChargerPolicy.ACCEPT_ALL),
+        settings=SessionSettings(),
+        listener=_Listener(),
+        persistence=_Persistence(),
+    )
+    await central.start()
+    url = f"ws://127.0.0.1:{central.port}"
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_chargers_process, args=(url, chargers, messages, ocpp, rate, theirs)
+    )
+    process.start()
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, ours.recv)  # all booted
+        await _setups_done(central, chargers)
+        cpu_started = time.process_time()
+        ours.send("go")
+        latencies, elapsed, chargers_cpu = await loop.run_in_executor(None, ours.recv)
+        cpu = time.process_time() - cpu_started
+    finally:
+        process.join(timeout=30)
+        await central.stop()
+    figures = _figures(chargers, latencies, elapsed)
+    figures["server_cpu_us"] = cpu / len(latencies) * 1e6
+    # Near 100 %, the chargers' process, not the central system, limits the throughput.
+    figures["chargers_busy_percent"] = chargers_cpu / elapsed * 100
+    return figures
 
 
 def _figures(chargers: int, latencies: list[float], elapsed: float) -> dict[str, float]:
@@ -208,14 +292,26 @@ def _figures(chargers: int, latencies: list[float], elapsed: float) -> dict[str,
     }
 
 
-async def run_versions(chargers: int, messages: int, versions: tuple[str, ...]) -> None:
-    """Run each version in turn, in this process; print one line of figures per version."""
-    for version in versions:
-        figures = await run(chargers, messages, version)
+async def run_versions(
+    chargers: int, messages: int, versions: tuple[str, ...], rate: float, rounds: int
+) -> None:
+    """Run the versions in turn, `rounds` times over; print each version's median figures.
+
+    Alternating the versions round by round spreads the machine's drift over both.
+    """
+    runs: dict[str, list[dict[str, float]]] = {version: [] for version in versions}
+    for _ in range(rounds):
+        for version in versions:
+            runs[version].append(await run(chargers, messages, version, rate))
+    for version, figures in runs.items():
+        median = {key: statistics.median(run[key] for run in figures) for key in figures[0]}
         print(
-            "chargers={chargers:.0f} ocpp={version} messages={messages:.0f} "
+            "chargers={chargers:.0f} ocpp={version} rate={rate} messages={messages:.0f} "
             "throughput={messages_per_second:.0f}/s p50={p50_ms:.2f}ms p99={p99_ms:.2f}ms "
-            "max={max_ms:.2f}ms".format(version=version, **figures),
+            "max={max_ms:.2f}ms server_cpu={server_cpu_us:.0f}us/message "
+            "chargers_busy={chargers_busy_percent:.0f}%".format(
+                version=version, rate=f"{rate:.0f}/s" if rate else "max", **median
+            ),
             flush=True,
         )
 
@@ -226,9 +322,13 @@ def main() -> None:
     parser.add_argument("--chargers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=50)
     parser.add_argument("--ocpp", choices=(*VERSIONS, "both"), default="both")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="messages/s from all chargers (0: flat out)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="runs per version; medians shown")
     args = parser.parse_args()
     versions = VERSIONS if args.ocpp == "both" else (args.ocpp,)
-    asyncio.run(run_versions(args.chargers, args.messages, versions))
+    asyncio.run(run_versions(args.chargers, args.messages, versions, args.rate, args.rounds))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,15 @@ ChargePointFactory = Callable[[WebSocketConnection], ChargePoint]
 class Link:
     """One websocket connection at a time, its receive loop and the tasks tied to it."""
 
-    def __init__(self, owner: object, calls: CallLog, on_lost: Callable[[], None]) -> None:
-        """Record the calls answered in `calls`; `on_lost()` runs when a connection goes."""
+    def __init__(
+        self, owner: object, calls: CallLog, on_lost: Callable[[], None], *, validate: bool = True
+    ) -> None:
+        """Record the calls answered in `calls`; `on_lost()` runs when a connection goes.
+
+        `validate`: check our own calls against the schemas before they go out.
+        """
         self._owner = owner
+        self._validate = validate
         self._calls = calls
         self._on_lost = on_lost
         self._session: aiohttp.ClientSession | None = None
@@ -55,7 +61,9 @@ class Link:
         """Call the CSMS and return its call result; a CallError raises OCPPError."""
         if self._charge_point is None or not self.connected:
             raise ConnectionClosedError("not connected")
-        return await self._charge_point.call(payload, suppress=False)
+        return await self._charge_point.call(
+            payload, suppress=False, skip_schema_validation=not self._validate
+        )
 
     def spawn(self, coro: Any) -> None:
         """Run `coro` as a task that `drop()` cancels."""

@@ -84,11 +84,14 @@ class SimulatedStation201(Observed):
         response_timeout: float = 5.0,
         max_stack_level: int = 8,
         quirks: frozenset[str] = frozenset(),
+        validate_own_calls: bool = True,
     ) -> None:
         """Describe the station; `url` is the CSMS's, without the station id.
 
         `max_stack_level` is what SmartChargingCtrlr.ProfileStackLevel reports; `quirks`
-        (names in simulator.v201.quirks) imitate stations seen in the field.
+        (names in simulator.v201.quirks) imitate stations seen in the field. Without
+        `validate_own_calls` the station skips checking its own calls against the schemas
+        (a load generator that must not be slower than the CSMS it measures).
         """
         self.quirks = checked(quirks)
         self.station_id = station_id
@@ -112,7 +115,7 @@ class SimulatedStation201(Observed):
         self.model = DeviceModel(rate_unit, evses, max_current * voltage * phases, self._power_now)
         self.model.set_internal((SMART, "ProfileStackLevel"), str(max_stack_level))
         self.call_log = CallLog()
-        self._link = Link(self, self.call_log, self._lost)
+        self._link = Link(self, self.call_log, self._lost, validate=validate_own_calls)
         self._tasks: set[asyncio.Task[None]] = set()
         self._accepted = asyncio.Event()
         self._wake = Wakeup()

@@ -17,22 +17,57 @@ from collections.abc import Callable
 from typing import Any
 
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
-from ocpp.messages import Call, CallResult, MessageType, _validate_payload
+from ocpp.messages import Call, CallResult, MessageType, _validate_payload, _validators
+
+from .payload_keys import snake_case_payload
+from .schema_check import Check, NotCompilable, compile_schema
+
+# Compiled checks by schema name, with the library's validator each was made from.
+_checks: dict[str, tuple[Any, Check | None]] = {}
+
+
+def validate_payload(message: Call | CallResult, ocpp_version: str) -> None:
+    """Validate as the library does; a payload the fast check passes skips jsonschema."""
+    check = _check_for(message, ocpp_version)
+    if check is None or not check(message.payload):
+        _validate_payload(message, ocpp_version)
+
+
+def _check_for(message: Call | CallResult, ocpp_version: str) -> Check | None:
+    suffix = "Response" if message.message_type_id == MessageType.CallResult else "Request"
+    if ocpp_version == "1.6" and suffix == "Request":
+        suffix = ""
+    name = f"{message.action}{suffix}_{ocpp_version}"
+    # Only a schema the library already holds: loading one is its job (and raises its errors).
+    validator = _validators.get(name)
+    if validator is None:
+        return None
+    cached = _checks.get(name)
+    if cached is None or cached[0] is not validator:
+        try:
+            check: Check | None = compile_schema(validator.schema)
+        except NotCompilable:  # 1.6's Decimal schemas (multipleOf) among them
+            check = None
+        cached = _checks[name] = (validator, check)
+    return cached[1]
+
 
 # Our route flag: the handler wants validation (the library's own flag is then off).
 _VALIDATE = "_validate_inline"
 
 
 class _ValidatedCall(Call):
-    """A charger's CALL whose reply is validated when the library builds it."""
+    """A charger's validated CALL, its payload in snake_case; its reply validated when built."""
 
     def __init__(self, msg: Call, ocpp_version: str) -> None:
-        super().__init__(msg.unique_id, msg.action, msg.payload)  # type: ignore[no-untyped-call]
+        super().__init__(  # type: ignore[no-untyped-call]
+            msg.unique_id, msg.action, snake_case_payload(msg.payload)
+        )
         self._ocpp_version = ocpp_version
 
     def create_call_result(self, payload: Any) -> CallResult:
         result: CallResult = super().create_call_result(payload)  # type: ignore[no-untyped-call]
-        _validate_payload(result, self._ocpp_version)
+        validate_payload(result, self._ocpp_version)
         return result
 
 
@@ -55,7 +90,7 @@ class InlineValidation:
         handlers = self.route_map.get(msg.action)
         if handlers is None or not handlers.get(_VALIDATE):
             return await super()._handle_call(msg)  # type: ignore[misc]
-        _validate_payload(msg, self._ocpp_version)
+        validate_payload(msg, self._ocpp_version)
         return await super()._handle_call(  # type: ignore[misc]
             _ValidatedCall(msg, self._ocpp_version)
         )
@@ -73,7 +108,7 @@ class InlineValidation:
             action = type(payload).__name__
             # Built as the library builds the frame it sends.
             camel_case = snake_to_camel_case(serialize_as_dict(payload))
-            _validate_payload(Call(unique_id, action, remove_nones(camel_case)), self._ocpp_version)
+            validate_payload(Call(unique_id, action, remove_nones(camel_case)), self._ocpp_version)
             self._awaited[unique_id] = action
         try:
             return await super().call(  # type: ignore[misc]
@@ -88,5 +123,5 @@ class InlineValidation:
         action = self._awaited.pop(unique_id, None)
         if action is not None and response.message_type_id == MessageType.CallResult:
             response.action = action
-            _validate_payload(response, self._ocpp_version)
+            validate_payload(response, self._ocpp_version)
         return response
