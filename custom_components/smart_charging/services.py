@@ -8,7 +8,7 @@ charger refuses is reported as a success.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import cast
 
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import (
@@ -19,129 +19,61 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
-import voluptuous as vol
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util.json import JsonValueType
 
-from .balancing import Mode
 from .central_system.device_model import DeviceVariable
 from .central_system.errors import ChargerRejectedError
 from .central_system.limits import ChargingLimit, LimitUnit
-from .central_system.server import TEXT_LIMITS
+from .central_system.profile_criteria import ProfileCriteria
 from .central_system.session import ChargerSession
-from .central_system.trigger import Trigger
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .errors import as_home_assistant_error, charger_errors
 from .hub import SmartChargingConfigEntry, SmartChargingHub
 from .ids import parse_device_identifier
-
-SERVICE_SET_CHARGING_LIMIT: Final = "set_charging_limit"
-SERVICE_CLEAR_CHARGING_LIMIT: Final = "clear_charging_limit"
-SERVICE_GET_CONFIGURATION: Final = "get_configuration"
-SERVICE_CHANGE_CONFIGURATION: Final = "change_configuration"
-SERVICE_TRIGGER_MESSAGE: Final = "trigger_message"
-SERVICE_DATA_TRANSFER: Final = "data_transfer"
-SERVICE_SET_CHARGING_MODE: Final = "set_charging_mode"
-SERVICE_GET_VARIABLES: Final = "get_variables"
-SERVICE_SET_VARIABLES: Final = "set_variables"
-SERVICE_GET_COMPOSITE_SCHEDULE: Final = "get_composite_schedule"
-
-ATTR_CURRENT: Final = "current"
-ATTR_POWER: Final = "power"
-ATTR_DURATION: Final = "duration"
-ATTR_KEYS: Final = "keys"
-ATTR_KEY: Final = "key"
-ATTR_VALUE: Final = "value"
-ATTR_MESSAGE: Final = "message"
-ATTR_VENDOR_ID: Final = "vendor_id"
-ATTR_MESSAGE_ID: Final = "message_id"
-ATTR_DATA: Final = "data"
-ATTR_MODE: Final = "mode"
-ATTR_COMPONENT: Final = "component"
-ATTR_VARIABLE: Final = "variable"
-ATTR_INSTANCE: Final = "instance"
-ATTR_EVSE: Final = "evse"
-ATTR_ATTRIBUTE: Final = "attribute"
-# 2.0.1's attribute types and the length of its component, variable and instance names.
-ATTRIBUTE_TYPES: Final = ("Actual", "Target", "MinSet", "MaxSet")
-NAME_LENGTH: Final = 50
-
-MAX_CURRENT: Final = 500.0  # A per phase
-MAX_POWER: Final = 1_000_000.0  # W
-MAX_DURATION: Final = 86_400  # s
-
-# The action's field values (named after the OCPP 1.6 messages) and what each triggers.
-TRIGGER_MESSAGES: Final = {
-    "BootNotification": Trigger.BOOT,
-    "DiagnosticsStatusNotification": Trigger.DIAGNOSTICS_STATUS,
-    "FirmwareStatusNotification": Trigger.FIRMWARE_STATUS,
-    "Heartbeat": Trigger.HEARTBEAT,
-    "MeterValues": Trigger.METER_VALUES,
-    "StatusNotification": Trigger.STATUS,
-}
-
-_DEVICE_SCHEMA: Final = vol.Schema({vol.Required(ATTR_DEVICE_ID): cv.string})
-
-SET_CHARGING_LIMIT_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Optional(ATTR_CURRENT): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_CURRENT)),
-        vol.Optional(ATTR_POWER): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_POWER)),
-        vol.Optional(ATTR_DURATION): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_DURATION)),
-    }
-)
-CLEAR_CHARGING_LIMIT_SCHEMA: Final = _DEVICE_SCHEMA
-GET_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Optional(ATTR_KEYS): vol.All(
-            cv.ensure_list,
-            [vol.All(cv.string, vol.Length(min=1, max=TEXT_LIMITS.configuration_key))],
-        ),
-    }
-)
-CHANGE_CONFIGURATION_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Required(ATTR_KEY): vol.All(
-            cv.string, vol.Length(min=1, max=TEXT_LIMITS.configuration_key)
-        ),
-        vol.Required(ATTR_VALUE): vol.All(
-            cv.string, vol.Length(max=TEXT_LIMITS.configuration_value)
-        ),
-    }
-)
-TRIGGER_MESSAGE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {vol.Required(ATTR_MESSAGE): vol.All(vol.In(TRIGGER_MESSAGES), TRIGGER_MESSAGES.__getitem__)}
-)
-DATA_TRANSFER_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Required(ATTR_VENDOR_ID): vol.All(
-            cv.string, vol.Length(min=1, max=TEXT_LIMITS.vendor_id)
-        ),
-        vol.Optional(ATTR_MESSAGE_ID): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.message_id)),
-        vol.Optional(ATTR_DATA): cv.string,
-    }
-)
-_NAME: Final = vol.All(cv.string, vol.Length(min=1, max=NAME_LENGTH))
-GET_VARIABLES_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Required(ATTR_COMPONENT): _NAME,
-        vol.Required(ATTR_VARIABLE): _NAME,
-        vol.Optional(ATTR_INSTANCE): _NAME,
-        vol.Optional(ATTR_EVSE): vol.All(vol.Coerce(int), vol.Range(min=1)),
-        vol.Optional(ATTR_ATTRIBUTE): vol.In(ATTRIBUTE_TYPES),
-    }
-)
-SET_VARIABLES_SCHEMA: Final = GET_VARIABLES_SCHEMA.extend(
-    {vol.Required(ATTR_VALUE): vol.All(cv.string, vol.Length(max=TEXT_LIMITS.configuration_value))}
-)
-GET_COMPOSITE_SCHEDULE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {
-        vol.Optional(ATTR_DURATION, default=3600): vol.All(
-            vol.Coerce(int), vol.Range(min=1, max=MAX_DURATION)
-        )
-    }
-)
-SET_CHARGING_MODE_SCHEMA: Final = _DEVICE_SCHEMA.extend(
-    {vol.Required(ATTR_MODE): vol.In([mode.value for mode in Mode])}
+from .service_schemas import (
+    ATTR_ATTRIBUTE,
+    ATTR_COMPONENT,
+    ATTR_CURRENT,
+    ATTR_DATA,
+    ATTR_DURATION,
+    ATTR_EVSE,
+    ATTR_INSTANCE,
+    ATTR_KEY,
+    ATTR_KEYS,
+    ATTR_MESSAGE,
+    ATTR_MESSAGE_ID,
+    ATTR_MODE,
+    ATTR_POWER,
+    ATTR_PURPOSE,
+    ATTR_SOURCES,
+    ATTR_STACK_LEVEL,
+    ATTR_VALUE,
+    ATTR_VARIABLE,
+    ATTR_VENDOR_ID,
+    CHANGE_CONFIGURATION_SCHEMA,
+    CLEAR_CHARGING_LIMIT_SCHEMA,
+    DATA_TRANSFER_SCHEMA,
+    GET_CHARGING_PROFILES_SCHEMA,
+    GET_COMPOSITE_SCHEDULE_SCHEMA,
+    GET_CONFIGURATION_SCHEMA,
+    GET_VARIABLES_SCHEMA,
+    SERVICE_CHANGE_CONFIGURATION,
+    SERVICE_CLEAR_CHARGING_LIMIT,
+    SERVICE_DATA_TRANSFER,
+    SERVICE_GET_CHARGING_PROFILES,
+    SERVICE_GET_COMPOSITE_SCHEDULE,
+    SERVICE_GET_CONFIGURATION,
+    SERVICE_GET_VARIABLES,
+    SERVICE_SET_CHARGING_LIMIT,
+    SERVICE_SET_CHARGING_MODE,
+    SERVICE_SET_VARIABLES,
+    SERVICE_TRIGGER_MESSAGE,
+    SET_CHARGING_LIMIT_SCHEMA,
+    SET_CHARGING_MODE_SCHEMA,
+    SET_VARIABLES_SCHEMA,
+    TRIGGER_MESSAGE_SCHEMA,
 )
 
 
@@ -321,6 +253,21 @@ async def _async_get_composite_schedule(call: ServiceCall) -> ServiceResponse:
     return {"schedule_start": answer.get("schedule_start"), "schedule": answer.get("schedule")}
 
 
+async def _async_get_charging_profiles(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    criteria = ProfileCriteria(
+        purpose=call.data.get(ATTR_PURPOSE),
+        stack_level=call.data.get(ATTR_STACK_LEVEL),
+        sources=tuple(call.data.get(ATTR_SOURCES, ())),
+    )
+    with charger_errors():
+        reports = await target.session.require_adapter().charging_profiles(
+            target.connector_id or None, criteria
+        )
+    # Each report is JSON from the station (snake_case keys), so valid response data.
+    return {"reports": cast("list[JsonValueType]", reports)}
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's services."""
@@ -382,6 +329,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_GET_COMPOSITE_SCHEDULE,
         _async_get_composite_schedule,
         schema=GET_COMPOSITE_SCHEDULE_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_CHARGING_PROFILES,
+        _async_get_charging_profiles,
+        schema=GET_CHARGING_PROFILES_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
     hass.services.async_register(

@@ -23,7 +23,7 @@ from custom_components.smart_charging.central_system.server import TEXT_LIMITS
 from custom_components.smart_charging.central_system.trigger import Trigger
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.coordinator import ChargerCoordinator
-from custom_components.smart_charging.services import (
+from custom_components.smart_charging.service_schemas import (
     SERVICE_CHANGE_CONFIGURATION,
     SERVICE_CLEAR_CHARGING_LIMIT,
     SERVICE_DATA_TRANSFER,
@@ -796,6 +796,7 @@ async def test_text_lengths_come_from_the_adapters(
             {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"},
             "change_configuration",
         ),
+        ("get_charging_profiles", {"purpose": "TxProfile"}, "get_composite_schedule"),
     ],
 )
 async def test_a_2x_action_on_a_16_charger(

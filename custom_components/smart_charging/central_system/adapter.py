@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .device_model import DeviceVariable
 from .errors import ChargerError
 from .limits import ChargingLimit
+from .profile_criteria import ProfileCriteria
 from .text_limits import TextLimits
 from .trigger import Trigger
 
@@ -64,6 +65,11 @@ class ChargerAdapter(Protocol):
 
     async def composite_schedule(self, connector_id: int, duration: int) -> dict[str, Any]:
         """What the charger will let the connector (0: station) draw for `duration` s."""
+
+    async def charging_profiles(
+        self, connector_id: int | None, criteria: ProfileCriteria
+    ) -> list[dict[str, Any]]:
+        """Installed charging profiles matching `criteria` (connector None: all); 2.x only."""
 
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """Set the sampling and heartbeat intervals (s) where the charger has not refused them.

@@ -17,6 +17,7 @@ from ..errors import (
     ChargerWrongVersionError,
 )
 from ..limits import ChargingLimit
+from ..profile_criteria import ProfileCriteria
 from ..session import ChargerSession
 from ..timestamps import utc_now
 from ..trigger import Trigger
@@ -133,6 +134,14 @@ class V16Adapter(ConnectionAdapter):
                 self.session.charger_id, "GetCompositeSchedule", str(result.status)
             )
         return {"schedule_start": result.schedule_start, "schedule": result.charging_schedule}
+
+    async def charging_profiles(
+        self, connector_id: int | None, criteria: ProfileCriteria
+    ) -> list[dict[str, Any]]:
+        """2.x only: 1.6 has no GetChargingProfiles; its composite schedule tells the result."""
+        raise ChargerWrongVersionError(
+            self.session.charger_id, self.ocpp_version, "get_composite_schedule"
+        )
 
     async def get_variables(self, variables: Sequence[DeviceVariable]) -> list[dict[str, Any]]:
         """2.x only: a 1.6 charger has configuration keys (GetConfiguration) instead."""

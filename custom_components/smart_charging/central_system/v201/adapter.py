@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from itertools import count
 from typing import Any
@@ -20,9 +21,11 @@ from ..errors import (
     ChargerError,
     ChargerNotSupportedError,
     ChargerRejectedError,
+    ChargerTimeoutError,
     ChargerWrongVersionError,
 )
 from ..limits import ChargingLimit
+from ..profile_criteria import ProfileCriteria
 from ..session import ChargerSession
 from ..timestamps import utc_now
 from ..trigger import Trigger
@@ -212,6 +215,34 @@ class V201Adapter(ConnectionAdapter):
             )
         schedule = dict(result.schedule or {})
         return {"schedule_start": schedule.pop("schedule_start", None), "schedule": schedule}
+
+    async def charging_profiles(
+        self, connector_id: int | None, criteria: ProfileCriteria
+    ) -> list[dict[str, Any]]:
+        """GetChargingProfiles: one report per EVSE and limit source (none: empty list)."""
+        request_id = next(self._request_ids)
+        reports = self.charge_point.reports
+        reports.expect(request_id)  # before asking: the first part may overtake the answer
+        try:
+            status = await self._expect(
+                call.GetChargingProfiles(
+                    request_id=request_id,
+                    evse_id=connector_id,
+                    charging_profile=raw(criteria.as_request()),
+                ),
+                {"Accepted", "NoProfiles"},
+            )
+            if status == "NoProfiles":
+                return []
+            try:
+                async with asyncio.timeout(self.session.settings.response_timeout):
+                    return await reports.parts(request_id)
+            except TimeoutError as error:
+                raise ChargerTimeoutError(
+                    self.session.charger_id, "ReportChargingProfiles"
+                ) from error
+        finally:
+            reports.forget(request_id)
 
     async def set_intervals(self, meter: int, heartbeat: int) -> dict[str, ChargerError]:
         """SetVariables of the sampling and heartbeat intervals the station has not refused."""

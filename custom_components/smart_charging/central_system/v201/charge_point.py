@@ -27,9 +27,11 @@ from ..meter_values import ENERGY_IMPORT, MeterReading, parse_meter_values
 from ..model import BootInfo, ConnectorStatus
 from ..policy import Admission
 from ..routing import on
+from ..session import ChargerSession
 from ..session_routing import SessionRouting
 from ..timestamps import format_timestamp, parse_timestamp, utc_now
 from .inventory import note_report
+from .reports import ReportCollector
 from .vocabulary import CHARGING_STATES, CONNECTOR_STATUS
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +62,11 @@ def _id_token(token: Mapping[str, Any] | None) -> str:
 
 class ChargePoint201(SessionRouting, ChargePoint):
     """Server side of one 2.0.1 connection."""
+
+    def __init__(self, session: ChargerSession, connection: Any, response_timeout: float) -> None:
+        """Bind to `session`; no report awaited yet."""
+        super().__init__(session, connection, response_timeout)
+        self.reports = ReportCollector()
 
     def _token_info(self, token: Mapping[str, Any] | None) -> IdTokenInfoType:
         return IdTokenInfoType(
@@ -354,8 +361,25 @@ class ChargePoint201(SessionRouting, ChargePoint):
         return call_result.LogStatusNotification()
 
     @on(Action.report_charging_profiles)
-    def on_report_charging_profiles(self, **_: Any) -> call_result.ReportChargingProfiles:
-        """Acknowledge."""
+    def on_report_charging_profiles(
+        self,
+        request_id: int,
+        charging_limit_source: str,
+        charging_profile: list[dict[str, Any]],
+        evse_id: int,
+        tbc: bool = False,
+        **_: Any,
+    ) -> call_result.ReportChargingProfiles:
+        """A part of what GetChargingProfiles asked for; unasked parts are only acknowledged."""
+        part = {
+            "evse_id": evse_id,
+            "charging_limit_source": charging_limit_source,
+            "charging_profile": charging_profile,
+        }
+        if not self.reports.add(request_id, part, more=tbc):
+            _LOGGER.debug(
+                "%s: unasked ReportChargingProfiles %s", self.session.charger_id, request_id
+            )
         return call_result.ReportChargingProfiles()
 
     @on(Action.notify_monitoring_report)
