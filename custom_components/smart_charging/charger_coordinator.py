@@ -49,6 +49,8 @@ class ChargerCoordinator(DataUpdateCoordinator[ChargerState]):
         self.data = session.state
         # The BootNotification the device registry entry was last written from.
         self.registered_boot: object = None
+        # The EVSEs' connector types last written to their devices.
+        self.registered_connector_types: dict[int, dict[int, str]] = {}
 
     @property
     def charger_id(self) -> str:

@@ -37,7 +37,7 @@ from .const import (
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_METER_INTERVAL,
 )
-from .device_info import update_charger_device
+from .device_info import update_charger_device, update_connector_devices
 from .session_limits import SessionLimits
 from .settings import ChargerSettings, ConnectorSettings
 from .site_balancer import Balancer
@@ -217,6 +217,7 @@ class SmartChargingHub:
         if coordinator is not None:
             coordinator.async_set_updated_data(session.state)
             update_charger_device(self.hass, self.entry.entry_id, coordinator)
+            update_connector_devices(self.hass, self.entry.entry_id, coordinator)
             self.balancer.charger_changed(session.state)
             self.session_limits.charger_updated(session)
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
+from custom_components.smart_charging.central_system.capabilities import (
+    capabilities_as_dict,
+    capabilities_from_dict,
+)
 from custom_components.smart_charging.central_system.charger_maximum import charger_maximum
 from custom_components.smart_charging.central_system.limits import ChargingLimit
 from custom_components.smart_charging.central_system.model import Capabilities
@@ -133,6 +138,33 @@ async def test_the_inventory_tells_each_evses_maximum(
     assert capabilities.vendor_max_current == {1: 32.0, 2: 32.0}
     assert charger_maximum(session.state, 2) == 32.0
     assert [action for action, _ in station.calls].count("GetBaseReport") == 1
+    assert capabilities.connector_types == {1: {1: "cType2"}, 2: {1: "cType2"}}
+    assert capabilities_from_dict(capabilities_as_dict(capabilities)) == capabilities
+
+
+def test_connector_types_from_report_parts() -> None:
+    """Connectors of an EVSE gathered across parts; the Actual value; junk left out."""
+    capabilities = Capabilities()
+
+    def connector(evse: int, connector_id: object, *attributes: dict[str, str]) -> dict[str, Any]:
+        return {
+            "component": {"name": "Connector", "evse": {"id": evse, "connector_id": connector_id}},
+            "variable": {"name": "ConnectorType"},
+            "variable_attribute": list(attributes),
+        }
+
+    assert note_report(capabilities, [connector(1, 1, {"type": "Actual", "value": "cCCS2"})])
+    assert note_report(
+        capabilities,
+        [
+            connector(1, 2, {"type": "Target", "value": "x"}, {"type": "Actual", "value": "cG105"}),
+            connector(2, None, {"value": "sType2"}),  # no connector id
+            connector(0, 1, {"value": "sType2"}),  # the station is no EVSE
+            connector(3, 1, {"type": "Target", "value": "sType2"}),  # no Actual value
+        ],
+    )
+    assert capabilities.connector_types == {1: {1: "cCCS2", 2: "cG105"}}
+    assert not note_report(capabilities, [connector(1, 1, {"value": "cCCS2"})])
 
 
 def test_a_report_part_without_evses_changes_nothing() -> None:

@@ -143,6 +143,66 @@ async def test_device_model_actions(
     assert "charging_schedule_period" in schedule
 
 
+async def test_each_evse_is_a_device_naming_its_connectors(
+    hass: HomeAssistant, station: tuple[SimulatedStation201, ChargerCoordinator]
+) -> None:
+    """Named <station> EVSE n, its connectors (from the inventory) as its model."""
+    entry = next(iter(hass.config_entries.async_entries(DOMAIN)))
+
+    def model_of(evse: int) -> str | None:
+        device = find_device(hass, entry, STATION, evse)
+        assert device is not None
+        assert device.name == f"{STATION} EVSE {evse}"
+        return device.model
+
+    await wait_for(hass, lambda: model_of(1) == "Type 2 cable" and model_of(2) == "Type 2 cable")
+
+
+async def test_get_charging_profiles(
+    hass: HomeAssistant, station: tuple[SimulatedStation201, ChargerCoordinator]
+) -> None:
+    """The profiles an EVSE holds, as the station reports them; filters reach the station."""
+    simulated, _ = station
+    entry = next(iter(hass.config_entries.async_entries(DOMAIN)))
+    evse = find_device(hass, entry, STATION, 1)
+    assert evse is not None
+    await hass.services.async_call(
+        DOMAIN, "set_charging_limit", {"device_id": evse.id, "current": 10}, blocking=True
+    )
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "get_charging_profiles",
+        {"device_id": evse.id, "sources": ["CSO"]},
+        blocking=True,
+        return_response=True,
+    )
+    assert answer is not None
+    request = next(
+        payload for action, payload in simulated.calls if action == "GetChargingProfiles"
+    )
+    assert request["evse_id"] == 1
+    assert request["charging_profile"] == {"charging_limit_source": ["CSO"]}
+    reports = answer["reports"]
+    assert isinstance(reports, list)
+    assert {report["evse_id"] for report in reports} == {1}
+    limits = [
+        period["limit"]
+        for report in reports
+        for profile in report["charging_profile"]
+        for schedule in profile["charging_schedule"]
+        for period in schedule["charging_schedule_period"]
+    ]
+    assert 10.0 in limits
+    none = await hass.services.async_call(
+        DOMAIN,
+        "get_charging_profiles",
+        {"device_id": evse.id, "purpose": "ChargingStationExternalConstraints"},
+        blocking=True,
+        return_response=True,
+    )
+    assert none == {"reports": []}
+
+
 async def test_what_the_car_tells(
     hass: HomeAssistant,
     station: tuple[SimulatedStation201, ChargerCoordinator],

@@ -79,6 +79,10 @@ def capabilities_as_dict(capabilities: Capabilities) -> dict[str, Any]:
         "vendor_max_current": None
         if capabilities.vendor_max_current is None
         else {str(key): value for key, value in capabilities.vendor_max_current.items()},
+        "connector_types": {
+            str(evse): {str(connector): kind for connector, kind in types.items()}
+            for evse, types in capabilities.connector_types.items()
+        },
     }
 
 
@@ -99,4 +103,8 @@ def capabilities_from_dict(data: Mapping[str, Any]) -> Capabilities:
         vendor_max_current=None
         if (vendor := data.get("vendor_max_current")) is None
         else {int(key): float(value) for key, value in vendor.items()},
+        connector_types={
+            int(evse): {int(connector): str(kind) for connector, kind in types.items()}
+            for evse, types in (data.get("connector_types") or {}).items()
+        },
     )

@@ -57,6 +57,8 @@ class Capabilities:
     # Installed maxima from vendor configuration keys, A by connector (0: every
     # connector); None: not asked yet (see charger_maximum).
     vendor_max_current: dict[int, float] | None = None
+    # 2.x: EVSE -> connector id -> type, as the inventory names them (cType2, cCCS2).
+    connector_types: dict[int, dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
