@@ -137,6 +137,7 @@ def test_dict_round_trip() -> None:
     """Capabilities survive storage as JSON-friendly data."""
     capabilities = parse_capabilities(FULL)
     capabilities.vendor_max_current = {0: 32.0, 2: 16.0}
+    capabilities.connector_types = {1: {1: "cCCS2", 2: "cG105"}}
     data = capabilities_as_dict(capabilities)
     assert data == {
         "smart_charging": True,
@@ -151,6 +152,7 @@ def test_dict_round_trip() -> None:
         "heartbeat_interval": 300,
         "meter_interval": 10,
         "vendor_max_current": {"0": 32.0, "2": 16.0},
+        "connector_types": {"1": {"1": "cCCS2", "2": "cG105"}},
     }
     assert capabilities_from_dict(data) == capabilities
     # Stored before the vendor keys were read: asked on the next connection.

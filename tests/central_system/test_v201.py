@@ -54,6 +54,8 @@ SETUP_ANSWERS: dict[str, dict[str, Any]] = {
         "setVariableResult": [
             _result("SampledDataCtrlr", "TxUpdatedInterval"),
             _result("SampledDataCtrlr", "TxUpdatedMeasurands"),
+            _result("AlignedDataCtrlr", "Interval"),
+            _result("AlignedDataCtrlr", "Measurands"),
         ]
     },
 }
@@ -145,6 +147,19 @@ async def test_boot_and_setup(server: Server, raw_client: RawClientFactory) -> N
         "variable": {"name": "TxUpdatedInterval"},
         "attributeValue": "10",
     }
+    # Outside transactions: the energy register on the clock, every quarter-hour.
+    assert set_[3]["setVariableData"][2:] == [
+        {
+            "component": {"name": "AlignedDataCtrlr"},
+            "variable": {"name": "Interval"},
+            "attributeValue": "900",
+        },
+        {
+            "component": {"name": "AlignedDataCtrlr"},
+            "variable": {"name": "Measurands"},
+            "attributeValue": "Energy.Active.Import.Register",
+        },
+    ]
     capabilities = session.state.capabilities
     assert capabilities is not None
     assert (capabilities.rate_units, capabilities.max_stack_level) == (frozenset({"W"}), 4)

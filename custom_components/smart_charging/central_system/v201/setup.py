@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..device_model import DeviceVariable
 from ..errors import ChargerRejectedError
+from ..meter_values import ENERGY_IMPORT
 from ..model import Capabilities
 from ..session import ChargerSession
 from ..v16.setup import TRANSIENT_CODES, WANTED_MEASURANDS, ChargerSetup
 from .vocabulary import (
+    ALIGNED_INTERVAL,
+    ALIGNED_MEASURANDS,
     PERIODS_PER_SCHEDULE,
     RATE_UNIT,
     SMART_CHARGING_ENABLED,
@@ -31,6 +34,10 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 _READ = (SMART_CHARGING_ENABLED, RATE_UNIT, STACK_LEVEL, PERIODS_PER_SCHEDULE)
+# Outside transactions a 2.0.1 station meters only on the clock: the energy register every
+# quarter-hour keeps the Energy dashboard's figure current between sessions.
+ALIGNED_EVERY_SECONDS = 900
+ALIGNED_DATA = ENERGY_IMPORT
 # RateUnit lists "A", "W" (some stations write "Current"/"Power").
 _RATE_UNITS = {"a": "A", "current": "A", "w": "W", "power": "W"}
 
@@ -105,6 +112,8 @@ class Setup201(ChargerSetup):
         wanted = (
             (TX_UPDATED_INTERVAL, str(self._session.settings.meter_interval)),
             (TX_UPDATED_MEASURANDS, ",".join(WANTED_MEASURANDS)),
+            (ALIGNED_INTERVAL, str(ALIGNED_EVERY_SECONDS)),
+            (ALIGNED_MEASURANDS, ALIGNED_DATA),
         )
         try:
             results = await self._station.set_variables(

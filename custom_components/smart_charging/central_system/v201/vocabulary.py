@@ -31,6 +31,8 @@ STACK_LEVEL: Final = ("SmartChargingCtrlr", "ProfileStackLevel")
 PERIODS_PER_SCHEDULE: Final = ("SmartChargingCtrlr", "PeriodsPerSchedule")
 TX_UPDATED_INTERVAL: Final = ("SampledDataCtrlr", "TxUpdatedInterval")
 TX_UPDATED_MEASURANDS: Final = ("SampledDataCtrlr", "TxUpdatedMeasurands")
+ALIGNED_INTERVAL: Final = ("AlignedDataCtrlr", "Interval")
+ALIGNED_MEASURANDS: Final = ("AlignedDataCtrlr", "Measurands")
 HEARTBEAT_INTERVAL: Final = ("OCPPCommCtrlr", "HeartbeatInterval")
 
 # connectorStatus of a StatusNotification; Occupied is refined by the transaction's
