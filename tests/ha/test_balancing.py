@@ -829,3 +829,34 @@ async def test_a_site_of_16_and_201_chargers(
     finally:
         await station.close()
         await visitor.close()
+
+
+async def test_the_cars_own_range_on_a_201_station(
+    hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
+) -> None:
+    """A car that tells 10-13 A gets at most 13 A, and waits rather than get 8 A."""
+    entry, hub, clock = site
+    station = SimulatedStation201("CS-C", charger_url(entry), max_current=32.0)
+    try:
+        assert await station.connect() == "Accepted"
+        await wait_for(
+            hass, lambda: "CS-C" in hub.coordinators and hub.coordinators["CS-C"].data.configured
+        )
+        await station.start_transaction(1)
+        assert (
+            await station.send_charging_needs(
+                1, departure=None, energy_wh=None, min_current=10.0, max_current=13.0
+            )
+            == "Accepted"
+        )
+        connector = hub.coordinators["CS-C"].data.connector(1)
+        await wait_for(hass, lambda: connector.ev_min_current == 10.0)
+        hub.update_connector_settings("CS-C", 1, max_current=32.0)
+        for _ in range(3):
+            await step(hass, hub, clock, 5, station)
+        await wait_for(hass, lambda: station.effective_limit(1) == 13.0)  # 19 A left
+        for _ in range(3):
+            await step(hass, hub, clock, 16, station)
+        await wait_for(hass, lambda: station.effective_limit(1) == 0.0)  # 8 A left < 10 A
+    finally:
+        await station.close()

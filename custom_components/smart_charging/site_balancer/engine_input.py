@@ -208,15 +208,18 @@ def _connector_input(
         # What the car told (ISO 15118 charging needs) where the user set nothing.
         energy_needed = connector.ev_energy_amount - (connector.session_energy or 0.0)
         departure = now + (connector.ev_departure - balancer.wall_clock()).total_seconds()
+    # The car's own range where it told one (2.x charging needs): a car that needs 10 A
+    # to start is not offered 8 A.
+    max_current = min(settings.maximum, connector.ev_max_current or settings.maximum)
+    min_current = min(max(settings.min_current, connector.ev_min_current or 0.0), max_current)
     return ConnectorInput(
         connector_id=key,
         station_id=charger.charger_id,
         phases=used,
         phases_known=known,
         measured_at=balancer.history.measured_at(key),
-        min_current=settings.min_current,
-        # The car's own maximum where it told one (2.x charging needs).
-        max_current=min(settings.maximum, connector.ev_max_current or settings.maximum),
+        min_current=min_current,
+        max_current=max_current,
         external_limit=connector.external_limit,
         priority=settings.priority,
         mode=Mode.OFF if settings.paused else Mode(settings.mode),
