@@ -51,6 +51,7 @@ VALID_CALLS: list[tuple[str, dict[str, Any], bool]] = [
     (SERVICE_DATA_TRANSFER, {"vendor_id": "com.example"}, True),
     ("get_variables", {"component": "SmartChargingCtrlr", "variable": "RateUnit"}, True),
     ("get_composite_schedule", {"duration": 600}, True),
+    ("get_charging_profiles", {"purpose": "TxProfile", "sources": ["CSO"]}, True),
     (
         "set_variables",
         {"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval", "value": "60"},
