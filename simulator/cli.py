@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 import logging
+import math
 import signal
 import sys
 
@@ -18,9 +19,10 @@ from .v201 import SimulatedStation201
 _LOGGER = logging.getLogger(__package__)
 DEFAULT_URL = "ws://127.0.0.1:9000"
 DEFAULT_CHARGERS = ("SIM-AC11:1:3:16", "SIM-DUAL:2:3:32")
-DEFAULT_STATIONS = ("SIM-201:1:16",)
+DEFAULT_STATIONS = ("SIM-201:1:16", "SIM-DC:1:DC50")
 _FIELDS_MIN, _FIELDS_MAX = 3, 4
 _STATION_FIELDS_MIN, _STATION_FIELDS_MAX = 2, 3
+DEFAULT_DC_KW = 50.0  # a DC station's power per EVSE without a number after "DC"
 _RETRY_MAX = 5.0  # s between a station's connection attempts, at most
 _SHUTDOWN_TIMEOUT = 5.0  # s for each charger to stop its transactions
 
@@ -46,26 +48,44 @@ def parse_charger(text: str, meter_interval: int = 10) -> ChargerSpec:
 
 @dataclass(frozen=True)
 class StationSpec:
-    """A simulated OCPP 2.0.1 station: its id, EVSEs and maximum (A per phase)."""
+    """A simulated OCPP 2.0.1 station: its id, EVSEs and maximum (A per phase).
+
+    With `dc_power` (W per EVSE) a DC fast charger instead (`max_current` does not apply).
+    """
 
     station_id: str
     evses: int = 1
     max_current: float = 16.0
+    dc_power: float | None = None
+
+    def build(self, url: str) -> SimulatedStation201:
+        """The simulated station for the central system at `url`."""
+        if self.dc_power is not None:
+            return SimulatedStation201(
+                self.station_id, url, evses=self.evses, dc=True, dc_power=self.dc_power
+            )
+        return SimulatedStation201(
+            self.station_id, url, evses=self.evses, max_current=self.max_current
+        )
 
 
 def parse_station(text: str) -> StationSpec:
-    """Parse `ID:EVSES[:MAX_A]` into a StationSpec."""
+    """Parse `ID:EVSES[:MAX_A]` or `ID:EVSES:DC[KW]` (DC, 50 kW by default) into a StationSpec."""
     fields = text.split(":")
     if not _STATION_FIELDS_MIN <= len(fields) <= _STATION_FIELDS_MAX or not fields[0]:
-        raise argparse.ArgumentTypeError(f"expected ID:EVSES[:MAX_A], got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected ID:EVSES[:MAX_A|:DC[KW]], got {text!r}")
+    maximum = fields[2] if len(fields) == _STATION_FIELDS_MAX else ""
+    dc = maximum.upper().startswith("DC")
     try:
         evses = int(fields[1])
-        max_current = float(fields[2]) if len(fields) == _STATION_FIELDS_MAX else 16.0
+        number = float((maximum[2:] or DEFAULT_DC_KW) if dc else (maximum or 16.0))
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"{text!r}: {err}") from err
-    if evses < 1 or max_current <= 0:
+    if evses < 1 or not 0 < number < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r}: needs an EVSE and a positive maximum")
-    return StationSpec(fields[0], evses, max_current)
+    if dc:
+        return StationSpec(fields[0], evses, dc_power=number * 1000)
+    return StationSpec(fields[0], evses, number)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,9 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--station201",
         action="append",
-        metavar="ID:EVSES[:MAX_A]",
-        help="an OCPP 2.0.1 station to simulate, repeatable "
-        f"(default: {' '.join(DEFAULT_STATIONS)}; 'none' for none)",
+        metavar="ID:EVSES[:MAX_A|:DC[KW]]",
+        help="an OCPP 2.0.1 station to simulate, repeatable; ID:EVSES:DC50 is a 50 kW DC "
+        f"fast charger (default: {' '.join(DEFAULT_STATIONS)}; 'none' for none)",
     )
     parser.add_argument(
         "--meter-interval", type=int, default=10, help="MeterValues every N s (default 10)"
@@ -134,10 +154,7 @@ async def run(
 ) -> int:
     """Run the chargers until `stop` is set, then stop the sessions and disconnect."""
     chargers = [SimulatedCharger(spec, url) for spec in specs]
-    simulated = [
-        SimulatedStation201(spec.station_id, url, evses=spec.evses, max_current=spec.max_current)
-        for spec in stations
-    ]
+    simulated = [spec.build(url) for spec in stations]
     drivers = [asyncio.create_task(_drive(charger)) for charger in chargers]
     drivers += [asyncio.create_task(_drive_station(station)) for station in simulated]
     await stop.wait()

@@ -1,5 +1,6 @@
 """A simulated OCPP 2.0.1 charging station for tests."""
 
+from .car import Car
 from .station import SimulatedStation201, StationError
 
-__all__ = ["SimulatedStation201", "StationError"]
+__all__ = ["Car", "SimulatedStation201", "StationError"]

@@ -7,12 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from ..timeutil import SimClock, to_iso
+from .car import Car
 from .profiles import ProfileBook
-from .variables import CURRENT, ENERGY, OFFERED, POWER, VOLTAGE
+from .variables import CURRENT, ENERGY, OFFERED, POWER, SOC, VOLTAGE
 
 MIN_CURRENT = 6.0  # A: below this an IEC 61851 car cannot charge
 _RUNNING = 1  # any transaction number: the store only asks whether one runs
-_UNITS = {ENERGY: "Wh", POWER: "W", CURRENT: "A", OFFERED: "A", VOLTAGE: "V"}
+_UNITS = {
+    ENERGY: "Wh",
+    POWER: "W",
+    CURRENT: "A",
+    OFFERED: "A",
+    VOLTAGE: "V",
+    SOC: "Percent",
+}
 
 
 @dataclass
@@ -28,6 +36,7 @@ class EvseState:
     started_at: datetime | None = None
     seq_no: int = 0
     starting: bool = False  # a RequestStartTransaction was accepted, the start is on its way
+    car: Car | None = None  # a DC station's car (it charges during a transaction)
 
     def next_seq_no(self) -> int:
         """The seqNo of the transaction's next TransactionEvent."""
@@ -38,13 +47,15 @@ class EvseState:
 
 @dataclass(frozen=True)
 class Reading:
-    """What the meter shows now."""
+    """What the meter shows now; DC: `draw_a`/`offered_a` in A DC, `phases` 1, `soc` the car's."""
 
     register_wh: float
     draw_a: float
     offered_a: float
     voltage: float
     phases: int
+    dc: bool = False
+    soc: float | None = None  # % (DC, during a transaction)
 
     @property
     def power_w(self) -> float:
@@ -81,6 +92,17 @@ class Electrics:
         )
         return None if limit is None else limit.value
 
+    def limit_w_at(self, state: EvseState, at: datetime) -> float | None:
+        """The profiles' limit at `at`, W (None: unlimited)."""
+        limit = self.profiles.store.effective_limit(
+            state.evse_id,
+            at,
+            None if state.transaction_id is None else _RUNNING,
+            transaction_start=state.started_at,
+            unit="W",
+        )
+        return None if limit is None else limit.value
+
     def offered_at(self, state: EvseState, at: datetime) -> float:
         """Current.Offered: min(max_current, limit), 0 below 6 A."""
         limit = self.limit_at(state, at)
@@ -100,11 +122,13 @@ class Electrics:
                 state.evse_id, moment, transaction_start=state.started_at
             )
             end = now if change is None else min(change, now)
-            amps = self.draw_at(state, moment)
-            hours = (end - moment).total_seconds() / 3600
-            state.register_wh += amps * self.voltage * self.phases * hours
+            state.register_wh += self._energy_wh(state, moment, (end - moment).total_seconds())
             moment = end
         state.metered_at = max(now, state.metered_at)
+
+    def _energy_wh(self, state: EvseState, start: datetime, seconds: float) -> float:
+        """Wh drawn over `seconds` from `start`, within one period of the profiles."""
+        return self.draw_at(state, start) * self.voltage * self.phases * seconds / 3600
 
     def reading(self, state: EvseState) -> Reading:
         """Meter up to now and return the values."""
@@ -119,19 +143,86 @@ class Electrics:
         )
 
 
+class DcElectrics(Electrics):
+    """A DC station's EVSEs: limits in W, each car's draw follows its SoC and taper.
+
+    The profiles' limits are read in W; an A limit means A DC at the station's voltage
+    (its ProfileBook counts one "phase").
+    """
+
+    def __init__(
+        self, profiles: ProfileBook, clock: SimClock, *, max_power: float, voltage: float
+    ) -> None:
+        """Evaluate `profiles` against `clock` for EVSEs of `max_power` W at `voltage` V DC."""
+        super().__init__(
+            profiles, clock, max_current=max_power / voltage, voltage=voltage, phases=1
+        )
+        self.max_power = max_power
+
+    def limit_at(self, state: EvseState, at: datetime) -> float | None:
+        """The profiles' limit at `at`, A DC (None: unlimited)."""
+        limit = self.limit_w_at(state, at)
+        return None if limit is None else limit / self.voltage
+
+    def offered_power_at(self, state: EvseState, at: datetime) -> float:
+        """W the EVSE offers: min(max_power, limit)."""
+        limit = self.limit_w_at(state, at)
+        return self.max_power if limit is None else max(0.0, min(self.max_power, limit))
+
+    def offered_at(self, state: EvseState, at: datetime) -> float:
+        """Current.Offered, A DC."""
+        return self.offered_power_at(state, at) / self.voltage
+
+    def power_at(self, state: EvseState, at: datetime) -> float:
+        """W the car draws: min(offer, the car's maximum, its taper); 0 without a transaction."""
+        if state.transaction_id is None or state.car is None:
+            return 0.0
+        return state.car.power(self.offered_power_at(state, at), self.voltage)
+
+    def draw_at(self, state: EvseState, at: datetime) -> float:
+        """A DC the car draws at `at`."""
+        return self.power_at(state, at) / self.voltage
+
+    def _energy_wh(self, state: EvseState, start: datetime, seconds: float) -> float:
+        """Charge the car over `seconds` from `start`; the Wh it took."""
+        if state.transaction_id is None or state.car is None:
+            return 0.0
+        return state.car.charge(self.offered_power_at(state, start), self.voltage, seconds)
+
+    def reading(self, state: EvseState) -> Reading:
+        """Meter up to now and return the values (with the car's SoC during a transaction)."""
+        self.integrate(state)
+        now = self.clock.now()
+        car = state.car if state.transaction_id is not None else None
+        return Reading(
+            state.register_wh,
+            self.draw_at(state, now),
+            self.offered_at(state, now),
+            self.voltage,
+            1,
+            dc=True,
+            soc=None if car is None else car.soc,
+        )
+
+
 def meter_value(
     reading: Reading, measurands: list[str], context: str, at: datetime
 ) -> dict[str, Any]:
     """One snake_case MeterValue with the `measurands`, numbers rounded sensibly."""
     values: list[dict[str, Any]] = []
     for measurand in measurands:
-        if measurand == CURRENT:
+        if measurand == SOC:
+            if reading.soc is not None:
+                values.append(_sample(measurand, reading.soc, context, location="EV"))
+            continue
+        if measurand == CURRENT and not reading.dc:
             values.extend(
                 _sample(measurand, reading.draw_a, context, f"L{phase}")
                 for phase in range(1, reading.phases + 1)
             )
             continue
         number = {
+            CURRENT: reading.draw_a,
             ENERGY: reading.register_wh,
             POWER: reading.power_w,
             OFFERED: reading.offered_a,
@@ -141,7 +232,13 @@ def meter_value(
     return {"timestamp": to_iso(at), "sampled_value": values}
 
 
-def _sample(measurand: str, value: float, context: str, phase: str | None = None) -> dict[str, Any]:
+def _sample(
+    measurand: str,
+    value: float,
+    context: str,
+    phase: str | None = None,
+    location: str | None = None,
+) -> dict[str, Any]:
     sample: dict[str, Any] = {
         "value": round(value, 3),
         "context": context,
@@ -150,4 +247,6 @@ def _sample(measurand: str, value: float, context: str, phase: str | None = None
     }
     if phase is not None:
         sample["phase"] = phase
+    if location is not None:
+        sample["location"] = location
     return sample

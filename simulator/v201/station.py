@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 import logging
 from typing import Any
 import uuid
@@ -19,9 +20,11 @@ from ..profiles import ProfileError
 from ..schedule import TX_PROFILE
 from ..timeutil import SimClock, to_iso
 from ..wakeup import Wakeup
-from .evse import MIN_CURRENT, Electrics, EvseState, Reading, meter_value
+from .car import Car
+from .evse import DcElectrics, Electrics, EvseState
 from .handlers import StationChargePoint
 from .link import Link
+from .needs import charging_needs
 from .payload import build
 from .profiles import Capabilities, ProfileBook, refusal
 from .quirks import (
@@ -32,11 +35,16 @@ from .quirks import (
     checked,
     quirk_refusal,
 )
+from .sampling import charging_state, measurand_list, meter_values, next_boundary
 from .variables import (
+    ALIGNED_ENABLED,
+    ALIGNED_INTERVAL,
+    ALIGNED_MEASURANDS,
+    ENERGY,
     HEARTBEAT_INTERVAL,
     ITEMS_PER_MESSAGE,
-    MEASURANDS,
     SMART,
+    SOC,
     TX_ENDED_MEASURANDS,
     TX_UPDATED_INTERVAL,
     TX_UPDATED_MEASURANDS,
@@ -49,7 +57,10 @@ __all__ = ["SimulatedStation201", "StationError"]
 _LOGGER = logging.getLogger(__name__)
 ACCEPTED = "Accepted"
 _RUNNING = 1  # the ProfileStore only needs to know that a transaction runs
-_PERIODIC = (HEARTBEAT_INTERVAL, TX_UPDATED_INTERVAL)
+_PERIODIC = (HEARTBEAT_INTERVAL, TX_UPDATED_INTERVAL, ALIGNED_INTERVAL)
+DEFAULT_DC_POWER = 50_000.0  # W
+DC_VOLTAGE = 400.0  # V
+AC_VOLTAGE = 230.0  # V
 # stoppedReason -> triggerReason of the TransactionEvent Ended.
 _STOP_TRIGGERS = {
     "Remote": "RemoteStop",
@@ -59,7 +70,6 @@ _STOP_TRIGGERS = {
     "EnergyLimitReached": "EnergyLimitReached",
     "TimeLimitReached": "TimeLimitReached",
 }
-_ENERGY_TRANSFER = {1: "AC_single_phase", 2: "AC_two_phase", 3: "AC_three_phase"}
 
 
 class StationError(RuntimeError):
@@ -77,42 +87,75 @@ class SimulatedStation201(Observed):
         evses: int = 1,
         phases: int = 3,
         max_current: float = 16.0,
-        voltage: float = 230.0,
-        rate_unit: str = "A,W",
+        voltage: float | None = None,
+        rate_unit: str | None = None,
         vendor: str = "Simulated",
         model: str = "Sim201",
         response_timeout: float = 5.0,
         max_stack_level: int = 8,
         quirks: frozenset[str] = frozenset(),
         validate_own_calls: bool = True,
+        dc: bool = False,
+        dc_power: float = DEFAULT_DC_POWER,
+        car: Car | None = None,
+        clock: SimClock | None = None,
     ) -> None:
         """Describe the station; `url` is the CSMS's, without the station id.
 
+        An AC station has `phases` and `max_current` (A per phase) at `voltage` (230 V).
+        A DC station (`dc`) has `dc_power` (W) per EVSE at `voltage` (400 V DC) instead,
+        RateUnit W, a cCCS2 connector and a car per EVSE (a copy of `car`, by default a
+        `Car()`) whose state of charge it meters; `phases` and `max_current` do not apply.
+        `rate_unit` is SmartChargingCtrlr.RateUnit (AC "A,W", DC "W").
         `max_stack_level` is what SmartChargingCtrlr.ProfileStackLevel reports; `quirks`
         (names in simulator.v201.quirks) imitate stations seen in the field. Without
         `validate_own_calls` the station skips checking its own calls against the schemas
-        (a load generator that must not be slower than the CSMS it measures).
+        (a load generator that must not be slower than the CSMS it measures). `clock`:
+        the station's clock (by default real time; a SimClock with a start is virtual).
         """
         self.quirks = checked(quirks)
         self.station_id = station_id
         self.url = url.rstrip("/")
-        self.phases = phases
-        self.max_current = max_current
-        self.voltage = voltage
+        self.dc = dc
+        if dc and dc_power <= 0:
+            raise ValueError("a DC station needs a positive dc_power")
+        self.voltage = voltage if voltage is not None else (DC_VOLTAGE if dc else AC_VOLTAGE)
+        self.phases = 1 if dc else phases
+        self.max_current = dc_power / self.voltage if dc else max_current
+        rate_unit = rate_unit if rate_unit is not None else ("W" if dc else "A,W")
         self.rate_units = frozenset(unit.strip() for unit in rate_unit.split(","))
         self.vendor = vendor
         self.model_name = model
         self.response_timeout = response_timeout
         self.boot_status: str | None = None
-        self.clock = SimClock()
-        self.profiles = ProfileBook(voltage, phases)
+        self.clock = clock if clock is not None else SimClock()
+        self.profiles = ProfileBook(self.voltage, self.phases)
         self.profiles.store.before_change = self._meter_all  # a limit change ends a period
-        self.electrics = Electrics(
-            self.profiles, self.clock, max_current=max_current, voltage=voltage, phases=phases
-        )
+        self.electrics: Electrics
+        if dc:
+            self.electrics = DcElectrics(
+                self.profiles, self.clock, max_power=dc_power, voltage=self.voltage
+            )
+        else:
+            self.electrics = Electrics(
+                self.profiles,
+                self.clock,
+                max_current=max_current,
+                voltage=self.voltage,
+                phases=phases,
+            )
         now = self.clock.now()
         self.evses = {n: EvseState(n, now) for n in range(1, evses + 1)}
-        self.model = DeviceModel(rate_unit, evses, max_current * voltage * phases, self._power_now)
+        if dc:
+            for state in self.evses.values():
+                state.car = replace(car or Car())
+        self.model = DeviceModel(
+            rate_unit,
+            evses,
+            self.max_current * self.voltage * self.phases,
+            self._power_now,
+            dc=dc,
+        )
         self.model.set_internal((SMART, "ProfileStackLevel"), str(max_stack_level))
         self.call_log = CallLog()
         self._link = Link(self, self.call_log, self._lost, validate=validate_own_calls)
@@ -147,14 +190,47 @@ class SimulatedStation201(Observed):
         self._wake.fire()
 
     def effective_limit(self, evse_id: int) -> float | None:
-        """The profiles' limit on an EVSE now, A per phase (None: unlimited)."""
+        """The profiles' limit on an EVSE now, A per phase (DC: A DC; None: unlimited)."""
         state = self.evse(evse_id)
         self.profiles.purge(self.now())
         return self.electrics.limit_at(state, self.now())
 
+    def effective_power_limit(self, evse_id: int) -> float | None:
+        """The profiles' limit on an EVSE now, W (None: unlimited)."""
+        state = self.evse(evse_id)
+        self.profiles.purge(self.now())
+        return self.electrics.limit_w_at(state, self.now())
+
     def draw(self, evse_id: int) -> float:
-        """A per phase the car draws now: 0 below 6 A or without a transaction."""
+        """A per phase the car draws now: 0 below 6 A or without a transaction (DC: A DC)."""
         return self.electrics.draw_at(self.evse(evse_id), self.now())
+
+    def power(self, evse_id: int) -> float:
+        """W the car draws now."""
+        return self.electrics.reading(self.evse(evse_id)).power_w
+
+    def car(self, evse_id: int) -> Car:
+        """The car on a DC station's EVSE (change its fields to set up a test)."""
+        car = self.evse(evse_id).car
+        if car is None:
+            raise StationError(f"no car on EVSE {evse_id}: not a DC station")
+        return car
+
+    def plug_in(self, evse_id: int, car: Car) -> None:
+        """Put another car on a DC station's EVSE (between transactions)."""
+        state = self.evse(evse_id)
+        if not self.dc:
+            raise StationError("only a DC station meters its car")
+        if state.transaction_id is not None:
+            raise StationError(f"EVSE {evse_id} is charging")
+        self.electrics.integrate(state)
+        state.car = car
+
+    def soc(self, evse_id: int) -> float | None:
+        """The state of charge of a DC station's car now, % (None: AC)."""
+        state = self.evse(evse_id)
+        self.electrics.integrate(state)
+        return None if state.car is None else state.car.soc
 
     def energy_wh(self, evse_id: int) -> float:
         """The EVSE's energy register now, Wh."""
@@ -256,21 +332,26 @@ class SimulatedStation201(Observed):
             if reason is not None:
                 _LOGGER.warning("%s: TxProfile of the remote start refused: %s", self, reason)
         self._wake.fire()
+        transaction_id = state.transaction_id
         if LOSE_STARTED in self.quirks:
             state.next_seq_no()  # sent into the void
-            _LOGGER.info("%s: TransactionEvent Started of %s lost", self, state.transaction_id)
-            return state.transaction_id
-        info: dict[str, Any] = {"remote_start_id": remote_start_id}
-        await self._transaction_event(
-            state,
-            "Started",
-            "Authorized" if remote_start_id is None else "RemoteStart",
-            [MEASURANDS[0]],
-            "Transaction.Begin",
-            info,
-            id_token={"id_token": id_token, "type": id_token_type},
-        )
-        return state.transaction_id
+            _LOGGER.info("%s: TransactionEvent Started of %s lost", self, transaction_id)
+        else:
+            info: dict[str, Any] = {"remote_start_id": remote_start_id}
+            await self._transaction_event(
+                state,
+                "Started",
+                "Authorized" if remote_start_id is None else "RemoteStart",
+                [ENERGY, SOC] if self.dc else [ENERGY],
+                "Transaction.Begin",
+                info,
+                id_token={"id_token": id_token, "type": id_token_type},
+            )
+        if state.car is not None and state.transaction_id == transaction_id:
+            # The car tells what it needs (ISO 15118 ChargeParameterDiscovery).
+            with logged(self, "NotifyEVChargingNeeds"):
+                await self.send_car_needs(evse_id)
+        return transaction_id
 
     async def send_meter_values(self, evse_id: int) -> None:
         """TransactionEvent Updated (MeterValuePeriodic) during a transaction, else MeterValues.
@@ -279,9 +360,9 @@ class SimulatedStation201(Observed):
         """
         state = self.evse(evse_id)
         if state.transaction_id is None or NO_TX_METER_VALUES in self.quirks:
-            await self._meter_values_message(state, "Sample.Periodic")
+            await self._meter_values_message(state, "Sample.Periodic", list(self.model.measurands))
             return
-        measurands = _measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
+        measurands = measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
         await self._transaction_event(
             state, "Updated", "MeterValuePeriodic", measurands, "Sample.Periodic"
         )
@@ -293,7 +374,7 @@ class SimulatedStation201(Observed):
         if transaction_id is None:
             raise StationError(f"no transaction on EVSE {evse_id}")
         self.electrics.integrate(state)
-        measurands = _measurand_list(self.model.value(TX_ENDED_MEASURANDS))
+        measurands = measurand_list(self.model.value(TX_ENDED_MEASURANDS))
         reading = self.electrics.reading(state)
         state.transaction_id = state.started_at = None
         self.profiles.clear(evse_id=evse_id, purpose=TX_PROFILE)
@@ -311,7 +392,7 @@ class SimulatedStation201(Observed):
                 trigger_reason=_STOP_TRIGGERS.get(reason, "StopAuthorized"),
                 seq_no=state.next_seq_no(),
                 transaction_info={"transaction_id": transaction_id, **info},
-                meter_value=_meter_values(reading, measurands, "Transaction.End", self.now()),
+                meter_value=meter_values(reading, measurands, "Transaction.End", self.now()),
                 evse={"id": evse_id, "connector_id": 1},
             )
         )
@@ -326,38 +407,61 @@ class SimulatedStation201(Observed):
         max_current: float | None = None,
         min_current: float | None = None,
         soc: float | None = None,
+        car: Car | None = None,
     ) -> str:
-        """NotifyEVChargingNeeds (AC; DC when `soc` is given); return the answered status."""
+        """NotifyEVChargingNeeds (AC; DC when `soc` or `car` is given); return the status.
+
+        With `car` the DC parameters are the car's: maxima, battery, SoC, the energy it
+        needs to full_soc (`max_current`, `soc` and `energy_wh` override its values).
+        """
         self.evse(evse_id)
-        top = self.max_current if max_current is None else max_current
-        needs: dict[str, Any] = {}
-        if soc is None:
-            needs["requested_energy_transfer"] = _ENERGY_TRANSFER.get(self.phases, "AC_three_phase")
-            needs["ac_charging_parameters"] = {
-                "energy_amount": round(energy_wh or 0),
-                "ev_min_current": round(MIN_CURRENT if min_current is None else min_current),
-                "ev_max_current": round(top),
-                "ev_max_voltage": round(self.voltage),
-            }
-        else:
-            needs["requested_energy_transfer"] = "DC"
-            needs["dc_charging_parameters"] = {
-                "ev_max_current": round(top),
-                "ev_max_voltage": round(self.voltage),
-                "energy_amount": None if energy_wh is None else round(energy_wh),
-                "state_of_charge": round(soc),
-            }
-        if departure is not None:
-            needs["departure_time"] = to_iso(departure)
+        needs = charging_needs(
+            phases=self.phases,
+            voltage=self.voltage,
+            station_max_current=self.max_current,
+            max_current=max_current,
+            min_current=min_current,
+            departure=departure,
+            energy_wh=energy_wh,
+            soc=soc,
+            car=car,
+        )
         result = await self._link.request(
-            build(call.NotifyEVChargingNeeds, charging_needs=_without_nones(needs), evse_id=evse_id)
+            build(call.NotifyEVChargingNeeds, charging_needs=needs, evse_id=evse_id)
         )
         return str(result.status)
+
+    async def send_car_needs(self, evse_id: int) -> str:
+        """NotifyEVChargingNeeds DC with the EVSE's car; departure: now + the car's stay."""
+        car = self.car(evse_id)
+        self.electrics.integrate(self.evse(evse_id))
+        return await self.send_charging_needs(
+            evse_id, departure=self.now() + car.stay, energy_wh=None, car=car
+        )
+
+    async def send_aligned_meter_values(self) -> None:
+        """Clock-aligned meter data on every EVSE (AlignedDataCtrlr.Measurands, Sample.Clock).
+
+        During a transaction as TransactionEvent Updated (MeterValueClock), else as
+        MeterValues; nothing without measurands.
+        """
+        measurands = measurand_list(self.model.value(ALIGNED_MEASURANDS))
+        if not measurands:
+            return
+        for state in self.evses.values():
+            if state.transaction_id is None or NO_TX_METER_VALUES in self.quirks:
+                await self._meter_values_message(state, "Sample.Clock", measurands)
+            else:
+                await self._transaction_event(
+                    state, "Updated", "MeterValueClock", measurands, "Sample.Clock"
+                )
 
     # -- reactions to the CSMS (used by the handlers) ----------------------------------------
 
     def variable_changed(self, key: Key) -> None:
         """A new interval starts its period afresh."""
+        if key == ALIGNED_ENABLED:
+            key = ALIGNED_INTERVAL
         if key in self._due:
             self._schedule(key)
         self._wake.fire()
@@ -464,7 +568,8 @@ class SimulatedStation201(Observed):
                 {
                     "start_period": period.start_period,
                     "limit": round(period.limit.value, 1),
-                    "number_phases": period.limit.number_phases,
+                    # DC has no phases
+                    "number_phases": None if self.dc else period.limit.number_phases,
                 }
                 for period in periods
                 if period.limit is not None
@@ -575,9 +680,9 @@ class SimulatedStation201(Observed):
                 await self.send_status(state.evse_id, state.status)
         elif message == "MeterValues":
             for state in targets:
-                await self._meter_values_message(state, "Trigger")
+                await self._meter_values_message(state, "Trigger", list(self.model.measurands))
         else:
-            measurands = _measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
+            measurands = measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
             for state in targets:
                 if state.transaction_id is not None:
                     await self._transaction_event(
@@ -644,9 +749,7 @@ class SimulatedStation201(Observed):
         reading = self.electrics.reading(state)
         transaction_info: dict[str, Any] = {"transaction_id": transaction_id}
         if NO_CHARGING_STATE not in self.quirks:
-            transaction_info["charging_state"] = (
-                "Charging" if reading.draw_a > 0 else "SuspendedEVSE"
-            )
+            transaction_info["charging_state"] = charging_state(state, reading)
         if NO_TX_METER_VALUES in self.quirks:
             measurands = []
         transaction_info.update({k: v for k, v in (info or {}).items() if v is not None})
@@ -658,40 +761,65 @@ class SimulatedStation201(Observed):
                 trigger_reason=trigger,
                 seq_no=state.next_seq_no(),
                 transaction_info=transaction_info,
-                meter_value=_meter_values(reading, measurands, context, self.now()),
+                meter_value=meter_values(reading, measurands, context, self.now()),
                 evse={"id": state.evse_id, "connector_id": 1},
                 id_token=id_token,
             )
         )
 
-    async def _meter_values_message(self, state: EvseState, context: str) -> None:
+    async def _meter_values_message(
+        self, state: EvseState, context: str, measurands: list[str]
+    ) -> None:
+        """MeterValues on the EVSE; none when no measurand has a value (SoC without a car)."""
         reading = self.electrics.reading(state)
-        await self._link.request(
-            build(
-                call.MeterValues,
-                evse_id=state.evse_id,
-                meter_value=[meter_value(reading, list(MEASURANDS), context, self.now())],
-            )
-        )
+        values = meter_values(reading, measurands, context, self.now())
+        if values is None:
+            return
+        await self._link.request(build(call.MeterValues, evse_id=state.evse_id, meter_value=values))
 
     async def _periodic(self) -> None:
-        """Heartbeats and TransactionEvent Updated at their intervals (0: off)."""
-        work = {HEARTBEAT_INTERVAL: self._heartbeat, TX_UPDATED_INTERVAL: self._sample}
+        """Heartbeats, TransactionEvent Updated and aligned data at their intervals (0: off)."""
+        work = {
+            HEARTBEAT_INTERVAL: self._heartbeat,
+            TX_UPDATED_INTERVAL: self._sample,
+            ALIGNED_INTERVAL: self.send_aligned_meter_values,
+        }
         while True:
             for key, send in work.items():
                 due = self._due[key]
                 if due is not None and due <= self.clock.monotonic():
-                    self._schedule(key)
-                    with logged(self, key[1]):
+                    self._schedule(key, first=False)
+                    with logged(self, ".".join(key)):
                         await send()
             now = self.clock.monotonic()
             waits = [due - now for due in self._due.values() if due is not None]
             await self._wake.wait_at_most(max(min(waits), 0) if waits else None)
 
-    def _schedule(self, key: Key) -> None:
-        """Set when the periodic message of interval `key` is next due (0: never)."""
+    def _schedule(self, key: Key, *, first: bool = True) -> None:
+        """Set when the periodic message of interval `key` is next due (0: never).
+
+        Aligned data fall due at multiples of their interval since midnight (UTC) on the
+        station's clock: after a message at the next one, else (`first`: boot, a new
+        Interval) at the first one a whole interval ahead, so that only whole intervals
+        are reported and nothing comes before one interval has passed.
+        """
         interval = self.model.integer(key)
-        self._due[key] = self.clock.monotonic() + interval if interval > 0 else None
+        if interval <= 0 or (
+            key == ALIGNED_INTERVAL and self.model.value(ALIGNED_ENABLED) != "true"
+        ):
+            self._due[key] = None
+            return
+        wait: float = interval
+        if key == ALIGNED_INTERVAL:
+            now = self.now()
+            if first:
+                boundary = next_boundary(
+                    now + timedelta(seconds=interval), interval, inclusive=True
+                )
+            else:
+                boundary = next_boundary(now, interval)
+            wait = (boundary - now).total_seconds()
+        self._due[key] = self.clock.monotonic() + wait
 
     async def _heartbeat(self) -> None:
         await self.send_heartbeat()
@@ -700,24 +828,3 @@ class SimulatedStation201(Observed):
         for state in self.evses.values():
             if state.transaction_id is not None:
                 await self.send_meter_values(state.evse_id)
-
-
-def _measurand_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def _meter_values(
-    reading: Reading, measurands: list[str], context: str, at: datetime
-) -> list[dict[str, Any]] | None:
-    """A one-element meterValue list, or None when no measurand is configured."""
-    if not measurands:
-        return None
-    return [meter_value(reading, measurands, context, at)]
-
-
-def _without_nones(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: _without_nones(value) if isinstance(value, dict) else value
-        for key, value in data.items()
-        if value is not None
-    }

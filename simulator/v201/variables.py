@@ -22,6 +22,9 @@ CONNECTOR = "Connector"
 TX_UPDATED_INTERVAL = (SAMPLED, "TxUpdatedInterval")
 TX_UPDATED_MEASURANDS = (SAMPLED, "TxUpdatedMeasurands")
 TX_ENDED_MEASURANDS = (SAMPLED, "TxEndedMeasurands")
+ALIGNED_INTERVAL = (ALIGNED, "Interval")
+ALIGNED_MEASURANDS = (ALIGNED, "Measurands")
+ALIGNED_ENABLED = (ALIGNED, "Enabled")
 HEARTBEAT_INTERVAL = (COMM, "HeartbeatInterval")
 ITEMS_PER_MESSAGE = (DEVICE, "ItemsPerMessage")
 
@@ -30,7 +33,11 @@ POWER = "Power.Active.Import"
 CURRENT = "Current.Import"
 OFFERED = "Current.Offered"
 VOLTAGE = "Voltage"
+SOC = "SoC"
 MEASURANDS = (ENERGY, POWER, CURRENT, OFFERED, VOLTAGE)
+DC_MEASURANDS = (*MEASURANDS, SOC)  # a DC station knows its car's state of charge
+AC_CONNECTOR = "cType2"
+DC_CONNECTOR = "cCCS2"
 
 
 def _integer(value: str) -> bool:
@@ -41,8 +48,13 @@ def _boolean(value: str) -> bool:
     return value in ("true", "false")
 
 
-def _measurands(value: str) -> bool:
-    return all(item.strip() in MEASURANDS for item in value.split(",")) if value else True
+def _member_list(members: tuple[str, ...]) -> Callable[[str], bool]:
+    """A check that every item of a comma-separated value is one of `members` ("": none)."""
+
+    def check(value: str) -> bool:
+        return all(item.strip() in members for item in value.split(",")) if value else True
+
+    return check
 
 
 @dataclass
@@ -66,17 +78,28 @@ Key = tuple[str, str]
 
 @dataclass
 class DeviceModel:
-    """Controller variables plus one EVSE (with connector 1) per EVSE id."""
+    """Controller variables plus one EVSE (with connector 1) per EVSE id.
+
+    A DC station (`dc`) measures its car's SoC too, has a cCCS2 connector and no AC phases.
+    """
 
     rate_unit: str
     evse_count: int
     max_power_w: float
     power_now: Callable[[int], float]
     variables: dict[Key, Variable] = field(default_factory=dict)
+    dc: bool = False
+
+    @property
+    def measurands(self) -> tuple[str, ...]:
+        """The measurands the station can sample."""
+        return DC_MEASURANDS if self.dc else MEASURANDS
 
     def __post_init__(self) -> None:
         """Fill in the controllers' defaults."""
-        every = ",".join(MEASURANDS)
+        every = ",".join(self.measurands)
+        ended = f"{ENERGY},{SOC}" if self.dc else ENERGY
+        _measurands = _member_list(self.measurands)
         self.variables = {
             (SMART, "Enabled"): Variable("true", _boolean, "boolean"),
             (SMART, "Available"): Variable("true", data_type="boolean"),
@@ -85,8 +108,10 @@ class DeviceModel:
             (SMART, "PeriodsPerSchedule"): Variable("24", data_type="integer"),
             TX_UPDATED_INTERVAL: Variable("0", _integer, "integer", unit="s"),
             TX_UPDATED_MEASURANDS: Variable(every, _measurands, "MemberList", values_list=every),
-            TX_ENDED_MEASURANDS: Variable(ENERGY, _measurands, "MemberList", values_list=every),
-            (ALIGNED, "Interval"): Variable("900", _integer, "integer", unit="s"),
+            TX_ENDED_MEASURANDS: Variable(ended, _measurands, "MemberList", values_list=every),
+            ALIGNED_ENABLED: Variable("true", _boolean, "boolean"),
+            ALIGNED_INTERVAL: Variable("900", _integer, "integer", unit="s"),
+            ALIGNED_MEASURANDS: Variable(ENERGY, _measurands, "MemberList", values_list=every),
             HEARTBEAT_INTERVAL: Variable("300", _integer, "integer", unit="s"),
             ITEMS_PER_MESSAGE: Variable("10", data_type="integer"),
         }
@@ -131,21 +156,29 @@ class DeviceModel:
         self, component: Mapping[str, Any], name: str, attribute: str
     ) -> tuple[str, str | None]:
         if component["name"] == EVSE:
-            if not self._evse_known(component):
-                return "UnknownComponent", None
-            if name != "Power":
-                return "UnknownVariable", None
-            if attribute == MAX_SET:
-                return "Accepted", _number(self.max_power_w)
-            if attribute != ACTUAL:
-                return "NotSupportedAttributeType", None
-            return "Accepted", _number(self.power_now(int(component["evse"]["id"])))
+            return self._read_evse(component, name, attribute)
         found = self._lookup(component, name)
         if isinstance(found, str):
             return found, None
         if attribute != ACTUAL:
             return "NotSupportedAttributeType", None
         return "Accepted", found.value
+
+    def _read_evse(
+        self, component: Mapping[str, Any], name: str, attribute: str
+    ) -> tuple[str, str | None]:
+        """An EVSE's Power (Actual: now, MaxSet: its maximum); a DC one's SupplyPhases 0."""
+        if not self._evse_known(component):
+            return "UnknownComponent", None
+        if name == "SupplyPhases" and self.dc:
+            return ("Accepted", "0") if attribute == ACTUAL else ("NotSupportedAttributeType", None)
+        if name != "Power":
+            return "UnknownVariable", None
+        if attribute == MAX_SET:
+            return "Accepted", _number(self.max_power_w)
+        if attribute != ACTUAL:
+            return "NotSupportedAttributeType", None
+        return "Accepted", _number(self.power_now(int(component["evse"]["id"])))
 
     def _write(
         self, component: Mapping[str, Any], name: str, attribute: str, request: Mapping[str, Any]
@@ -177,12 +210,17 @@ class DeviceModel:
         return evse is not None and 1 <= int(evse["id"]) <= self.evse_count
 
     def report(self) -> list[dict[str, Any]]:
-        """Every component and variable as NotifyReport reportData (snake_case)."""
-        data = [
-            _report_item({"name": comp}, name, variable)
-            for (comp, name), variable in self.variables.items()
-        ]
+        """Every component and variable as NotifyReport reportData (snake_case).
+
+        The EVSEs come first, each with its connector before it: a CSMS reading the parts
+        as they come knows an EVSE's connector once it knows the EVSE.
+        """
+        data: list[dict[str, Any]] = []
         for evse_id in range(1, self.evse_count + 1):
+            connector = {"name": CONNECTOR, "evse": {"id": evse_id, "connector_id": 1}}
+            data.append(_report_item(connector, "Available", Variable("true", data_type="boolean")))
+            kind = DC_CONNECTOR if self.dc else AC_CONNECTOR
+            data.append(_report_item(connector, "ConnectorType", Variable(kind)))
             evse = {"name": EVSE, "evse": {"id": evse_id}}
             power = Variable(_number(self.power_now(evse_id)), data_type="decimal", unit="W")
             item = _report_item(evse, "Power", power)
@@ -192,9 +230,12 @@ class DeviceModel:
             )
             data.append(item)
             data.append(_report_item(evse, "Available", Variable("true", data_type="boolean")))
-            connector = {"name": CONNECTOR, "evse": {"id": evse_id, "connector_id": 1}}
-            data.append(_report_item(connector, "Available", Variable("true", data_type="boolean")))
-            data.append(_report_item(connector, "ConnectorType", Variable("cType2")))
+            if self.dc:  # 0: DC (the AC stations leave SupplyPhases out)
+                data.append(_report_item(evse, "SupplyPhases", Variable("0", data_type="integer")))
+        data.extend(
+            _report_item({"name": comp}, name, variable)
+            for (comp, name), variable in self.variables.items()
+        )
         return data
 
 

@@ -21,6 +21,7 @@ from custom_components.smart_charging.central_system.server import CentralSystem
 from custom_components.smart_charging.central_system.session import ChargerSession, SessionSettings
 from simulator.charger import SimulatedCharger
 from simulator.spec import ChargerSpec
+from simulator.v201 import SimulatedStation201
 
 CALL, CALL_RESULT, CALL_ERROR = 2, 3, 4
 # Short enough to keep the module fast, long enough for a loaded CI machine.
@@ -298,3 +299,32 @@ async def raw_client(make_server: ServerFactory) -> AsyncIterator[RawClientFacto
     for websocket in sockets:
         await websocket.close()
     await http.close()
+
+
+StationFactory = Callable[..., SimulatedStation201]
+
+
+@pytest.fixture
+async def make_station() -> AsyncIterator[StationFactory]:
+    """Build simulated 2.0.1 stations (closed at the end)."""
+    stations: list[SimulatedStation201] = []
+
+    def build(server: Server, station_id: str = "CS-1", **options: object) -> SimulatedStation201:
+        station = SimulatedStation201(station_id, server.url, **options)  # type: ignore[arg-type]
+        stations.append(station)
+        return station
+
+    yield build
+    for station in stations:
+        await station.close()
+
+
+async def booted(
+    server: Server, make_station: StationFactory, **options: object
+) -> tuple[SimulatedStation201, ChargerSession]:
+    """A 2.0.1 station that booted and was set up."""
+    station = make_station(server, **options)
+    assert await station.connect() == "Accepted"
+    session = server.session(station.station_id)
+    await wait_until(lambda: session.state.configured)
+    return station, session

@@ -6,7 +6,6 @@ samples (TxUpdatedInterval 0), so only the messages a test sends reach it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 import logging
 
 import pytest
@@ -30,46 +29,27 @@ from simulator.v201.quirks import (
     STACK_LEVEL_ZERO_ONLY,
 )
 
-from .conftest import Server, ServerFactory, fast_settings, wait_until, warnings_of
+from .conftest import (
+    Server,
+    ServerFactory,
+    StationFactory,
+    booted,
+    fast_settings,
+    wait_until,
+    warnings_of,
+)
 
 ID = "CS-1"
 STATION_MAX = "ChargingStationMaxProfile"
 TX_DEFAULT = "TxDefaultProfile"
 TX = "TxProfile"
 FULL_POWER_W = 16 * 230 * 3  # what the simulated car draws without a limit
-StationFactory = Callable[..., SimulatedStation201]
 
 
 @pytest.fixture
 async def server(make_server: ServerFactory) -> Server:
     """A central system that accepts every station and wants no periodic samples."""
     return await make_server(settings=fast_settings(meter_interval=0))
-
-
-@pytest.fixture
-async def make_station() -> AsyncIterator[StationFactory]:
-    """Build 2.0.1 stations (closed at the end)."""
-    stations: list[SimulatedStation201] = []
-
-    def build(server: Server, station_id: str = ID, **options: object) -> SimulatedStation201:
-        station = SimulatedStation201(station_id, server.url, **options)  # type: ignore[arg-type]
-        stations.append(station)
-        return station
-
-    yield build
-    for station in stations:
-        await station.close()
-
-
-async def booted(
-    server: Server, make_station: StationFactory, **options: object
-) -> tuple[SimulatedStation201, ChargerSession]:
-    """A station that booted and was set up."""
-    station = make_station(server, **options)
-    assert await station.connect() == "Accepted"
-    session = server.session(ID)
-    await wait_until(lambda: session.state.configured)
-    return station, session
 
 
 async def charging(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -18,40 +17,11 @@ from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
     UnknownChargerPolicy,
 )
-from custom_components.smart_charging.central_system.session import ChargerSession
 from custom_components.smart_charging.central_system.v201.inventory import note_report
-from simulator.v201 import SimulatedStation201
 
-from .conftest import MemoryPersistence, Server, ServerFactory, wait_until
+from .conftest import MemoryPersistence, Server, ServerFactory, StationFactory, booted, wait_until
 
 ID = "CS-1"
-StationFactory = Callable[..., SimulatedStation201]
-
-
-@pytest.fixture
-async def make_station() -> AsyncIterator[StationFactory]:
-    """Build 2.0.1 stations (closed at the end)."""
-    stations: list[SimulatedStation201] = []
-
-    def build(server: Server, station_id: str = ID, **options: object) -> SimulatedStation201:
-        station = SimulatedStation201(station_id, server.url, **options)  # type: ignore[arg-type]
-        stations.append(station)
-        return station
-
-    yield build
-    for station in stations:
-        await station.close()
-
-
-async def booted(
-    server: Server, make_station: StationFactory, **options: object
-) -> tuple[SimulatedStation201, ChargerSession]:
-    """A station that booted and was set up."""
-    station = make_station(server, **options)
-    assert await station.connect() == "Accepted"
-    session = server.session(ID)
-    await wait_until(lambda: session.state.configured)
-    return station, session
 
 
 async def test_failsafe_as_on_16(server: Server, make_station: StationFactory) -> None:

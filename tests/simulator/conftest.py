@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from simulator.charger import ChargerSpec, SimulatedCharger
+from simulator.v201 import SimulatedStation201
 
 from .central_system import CentralSystem, ChargerFactory
-from .csms201 import Csms
+from .csms201 import Csms, CsmsChargePoint
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +53,31 @@ async def csms(socket_enabled: None) -> AsyncIterator[Csms]:
     await server.start()
     yield server
     await server.stop()
+
+
+StationFactory = Callable[..., SimulatedStation201]
+
+
+@pytest_asyncio.fixture
+async def make_station(csms: Csms) -> AsyncIterator[StationFactory]:
+    """Build 2.0.1 stations for the CSMS (closed after the test)."""
+    stations: list[SimulatedStation201] = []
+
+    def build_station(station_id: str = "SIM201", **options: Any) -> SimulatedStation201:
+        station = SimulatedStation201(station_id, csms.url, **options)
+        stations.append(station)
+        return station
+
+    yield build_station
+    for station in stations:
+        await station.close()
+
+
+async def online(
+    csms: Csms, make_station: StationFactory, **options: Any
+) -> tuple[SimulatedStation201, CsmsChargePoint]:
+    """Connect and boot a station; return it and the CSMS's side of it."""
+    station = make_station(**options)
+    assert await station.connect() == "Accepted"
+    await station.wait_accepted()
+    return station, await csms.wait_connected()

@@ -42,7 +42,7 @@ def test_parse_charger_refuses(text: str) -> None:
 
 
 def test_parse_args_defaults() -> None:
-    """Without arguments: two 1.6 chargers and a 2.0.1 station on ws://127.0.0.1:9000."""
+    """Without arguments: two 1.6 chargers, a 2.0.1 AC and a 2.0.1 DC station on port 9000."""
     options = cli.parse_args([])
     assert options.url == "ws://127.0.0.1:9000"
     assert [
@@ -51,7 +51,10 @@ def test_parse_args_defaults() -> None:
         ("SIM-AC11", 1, 3, 16.0),
         ("SIM-DUAL", 2, 3, 32.0),
     ]
-    assert options.stations == [cli.StationSpec("SIM-201", 1, 16.0)]
+    assert options.stations == [
+        cli.StationSpec("SIM-201", 1, 16.0),
+        cli.StationSpec("SIM-DC", 1, dc_power=50_000.0),
+    ]
     assert not options.verbose
     assert cli.parse_args(["--station201", "none"]).stations == []
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 import uuid
@@ -10,7 +9,6 @@ import uuid
 from ocpp.exceptions import OCPPError
 from ocpp.v201 import call
 import pytest
-import pytest_asyncio
 
 from simulator.connection import ConnectionClosedError
 from simulator.timeutil import to_iso
@@ -26,35 +24,10 @@ from simulator.v201.quirks import (
     STACK_LEVEL_ZERO_ONLY,
 )
 
+from .conftest import StationFactory, online
 from .csms201 import Csms, CsmsChargePoint
 
-StationFactory = Callable[..., SimulatedStation201]
 FULL_POWER_WH = 16 * 230 * 3  # one hour at 16 A on three phases
-
-
-@pytest_asyncio.fixture
-async def make_station(csms: Csms) -> AsyncIterator[StationFactory]:
-    """Build stations for the CSMS (closed after the test)."""
-    stations: list[SimulatedStation201] = []
-
-    def build_station(station_id: str = "SIM201", **options: Any) -> SimulatedStation201:
-        station = SimulatedStation201(station_id, csms.url, **options)
-        stations.append(station)
-        return station
-
-    yield build_station
-    for station in stations:
-        await station.close()
-
-
-async def online(
-    csms: Csms, make_station: StationFactory, **options: Any
-) -> tuple[SimulatedStation201, CsmsChargePoint]:
-    """Connect and boot a station; return it and the CSMS's side of it."""
-    station = make_station(**options)
-    assert await station.connect() == "Accepted"
-    await station.wait_accepted()
-    return station, await csms.wait_connected()
 
 
 def profile(
