@@ -33,6 +33,7 @@ from ocpp import messages as ocpp_messages
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import ConfigurationStatus
+from ocpp.v201 import call as call201
 
 from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
@@ -41,6 +42,7 @@ from custom_components.smart_charging.central_system.policy import (
 from custom_components.smart_charging.central_system.server import CentralSystem
 from custom_components.smart_charging.central_system.session import ChargerSession, SessionSettings
 from simulator.v201 import SimulatedStation201
+from simulator.v201.payload import build
 
 VERSIONS = ("1.6", "2.0.1")
 ACCEPTED = "Accepted"
@@ -50,8 +52,18 @@ Send = Callable[[int], Awaitable[None]]
 
 
 class _Listener:
+    """Tells when `chargers` chargers have been set up (capabilities read, metering set)."""
+
+    def __init__(self, chargers: int) -> None:
+        self._chargers = chargers
+        self._configured: set[str] = set()
+        self.all_set_up = asyncio.Event()
+
     def charger_updated(self, session: ChargerSession) -> None:
-        pass
+        if session.state.configured:
+            self._configured.add(session.charger_id)
+        if len(self._configured) >= self._chargers:
+            self.all_set_up.set()
 
     def charger_approved(self, session: ChargerSession) -> None:
         pass
@@ -152,20 +164,57 @@ async def _open_charger_16(
     return send
 
 
+def _transaction_event(seq_no: int, transaction_id: str) -> Any:
+    """What a 2.0.1 station sends during a transaction: the 1.6 charger's measurands."""
+
+    def sample(value: float, measurand: str, unit: str, phase: str | None = None) -> dict[str, Any]:
+        return {
+            "value": value,
+            "measurand": measurand,
+            "context": "Sample.Periodic",
+            "unit_of_measure": {"unit": unit},
+            **({"phase": phase} if phase else {}),
+        }
+
+    sampled = [
+        sample(1000 + seq_no, "Energy.Active.Import.Register", "Wh"),
+        sample(11040, "Power.Active.Import", "W"),
+        *(sample(16.0, "Current.Import", "A", f"L{n}") for n in (1, 2, 3)),
+        sample(16.0, "Current.Offered", "A"),
+        sample(230.0, "Voltage", "V"),
+    ]
+    timestamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return build(
+        call201.TransactionEvent,
+        event_type="Updated",
+        timestamp=timestamp,
+        trigger_reason="MeterValuePeriodic",
+        seq_no=seq_no,
+        transaction_info={"transaction_id": transaction_id, "charging_state": "Charging"},
+        evse={"id": 1, "connector_id": 1},
+        meter_value=[{"timestamp": timestamp, "sampled_value": sampled}],
+    )
+
+
 async def _open_station_201(
     stack: contextlib.AsyncExitStack[bool | None], url: str, index: int
 ) -> Send:
-    """Connect and boot a 2.0.1 station, start a transaction; return its TransactionEvent sender."""
+    """Connect and boot a 2.0.1 station, start a transaction; return its TransactionEvent sender.
+
+    The events are built here, as the 1.6 charger's MeterValues are, not by the simulated
+    station's electrics: both load generators cost the same, so neither limits the run.
+    """
     station = SimulatedStation201(f"BENCH-{index:04d}", url, evses=1, validate_own_calls=False)
     stack.push_async_callback(station.close)
     status = await station.connect()
     if status != ACCEPTED:
         raise RuntimeError(f"{station}: BootNotification {status}")
-    await station.start_transaction(1)
+    transaction_id = await station.start_transaction(1)
+    evse = station.evse(1)
 
     async def send(seq: int) -> None:
         del seq  # the station numbers its TransactionEvents itself
-        await station.send_meter_values(1)
+        await station.request(_transaction_event(evse.next_seq_no(), transaction_id))
 
     return send
 
@@ -230,12 +279,6 @@ def _chargers_process(
     asyncio.run(_drive(url, chargers, messages, ocpp, rate, link))
 
 
-async def _setups_done(central: CentralSystem, chargers: int) -> None:
-    """Wait until the central system has set every charger up (metering, capabilities)."""
-    while sum(session.state.configured for session in central.sessions.values()) < chargers:
-        await asyncio.sleep(0.05)
-
-
 async def run(
     chargers: int, messages: int, ocpp: str = "1.6", rate: float = 0.0
 ) -> dict[str, float]:
@@ -246,12 +289,13 @@ async def run(
     """
     if ocpp not in VERSIONS:
         raise ValueError(f"OCPP {ocpp} is not one of {VERSIONS}")
+    listener = _Listener(chargers)
     central = CentralSystem(
         host="127.0.0.1",
         port=0,
         policy=AccessPolicy(unknown_chargers=UnknownChargerPolicy.ACCEPT_ALL),
         settings=SessionSettings(),
-        listener=_Listener(),
+        listener=listener,
         persistence=_Persistence(),
     )
     await central.start()
@@ -264,7 +308,7 @@ async def run(
     loop = asyncio.get_running_loop()
     try:
         await loop.run_in_executor(None, ours.recv)  # all booted
-        await _setups_done(central, chargers)
+        await listener.all_set_up.wait()
         cpu_started = time.process_time()
         ours.send("go")
         latencies, elapsed, chargers_cpu = await loop.run_in_executor(None, ours.recv)

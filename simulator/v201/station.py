@@ -292,6 +292,10 @@ class SimulatedStation201(Observed):
         """Send Heartbeat."""
         await self._link.request(build(call.Heartbeat))
 
+    async def request(self, payload: object) -> Any:
+        """Send a call built by the caller, as it is; return the CSMS's answer."""
+        return await self._link.request(payload)
+
     async def send_status(self, evse_id: int, status: str, connector_id: int = 1) -> None:
         """Report (and remember) a connector's status."""
         self.evse(evse_id).status = status

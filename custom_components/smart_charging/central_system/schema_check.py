@@ -55,9 +55,16 @@ def compile_schema(schema: Mapping[str, Any]) -> Check:
     active = tuple(check for check in checks if check is not None)
     if not active:
         return lambda _: True
-    if len(active) == 1:
-        return active[0]
-    return lambda value: all(check(value) for check in active)
+    return _all_of(active)
+
+
+def _all_of(checks: tuple[Check, ...]) -> Check:
+    """One check passing where all `checks` pass, without a generator per call."""
+    head, *rest = checks
+    if not rest:
+        return head
+    tail = _all_of(tuple(rest))
+    return lambda value: head(value) and tail(value)
 
 
 def _keyword(name: str, value: Any, schema: Mapping[str, Any]) -> Check | None:
@@ -107,8 +114,8 @@ def _additional_properties(allowed: Any, schema: Mapping[str, Any]) -> Check | N
 
 
 def _required(names: Any, _: Mapping[str, Any]) -> Check:
-    required = tuple(names)
-    return lambda value: not isinstance(value, dict) or all(name in value for name in required)
+    required = frozenset(names)
+    return lambda value: not isinstance(value, dict) or required.issubset(value)
 
 
 def _enum(values: Any, _: Mapping[str, Any]) -> Check:
@@ -131,7 +138,16 @@ def _items(items: Any, _: Mapping[str, Any]) -> Check:
     if not isinstance(items, dict):
         raise NotCompilable("items")
     sub = compile_schema(items)
-    return lambda value: not isinstance(value, list) or all(sub(item) for item in value)
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        for item in value:  # noqa: SIM110 - a loop is faster than all() here
+            if not sub(item):
+                return False
+        return True
+
+    return check
 
 
 def _max_items(limit: Any, _: Mapping[str, Any]) -> Check:
