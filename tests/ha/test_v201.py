@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
+from typing import Any, cast
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
@@ -182,7 +183,7 @@ async def test_get_charging_profiles(
     )
     assert request["evse_id"] == 1
     assert request["charging_profile"] == {"charging_limit_source": ["CSO"]}
-    reports = answer["reports"]
+    reports = cast("list[dict[str, Any]]", answer["reports"])
     assert isinstance(reports, list)
     assert {report["evse_id"] for report in reports} == {1}
     limits = [
