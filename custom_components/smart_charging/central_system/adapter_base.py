@@ -6,6 +6,7 @@ Subclasses build their version's charge point and setup, and add the commands.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from ocpp.exceptions import OCPPError
@@ -19,6 +20,8 @@ _ACCEPTED = {"Accepted", "RebootRequired"}
 
 class ChargePointLike(Protocol):
     """The part of our `ocpp` charge points the adapter uses."""
+
+    on_answered: Callable[[], None]
 
     async def start(self) -> None:
         """Serve frames until the connection closes."""
@@ -46,6 +49,7 @@ class ConnectionAdapter:
         self._connection = connection
         self._tasks: set[asyncio.Task[None]] = set()
         self._setup: SetupLike | None = None
+        charge_point.on_answered = self._answered
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -92,6 +96,25 @@ class ConnectionAdapter:
             raise ChargerRejectedError(self.session.charger_id, action, code) from error
         except ConnectionClosedError as error:
             raise ChargerOfflineError(self.session.charger_id) from error
+
+    async def _install_by_purpose(
+        self, scope: str, purposes: Sequence[str], install: Callable[[str], Awaitable[object]]
+    ) -> None:
+        """Install through the first purpose the charger accepts and remember it for `scope`.
+
+        `install(purpose)` sends the version's SetChargingProfile; the last refusal raises.
+        """
+        for attempt, purpose in enumerate(purposes, start=1):
+            try:
+                await install(purpose)
+            except ChargerRejectedError:
+                if attempt == len(purposes):
+                    raise
+            else:
+                if self.session.limit_purposes.get(scope) != purpose:
+                    self.session.limit_purposes[scope] = purpose
+                    self.session.save_capabilities()
+                return
 
     async def _expect(self, payload: Any, accepted: set[str] | None = None) -> str:
         result = await self._call(payload)

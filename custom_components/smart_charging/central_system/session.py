@@ -159,6 +159,12 @@ class ChargerSession:
         self._host.state_changed(self)
         return self.admission
 
+    def boot_interval(self) -> int:
+        """The interval a BootNotification answer gives: heartbeats, or when to boot again."""
+        if self.admission is Admission.ACCEPTED:
+            return self.settings.heartbeat_interval
+        return self.settings.pending_retry_interval
+
     def on_heartbeat(self) -> None:
         """Record a Heartbeat."""
         self.state.last_heartbeat = self.state.last_seen = utc_now()

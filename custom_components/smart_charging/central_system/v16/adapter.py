@@ -39,7 +39,6 @@ class V16Adapter(ConnectionAdapter):
             session, connection, response_timeout=session.settings.response_timeout
         )
         super().__init__(session, connection, self.charge_point)
-        self.charge_point.on_answered = self._answered
         self._setup = ChargerSetup(session, self)
 
     # --- commands ------------------------------------------------------------------
@@ -55,7 +54,8 @@ class V16Adapter(ConnectionAdapter):
         )
         scope = scope_of(limit, transaction_id)
         purposes = purposes_for(scope, self.session.limit_purposes.get(scope))
-        for attempt, purpose in enumerate(purposes, start=1):
+
+        async def install(purpose: str) -> str:
             profile = build_profile(
                 limit,
                 purpose,
@@ -63,21 +63,14 @@ class V16Adapter(ConnectionAdapter):
                 capabilities=capabilities,
                 now=utc_now(),
             )
-            try:
-                await self._expect(
-                    call.SetChargingProfile(
-                        connector_id=limit.connector_id, cs_charging_profiles=profile
-                    ),
-                    {"Accepted"},
-                )
-            except ChargerRejectedError:
-                if attempt == len(purposes):
-                    raise
-            else:
-                if self.session.limit_purposes.get(scope) != purpose:
-                    self.session.limit_purposes[scope] = purpose
-                    self.session.save_capabilities()
-                return
+            return await self._expect(
+                call.SetChargingProfile(
+                    connector_id=limit.connector_id, cs_charging_profiles=profile
+                ),
+                {"Accepted"},
+            )
+
+        await self._install_by_purpose(scope, purposes, install)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove every profile this integration installed on the connector."""

@@ -10,7 +10,6 @@ from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, Regi
 
 from ..meter_values import parse_meter_values
 from ..model import BootInfo, ConnectorStatus
-from ..policy import Admission
 from ..routing import on
 from ..session_routing import SessionRouting
 from ..timestamps import format_timestamp, utc_now
@@ -52,15 +51,9 @@ class ChargePoint16(SessionRouting, ChargePoint):
                 meter_serial_number=info.get("meter_serial_number"),
             )
         )
-        settings = self.session.settings
-        interval = (
-            settings.heartbeat_interval
-            if admission is Admission.ACCEPTED
-            else settings.pending_retry_interval
-        )
         return call_result.BootNotification(
             current_time=format_timestamp(utc_now()),
-            interval=interval,
+            interval=self.session.boot_interval(),
             status=RegistrationStatus(admission.value),
         )
 

@@ -59,7 +59,6 @@ class V201Adapter(ConnectionAdapter):
             session, connection, response_timeout=session.settings.response_timeout
         )
         super().__init__(session, connection, self.charge_point)
-        self.charge_point.on_answered = self._answered
         self._setup = Setup201(session, self)
         self._request_ids = count(1)
 
@@ -118,7 +117,8 @@ class V201Adapter(ConnectionAdapter):
         if scope == "station" and shares_the_safe_level(capabilities):
             # A station limit as TxDefaultProfile on EVSE 0 would replace the safe default.
             purposes = [purpose for purpose in purposes if purpose != TX_DEFAULT]
-        for attempt, purpose in enumerate(purposes, start=1):
+
+        async def install(purpose: str) -> str:
             profile = build_profile(
                 limit,
                 purpose,
@@ -126,21 +126,12 @@ class V201Adapter(ConnectionAdapter):
                 capabilities=capabilities,
                 now=utc_now(),
             )
-            try:
-                await self._expect(
-                    call.SetChargingProfile(
-                        evse_id=limit.connector_id, charging_profile=raw(profile)
-                    ),
-                    {"Accepted"},
-                )
-            except ChargerRejectedError:
-                if attempt == len(purposes):
-                    raise
-            else:
-                if self.session.limit_purposes.get(scope) != purpose:
-                    self.session.limit_purposes[scope] = purpose
-                    self.session.save_capabilities()
-                return
+            return await self._expect(
+                call.SetChargingProfile(evse_id=limit.connector_id, charging_profile=raw(profile)),
+                {"Accepted"},
+            )
+
+        await self._install_by_purpose(scope, purposes, install)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove every profile this integration installed on the EVSE."""

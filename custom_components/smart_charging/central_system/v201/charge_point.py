@@ -91,19 +91,13 @@ class ChargePoint201(SessionRouting, ChargePoint):
                 imsi=modem.get("imsi"),
             )
         )
-        settings = self.session.settings
-        interval = (
-            settings.heartbeat_interval
-            if admission is Admission.ACCEPTED
-            else settings.pending_retry_interval
-        )
         station = self.session.state.connector(0)
         if admission is Admission.ACCEPTED and station.status is ConnectorStatus.UNKNOWN:
             # 2.0.1 reports statuses per connector only: a station that booted is available.
             self.session.on_status(0, ConnectorStatus.AVAILABLE, error_code="NoError")
         return call_result.BootNotification(
             current_time=format_timestamp(utc_now()),
-            interval=interval,
+            interval=self.session.boot_interval(),
             status=RegistrationStatusEnumType(admission.value),
         )
 
