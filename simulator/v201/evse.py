@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..meter import CURRENT, ENERGY, OFFERED, POWER, SOC, VOLTAGE
 from ..timeutil import SimClock, to_iso
 from .car import Car
 from .profiles import ProfileBook
-from .variables import CURRENT, ENERGY, OFFERED, POWER, SOC, VOLTAGE
 
 MIN_CURRENT = 6.0  # A: below this an IEC 61851 car cannot charge
 _RUNNING = 1  # any transaction number: the store only asks whether one runs

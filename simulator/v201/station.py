@@ -15,6 +15,7 @@ from ocpp.v201 import call
 from ..background import cancel, logged
 from ..calllog import CallLog
 from ..connection import WebSocketConnection
+from ..meter import ENERGY, SOC
 from ..observed import Observed
 from ..profiles import ProfileError
 from ..schedule import TX_PROFILE
@@ -40,11 +41,9 @@ from .variables import (
     ALIGNED_ENABLED,
     ALIGNED_INTERVAL,
     ALIGNED_MEASURANDS,
-    ENERGY,
     HEARTBEAT_INTERVAL,
     ITEMS_PER_MESSAGE,
     SMART,
-    SOC,
     TX_ENDED_MEASURANDS,
     TX_UPDATED_INTERVAL,
     TX_UPDATED_MEASURANDS,

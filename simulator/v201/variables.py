@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..meter import CURRENT, ENERGY, OFFERED, POWER, SOC, VOLTAGE
+
 ACTUAL = "Actual"
 MAX_SET = "MaxSet"
 READ_ONLY = "ReadOnly"
@@ -28,12 +30,6 @@ ALIGNED_ENABLED = (ALIGNED, "Enabled")
 HEARTBEAT_INTERVAL = (COMM, "HeartbeatInterval")
 ITEMS_PER_MESSAGE = (DEVICE, "ItemsPerMessage")
 
-ENERGY = "Energy.Active.Import.Register"
-POWER = "Power.Active.Import"
-CURRENT = "Current.Import"
-OFFERED = "Current.Offered"
-VOLTAGE = "Voltage"
-SOC = "SoC"
 MEASURANDS = (ENERGY, POWER, CURRENT, OFFERED, VOLTAGE)
 DC_MEASURANDS = (*MEASURANDS, SOC)  # a DC station knows its car's state of charge
 AC_CONNECTOR = "cType2"
