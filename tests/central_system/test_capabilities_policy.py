@@ -12,7 +12,7 @@ from custom_components.smart_charging.central_system.capabilities import (
     capabilities_from_dict,
     parse_capabilities,
 )
-from custom_components.smart_charging.central_system.model import Capabilities
+from custom_components.smart_charging.central_system.model import Capabilities, V2XSupport
 from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
     Admission,
@@ -138,6 +138,13 @@ def test_dict_round_trip() -> None:
     capabilities = parse_capabilities(FULL)
     capabilities.vendor_max_current = {0: 32.0, 2: 16.0}
     capabilities.connector_types = {1: {1: "cCCS2", 2: "cG105"}}
+    capabilities.v2x = {
+        1: V2XSupport(
+            enabled=True,
+            operation_modes=frozenset({"ChargingOnly", "CentralSetpoint"}),
+            transfer_modes=frozenset({"DC", "DC_BPT"}),
+        )
+    }
     data = capabilities_as_dict(capabilities)
     assert data == {
         "smart_charging": True,
@@ -153,6 +160,13 @@ def test_dict_round_trip() -> None:
         "meter_interval": 10,
         "vendor_max_current": {"0": 32.0, "2": 16.0},
         "connector_types": {"1": {"1": "cCCS2", "2": "cG105"}},
+        "v2x": {
+            "1": {
+                "enabled": True,
+                "operation_modes": ["CentralSetpoint", "ChargingOnly"],
+                "transfer_modes": ["DC", "DC_BPT"],
+            }
+        },
     }
     assert capabilities_from_dict(data) == capabilities
     # Stored before the vendor keys were read: asked on the next connection.

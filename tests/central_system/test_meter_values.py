@@ -321,12 +321,12 @@ def test_apply_reading_sets_every_live_value() -> None:
     assert connector.voltage_phases == PhaseValues(230.0, 232.0, 228.0)
     assert connector.current_offered == 16.0
     assert connector.power_offered == 11000.0
-    assert connector.energy_export == 1250.0
     assert connector.soc == 61.0
     assert connector.temperature == 25.0
     assert connector.frequency == 50.01
-    # The energy register itself goes through the register guard, not here.
+    # The energy registers themselves go through the register guard, not here.
     assert connector.energy is None
+    assert connector.energy_export is None
     assert connector.raw_measurements["Current.Import/L2/Outlet"] == "16 A"
     assert connector.raw_measurements["Energy.Active.Import.Register/-/-"] == "12500 Wh"
     assert connector.raw_measurements["Voltage/L1-L2/-"] == "401 V"

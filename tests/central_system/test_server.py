@@ -102,7 +102,7 @@ async def test_simulated_charger_boots_and_reports(
     assert server.listener.count("updated", "CP-1") >= 4
 
 
-@pytest.mark.parametrize("protocols", [("ocpp2.1", "ocpp1.5"), ()])
+@pytest.mark.parametrize("protocols", [("ocpp2.0", "ocpp1.5"), ()])
 async def test_subprotocol_refused(
     server: Server,
     raw_client: RawClientFactory,
@@ -119,7 +119,7 @@ async def test_subprotocol_refused(
         (
             logging.WARNING,
             f"CP-201: refused, offers subprotocols {','.join(protocols)!r};"
-            " supported: ocpp2.0.1, ocpp1.6",
+            " supported: ocpp2.1, ocpp2.0.1, ocpp1.6",
         )
     ]
     assert "CP-201" not in server.system.sessions

@@ -34,6 +34,9 @@ class ChargerAdapter(Protocol):
     async def clear_limit(self, connector_id: int) -> None:
         """Remove the limits the central system installed."""
 
+    async def allow_discharge(self, connector_id: int, allowed: bool) -> None:
+        """Tell the charger whether the car on a connector may discharge (2.1 only)."""
+
     async def remote_start(self, connector_id: int, id_tag: str) -> None:
         """Start a transaction on an idle connector."""
 

@@ -12,7 +12,13 @@ from typing import Any, Protocol
 from ocpp.exceptions import OCPPError
 
 from .connection import ConnectionClosedError
-from .errors import ChargerOfflineError, ChargerRejectedError, ChargerTimeoutError
+from .errors import (
+    ChargerNotSupportedError,
+    ChargerOfflineError,
+    ChargerRejectedError,
+    ChargerTimeoutError,
+)
+from .limits import ChargingLimit
 from .session import ChargerSession
 
 _ACCEPTED = {"Accepted", "RebootRequired"}
@@ -82,6 +88,16 @@ class ConnectionAdapter:
         if task is not None:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    # --- direction: charge only before OCPP 2.1 ---------------------------------------
+
+    def _check_direction(self, limit: ChargingLimit) -> None:
+        """Refuse a discharge: bidirectional charging came with OCPP 2.1."""
+        if limit.discharge:
+            raise ChargerNotSupportedError(self.session.charger_id, "discharging (OCPP 2.1)")
+
+    async def allow_discharge(self, connector_id: int, allowed: bool) -> None:
+        """Tell the charger whether the car on a connector may discharge (2.1 only)."""
 
     # --- calls ---------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .model import Capabilities
+from .model import Capabilities, V2XSupport
 
 CAPABILITY_KEYS = (
     "SupportedFeatureProfiles",
@@ -83,6 +83,14 @@ def capabilities_as_dict(capabilities: Capabilities) -> dict[str, Any]:
             str(evse): {str(connector): kind for connector, kind in types.items()}
             for evse, types in capabilities.connector_types.items()
         },
+        "v2x": {
+            str(evse): {
+                "enabled": support.enabled,
+                "operation_modes": sorted(support.operation_modes),
+                "transfer_modes": sorted(support.transfer_modes),
+            }
+            for evse, support in capabilities.v2x.items()
+        },
     }
 
 
@@ -106,5 +114,13 @@ def capabilities_from_dict(data: Mapping[str, Any]) -> Capabilities:
         connector_types={
             int(evse): {int(connector): str(kind) for connector, kind in types.items()}
             for evse, types in (data.get("connector_types") or {}).items()
+        },
+        v2x={
+            int(evse): V2XSupport(
+                enabled=bool(support.get("enabled")),
+                operation_modes=frozenset(support.get("operation_modes") or ()),
+                transfer_modes=frozenset(support.get("transfer_modes") or ()),
+            )
+            for evse, support in (data.get("v2x") or {}).items()
         },
     )

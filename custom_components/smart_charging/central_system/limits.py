@@ -37,6 +37,10 @@ class ChargingLimit:
     # The charger's own fallback for when the central system is gone: installed on
     # connector 0 below every live limit, without expiry, and written only when it changes.
     safe_default: bool = False
+    # OCPP 2.1 bidirectional charging: discharge at this rate (same unit as `value`,
+    # a magnitude) instead of charging. Only in a live limit that expires, so a central
+    # system that is gone stops every discharge within the limit's duration.
+    discharge: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject values no charger could follow."""
@@ -52,13 +56,30 @@ class ChargingLimit:
         if self.safe_default and (self.connector_id != 0 or self.duration is not None):
             msg = "a safe default is for connector 0 and never expires"
             raise ValueError(msg)
+        if self.discharge < 0:
+            msg = "a discharge rate is a magnitude: it cannot be negative"
+            raise ValueError(msg)
+        if self.discharge and (self.duration is None or self.connector_id == 0):
+            msg = "a discharge is for one connector and must expire"
+            raise ValueError(msg)
+
+    @property
+    def setpoint(self) -> float:
+        """The signed rate: negative while discharging."""
+        return -self.discharge if self.discharge else self.value
 
     def in_unit(self, unit: LimitUnit, voltage: float = NOMINAL_VOLTAGE) -> Decimal:
         """Return the value in `unit`, floored to the 0.1 the OCPP schema requires.
 
         Flooring (never rounding up) keeps the charger at or below what was asked.
         """
-        value = self.value
+        return self._converted(self.value, unit, voltage)
+
+    def discharge_in_unit(self, unit: LimitUnit, voltage: float = NOMINAL_VOLTAGE) -> Decimal:
+        """Return the discharge rate in `unit`, floored like `in_unit` (never more than asked)."""
+        return self._converted(self.discharge, unit, voltage)
+
+    def _converted(self, value: float, unit: LimitUnit, voltage: float) -> Decimal:
         if unit is not self.unit:
             factor = voltage * self.phases
             value = value * factor if unit is LimitUnit.WATT else value / factor

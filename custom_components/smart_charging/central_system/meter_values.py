@@ -25,7 +25,9 @@ _LOGGER = logging.getLogger(__name__)
 ENERGY_IMPORT = "Energy.Active.Import.Register"
 ENERGY_EXPORT = "Energy.Active.Export.Register"
 POWER_IMPORT = "Power.Active.Import"
+POWER_EXPORT = "Power.Active.Export"
 CURRENT_IMPORT = "Current.Import"
+CURRENT_EXPORT = "Current.Export"
 CURRENT_OFFERED = "Current.Offered"
 POWER_OFFERED = "Power.Offered"
 VOLTAGE = "Voltage"
@@ -53,8 +55,10 @@ _DEFAULT_UNIT = {
     ENERGY_IMPORT: "Wh",
     ENERGY_EXPORT: "Wh",
     POWER_IMPORT: "W",
+    POWER_EXPORT: "W",
     POWER_OFFERED: "W",
     CURRENT_IMPORT: "A",
+    CURRENT_EXPORT: "A",
     CURRENT_OFFERED: "A",
     VOLTAGE: "V",
     SOC: "Percent",
@@ -240,15 +244,23 @@ def _note_unfit(connector: ConnectorState, sample: Sample) -> None:
         )
 
 
+def _net(imported: float | None, exported: float | None) -> float | None:
+    """Import minus export: negative while a car discharges.
+
+    Some stations show a discharge as a negative import instead: that is already net.
+    """
+    if exported is None or (imported is not None and imported < 0):
+        return imported
+    return (imported or 0.0) - exported
+
+
 def _apply_totals(connector: ConnectorState, reading: MeterReading) -> None:
-    if (power := reading.total(POWER_IMPORT)) is not None:
+    if (power := _net(reading.total(POWER_IMPORT), reading.total(POWER_EXPORT))) is not None:
         connector.power = power
     if (offered := reading.total(CURRENT_OFFERED)) is not None:
         connector.current_offered = offered
     if (power_offered := reading.total(POWER_OFFERED)) is not None:
         connector.power_offered = power_offered
-    if (export := reading.total(ENERGY_EXPORT)) is not None:
-        connector.energy_export = export
     if (soc := reading.total(SOC)) is not None:
         connector.soc = soc
     if (temperature := reading.total(TEMPERATURE)) is not None:
@@ -260,10 +272,14 @@ def _apply_totals(connector: ConnectorState, reading: MeterReading) -> None:
 def _apply_phases(connector: ConnectorState, reading: MeterReading) -> None:
     # Current: per phase where given; the headline value is the highest phase,
     # which is what "charging at 16 A" means on both 1- and 3-phase cars.
-    if (currents := reading.phases(CURRENT_IMPORT)) is not None:
+    # While discharging (export), negative: the phase that gives most is the headline.
+    if (currents := _net_phases(reading)) is not None:
         connector.current_phases = currents
-        connector.current_import = max(currents.known())
-    elif (current := reading.total(CURRENT_IMPORT)) is not None:
+        known = currents.known()
+        connector.current_import = max(known) if max(known) > 0 else min(known)
+    elif (
+        current := _net(reading.total(CURRENT_IMPORT), reading.total(CURRENT_EXPORT))
+    ) is not None:
         connector.current_import = current
     if (voltages := reading.phases(VOLTAGE)) is not None:
         connector.voltage_phases = voltages
@@ -271,6 +287,14 @@ def _apply_phases(connector: ConnectorState, reading: MeterReading) -> None:
         connector.voltage = round(sum(known) / len(known), _MAX_DECIMALS["V"])
     elif (voltage := reading.total(VOLTAGE)) is not None:
         connector.voltage = voltage
+
+
+def _net_phases(reading: MeterReading) -> PhaseValues | None:
+    imported, exported = reading.phases(CURRENT_IMPORT), reading.phases(CURRENT_EXPORT)
+    if exported is None:
+        return imported
+    pairs = zip((imported or PhaseValues()).as_tuple(), exported.as_tuple(), strict=True)
+    return PhaseValues(*(None if i is None and e is None else _net(i, e) for i, e in pairs))
 
 
 def stop_flow(connector: ConnectorState) -> None:

@@ -39,6 +39,20 @@ class BootInfo:
     meter_serial_number: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class V2XSupport:
+    """What an OCPP 2.1 EVSE's V2XChargingCtrlr says it can do."""
+
+    enabled: bool = False
+    operation_modes: frozenset[str] = frozenset()  # ChargingOnly, CentralSetpoint, ...
+    transfer_modes: frozenset[str] = frozenset()  # AC_three_phase, AC_BPT, DC_BPT, ...
+
+    @property
+    def can_discharge(self) -> bool:
+        """Whether the EVSE transfers energy both ways."""
+        return self.enabled and any(mode.endswith("_BPT") for mode in self.transfer_modes)
+
+
 @dataclass(slots=True)
 class Capabilities:
     """What a charger can do, read once with GetConfiguration."""
@@ -59,6 +73,12 @@ class Capabilities:
     vendor_max_current: dict[int, float] | None = None
     # 2.x: EVSE -> connector id -> type, as the inventory names them (cType2, cCCS2).
     connector_types: dict[int, dict[int, str]] = field(default_factory=dict)
+    # 2.1: EVSE -> its bidirectional support (V2XChargingCtrlr); 0: the whole station.
+    v2x: dict[int, V2XSupport] = field(default_factory=dict)
+
+    def v2x_of(self, evse_id: int) -> V2XSupport:
+        """An EVSE's bidirectional support (the station's where the EVSE told none)."""
+        return self.v2x.get(evse_id) or self.v2x.get(0) or V2XSupport()
 
 
 @dataclass(slots=True)
@@ -127,6 +147,36 @@ class ConnectorState:
     # and its value where it told one (A per phase).
     external_limit_source: str | None = None
     external_limit: float | None = None
+    # 2.1 bidirectional sessions (NotifyEVChargingNeeds v2xChargingParameters).
+    ev_transfer_mode: str | None = None  # requestedEnergyTransfer: AC_BPT, DC_BPT, ...
+    ev_transfer_modes: tuple[str, ...] = ()  # availableEnergyTransfer
+    ev_max_discharge_power: float | None = None  # W (a magnitude)
+    ev_min_discharge_power: float | None = None  # W
+    ev_max_discharge_current: float | None = None  # A per phase
+    # Wh to the car's minimum SoC (negative: it may give that much) and to full.
+    ev_min_v2x_energy: float | None = None
+    ev_max_v2x_energy: float | None = None
+    ev_target_soc: float | None = None  # %
+    # What the central system allowed this transaction (NotifyAllowedEnergyTransfer).
+    allowed_transfer: tuple[str, ...] = ()
+    # The signed rate last applied (negative: discharging; same unit as applied_limit).
+    applied_setpoint: float | None = None
+
+    def forget_ev(self) -> None:
+        """What the car told was for its session only."""
+        self.ev_departure = self.ev_energy_amount = None
+        self.ev_min_current = self.ev_max_current = None
+        self.ev_max_power = self.ev_energy_capacity = None
+        self.ev_transfer_mode = None
+        self.ev_transfer_modes = self.allowed_transfer = ()
+        self.ev_max_discharge_power = self.ev_min_discharge_power = None
+        self.ev_max_discharge_current = None
+        self.ev_min_v2x_energy = self.ev_max_v2x_energy = self.ev_target_soc = None
+
+    @property
+    def bidirectional(self) -> bool:
+        """Whether the car in this session asked for a bidirectional transfer."""
+        return (self.ev_transfer_mode or "").endswith("_BPT")
 
 
 @dataclass(slots=True)

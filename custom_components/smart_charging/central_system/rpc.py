@@ -26,6 +26,7 @@ from ocpp.exceptions import (
 )
 from ocpp.messages import Call, MessageType, _validators, get_validator, unpack
 from ocpp.v16.enums import Action
+from ocpp.v21.enums import Action as Action21
 from ocpp.v201.enums import Action as Action201
 
 # Schemas the library parses with Decimal (1.6 limits are multiples of 0.1); a validator is
@@ -38,7 +39,7 @@ _DECIMAL_SCHEMAS = {
 
 
 def preload_validators() -> None:
-    """Read every OCPP 1.6 and 2.0.1 schema into the library's cache (file I/O: run in an executor).
+    """Read every OCPP 1.6, 2.0.1 and 2.1 schema into the library's cache (file I/O: run in an executor).
 
     Inline validation would otherwise open a schema file inside the event loop the first
     time each action is seen.
@@ -50,11 +51,12 @@ def preload_validators() -> None:
             )
             with contextlib.suppress(OSError):  # not every action has both schemas
                 get_validator(message_type, action.value, "1.6", parse_float=parse_float)
-    for action201 in Action201:
-        for message_type in (MessageType.Call, MessageType.CallResult):
-            with contextlib.suppress(OSError):
-                validator = get_validator(message_type, action201.value, "2.0.1")
-                _inline_references(validator, message_type, action201.value)
+    for version, actions in (("2.0.1", Action201), ("2.1", Action21)):
+        for action2 in actions:
+            for message_type in (MessageType.Call, MessageType.CallResult):
+                with contextlib.suppress(OSError):
+                    validator = get_validator(message_type, action2.value, version)
+                    _inline_references(validator, message_type, action2.value, version)
 
 
 # How deep `$ref`s may nest before a schema is left as the library built it.
@@ -80,7 +82,7 @@ def _resolved(node: Any, definitions: dict[str, Any], depth: int) -> Any:
     return node
 
 
-def _inline_references(validator: Any, message_type: int, action: str) -> None:
+def _inline_references(validator: Any, message_type: int, action: str, version: str) -> None:
     """Cache the same schema with its references written out: 2.0.1 validates twice as fast.
 
     jsonschema resolves each `$ref` again on every frame, and 2.0.1's schemas are made of
@@ -95,7 +97,7 @@ def _inline_references(validator: Any, message_type: int, action: str) -> None:
     except RecursionError:
         return  # A recursive schema keeps its references.
     suffix = "Response" if message_type == MessageType.CallResult else "Request"
-    _validators[f"{action}{suffix}_2.0.1"] = type(validator)(inlined)
+    _validators[f"{action}{suffix}_{version}"] = type(validator)(inlined)
 
 
 # Largest frame accepted; bigger ones get a CALLERROR instead of being parsed.
@@ -146,7 +148,7 @@ def unhandled_action_error(version: str, action: str) -> OCPPError:
     An action the version does not know is NotImplemented; one it knows that we do not
     handle is NotSupported. The library answers the other way round.
     """
-    known = {"1.6": Action, "2.0.1": Action201}.get(version)
+    known = {"1.6": Action, "2.0.1": Action201, "2.1": Action21}.get(version)
     if known is not None and action in {item.value for item in known}:
         return NotSupportedError(details={"cause": f"{action} is not supported"})
     return NotImplementedCallError(details={"cause": f"{action} is not an OCPP {version} action"})
@@ -221,12 +223,14 @@ class SafeRouting:
         if msg.message_type_id != MessageType.Call:
             self._response_queue.put_nowait(msg)
             return
+        if msg.action not in self.route_map:
+            # Answered here: the library's 2.1 charge point would not answer at all.
+            failure = unhandled_action_error(self._ocpp_version, msg.action)
+            await self._reject(msg.unique_id, failure, str(failure.details))
+            return
         try:
             await self._handle_call(msg)
-        except OCPPError as raised:
-            failure = raised
-            if msg.action not in self.route_map:
-                failure = unhandled_action_error(self._ocpp_version, msg.action)
+        except OCPPError as failure:
             await self._reject(msg.unique_id, failure, str(failure.details or failure.description))
         except (TypeError, ValueError) as error:
             # A reply the library could not serialise: our bug, but the link survives.

@@ -26,13 +26,15 @@ from .text_limits import widest
 from .transactions import TransactionLedger
 from .trigger import Trigger
 from .v16.adapter import V16Adapter
+from .v21.adapter import V21Adapter
 from .v201.adapter import V201Adapter
 
 _LOGGER = logging.getLogger(__name__)
 
 # One adapter per OCPP version, by WebSocket subprotocol, newest first: a charger that
-# offers several gets the newest (2.1 slots in here).
+# offers several gets the newest.
 ADAPTERS: dict[str, AdapterType] = {
+    "ocpp2.1": V21Adapter,
     "ocpp2.0.1": V201Adapter,
     "ocpp1.6": V16Adapter,
 }

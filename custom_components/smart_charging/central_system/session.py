@@ -19,7 +19,7 @@ from .charger_maximum import note_offer
 from .energy_register import EnergyRegister
 from .errors import ChargerOfflineError
 from .limits import ChargingLimit, LimitUnit
-from .meter_values import MeterReading, apply_reading, stop_flow
+from .meter_values import ENERGY_EXPORT, MeterReading, apply_reading, stop_flow
 from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus
 from .policy import AccessPolicy, Admission
 from .timestamps import parse_timestamp, utc_now
@@ -75,6 +75,10 @@ class ChargerSession:
         self.state = ChargerState(charger_id)
         self.adapter: ChargerAdapter | None = None
         self.registers: dict[int, EnergyRegister] = {}
+        # What went back to the grid (2.1 discharging), guarded like the import register.
+        self.export_registers: dict[int, EnergyRegister] = {}
+        # Connectors whose car the user lets discharge (set by the glue, not persisted here).
+        self._discharge_allowed: set[int] = set()
         # The profile purpose that worked last, per scope ("station", "tx", "idle").
         self.limit_purposes: dict[str, str] = {}
         # The answer to this connection's BootNotification (None: no boot yet).
@@ -305,6 +309,10 @@ class ChargerSession:
             self._host.save_later()
         if energy is not None:
             self._feed_register(connector.connector_id, energy, reading.timestamp)
+        if (exported := reading.total(ENERGY_EXPORT)) is not None:
+            register = self.export_registers.setdefault(connector.connector_id, EnergyRegister())
+            register.update(exported, reading.timestamp)
+            connector.energy_export = register.value
         return energy
 
     def _feed_register(self, connector_id: int, raw: float, timestamp: datetime | None) -> None:
@@ -368,6 +376,19 @@ class ChargerSession:
             connector.applied_limit_unit = unit
             connector.limit_known = True
 
+    def discharge_allowed(self, connector_id: int) -> bool:
+        """Whether the user lets the car on a connector discharge."""
+        return connector_id in self._discharge_allowed
+
+    async def allow_discharge(self, connector_id: int, allowed: bool) -> None:
+        """Let the car on a connector discharge, or not; tell a connected 2.1 station."""
+        if allowed:
+            self._discharge_allowed.add(connector_id)
+        else:
+            self._discharge_allowed.discard(connector_id)
+        if self.adapter is not None:
+            await self.adapter.allow_discharge(connector_id, allowed)
+
     async def remote_start(self, connector_id: int, id_tag: str) -> None:
         """Start charging on an idle connector."""
         await self.require_adapter().remote_start(connector_id, id_tag)
@@ -396,6 +417,9 @@ class ChargerSession:
             "boot": None if boot is None else asdict(boot),
             "capabilities": None if capabilities is None else capabilities_as_dict(capabilities),
             "registers": {str(key): value.as_dict() for key, value in self.registers.items()},
+            "export_registers": {
+                str(key): value.as_dict() for key, value in self.export_registers.items()
+            },
             "limit_purposes": dict(self.limit_purposes),
             "available": self.state.available,
             "safe_default_limit": self.state.safe_default_limit,
@@ -416,6 +440,9 @@ class ChargerSession:
         for key, value in (data.get("registers") or {}).items():
             register = self.registers[int(key)] = EnergyRegister.from_dict(value)
             self.state.connector(int(key)).energy = register.value
+        for key, value in (data.get("export_registers") or {}).items():
+            register = self.export_registers[int(key)] = EnergyRegister.from_dict(value)
+            self.state.connector(int(key)).energy_export = register.value
         self.limit_purposes = dict(data.get("limit_purposes") or {})
         self.state.available = bool(data.get("available", True))
         self.state.safe_default_limit = data.get("safe_default_limit")

@@ -86,6 +86,10 @@ class InlineValidation:
             handlers[_VALIDATE] = not handlers.get("_skip_schema_validation", False)
             handlers["_skip_schema_validation"] = True
 
+    def wire_payload(self, payload: Any) -> Any:
+        """An outgoing payload as it goes on the wire (a version may mend the library's)."""
+        return payload
+
     async def _handle_call(self, msg: Call) -> Any:
         handlers = self.route_map.get(msg.action)
         if handlers is None or not handlers.get(_VALIDATE):
@@ -108,7 +112,8 @@ class InlineValidation:
             action = type(payload).__name__
             # Built as the library builds the frame it sends.
             camel_case = snake_to_camel_case(serialize_as_dict(payload))
-            validate_payload(Call(unique_id, action, remove_nones(camel_case)), self._ocpp_version)
+            wire = self.wire_payload(remove_nones(camel_case))
+            validate_payload(Call(unique_id, action, wire), self._ocpp_version)
             self._awaited[unique_id] = action
         try:
             return await super().call(  # type: ignore[misc]

@@ -49,6 +49,7 @@ class V16Adapter(ConnectionAdapter):
         capabilities = state.capabilities
         if capabilities is not None and not capabilities.smart_charging:
             raise ChargerNotSupportedError(self.session.charger_id, "SmartCharging")
+        self._check_direction(limit)
         transaction_id = (
             state.connector(limit.connector_id).transaction_id if limit.connector_id else None
         )

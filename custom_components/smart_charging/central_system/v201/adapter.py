@@ -52,14 +52,16 @@ class V201Adapter(ConnectionAdapter):
 
     ocpp_version = "2.0.1"
     text_limits = TEXT_LIMITS
+    charge_point_class: type[ChargePoint201] = ChargePoint201
+    setup_class: type[Setup201] = Setup201
 
     def __init__(self, session: ChargerSession, connection: Any) -> None:
         """Wrap a connection (anything with async recv/send) for `session`."""
-        self.charge_point = ChargePoint201(
+        self.charge_point = self.charge_point_class(
             session, connection, response_timeout=session.settings.response_timeout
         )
         super().__init__(session, connection, self.charge_point)
-        self._setup = Setup201(session, self)
+        self._setup = self.setup_class(session, self)
         self._request_ids = count(1)
 
     def _external_id(self, connector_id: int) -> str | None:
@@ -111,6 +113,7 @@ class V201Adapter(ConnectionAdapter):
         capabilities = self.session.state.capabilities
         if capabilities is not None and not capabilities.smart_charging:
             raise ChargerNotSupportedError(self.session.charger_id, "SmartChargingCtrlr")
+        self._check_direction(limit)
         transaction_id = self._external_id(limit.connector_id) if limit.connector_id else None
         scope = scope_of(limit, transaction_id)
         purposes = purposes_for(scope, self.session.limit_purposes.get(scope))
@@ -119,7 +122,7 @@ class V201Adapter(ConnectionAdapter):
             purposes = [purpose for purpose in purposes if purpose != TX_DEFAULT]
 
         async def install(purpose: str) -> str:
-            profile = build_profile(
+            profile = self._build_profile(
                 limit,
                 purpose,
                 transaction_id=transaction_id,
@@ -132,6 +135,8 @@ class V201Adapter(ConnectionAdapter):
             )
 
         await self._install_by_purpose(scope, purposes, install)
+
+    _build_profile = staticmethod(build_profile)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove every profile this integration installed on the EVSE."""

@@ -187,10 +187,7 @@ class ChargePoint201(SessionRouting, ChargePoint):
                 readings,
             )
             connector = session.state.connector(known.connector_id)
-            # What the car told was for this session only.
-            connector.ev_departure = connector.ev_energy_amount = None
-            connector.ev_min_current = connector.ev_max_current = None
-            connector.ev_max_power = connector.ev_energy_capacity = None
+            connector.forget_ev()
             # The cable may stay in: the station need not send a new StatusNotification.
             if connector.transaction_id is None:
                 session.on_status(

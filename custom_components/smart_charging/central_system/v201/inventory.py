@@ -34,7 +34,7 @@ def note_report(capabilities: Capabilities, report_data: Iterable[Mapping[str, A
     return _note_evses(capabilities, report) or connectors
 
 
-def _actual(item: Mapping[str, Any]) -> Any:
+def actual_value(item: Mapping[str, Any]) -> Any:
     """The Actual value of a reported variable (the first attribute is Actual by default)."""
     attributes: list[Mapping[str, Any]] = item.get("variable_attribute") or []
     for attribute in attributes:
@@ -53,7 +53,7 @@ def _note_connectors(capabilities: Capabilities, report: list[Mapping[str, Any]]
         variable = (item.get("variable") or {}).get("name")
         if component.get("name") != CONNECTOR or variable != CONNECTOR_TYPE:
             continue
-        kind = _actual(item)
+        kind = actual_value(item)
         if not (isinstance(evse_id, int) and isinstance(connector_id, int) and kind):
             continue
         if evse_id < 1:
@@ -83,7 +83,7 @@ def _note_evses(capabilities: Capabilities, report: list[Mapping[str, Any]]) -> 
             if limit is not None:
                 powers[evse] = limit
         elif name == SUPPLY_PHASES:
-            count = _number(_actual(item))
+            count = _number(actual_value(item))
             if count is not None and int(count) in _PHASES:
                 phases[evse] = int(count)
         powers.setdefault(evse, 0.0)  # an EVSE, its maximum maybe in another item

@@ -76,6 +76,9 @@ class Setup201(ChargerSetup):
     """The setup steps of one 2.0.1 connection."""
 
     logger = _LOGGER
+    # What the station is asked to sample during transactions and on the clock.
+    measurands: tuple[str, ...] = WANTED_MEASURANDS
+    aligned_data = ALIGNED_DATA
 
     def __init__(self, session: ChargerSession, adapter: V201Adapter) -> None:
         """Prepare the steps; nothing runs until `poke`."""
@@ -111,9 +114,9 @@ class Setup201(ChargerSetup):
     async def _set_sampling(self) -> None:
         wanted = (
             (TX_UPDATED_INTERVAL, str(self._session.settings.meter_interval)),
-            (TX_UPDATED_MEASURANDS, ",".join(WANTED_MEASURANDS)),
+            (TX_UPDATED_MEASURANDS, ",".join(self.measurands)),
             (ALIGNED_INTERVAL, str(ALIGNED_EVERY_SECONDS)),
-            (ALIGNED_MEASURANDS, ALIGNED_DATA),
+            (ALIGNED_MEASURANDS, self.aligned_data),
         )
         try:
             results = await self._station.set_variables(
@@ -141,7 +144,7 @@ class Setup201(ChargerSetup):
         key = ".".join(TX_UPDATED_MEASURANDS)
         working: list[str] = []
         refused: list[str] = []
-        for measurand in WANTED_MEASURANDS:
+        for measurand in self.measurands:
             results = await self._station.set_variables(
                 [(DeviceVariable(*TX_UPDATED_MEASURANDS), ",".join([*working, measurand]))]
             )
