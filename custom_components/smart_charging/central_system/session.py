@@ -360,20 +360,23 @@ class ChargerSession:
             return
         # No entity shows the applied limit (diagnostics read it), so no state push: with
         # balancing, every allocation would otherwise rewrite every entity of the charger.
-        self._note_applied(limit.connector_id, limit.value, limit.unit.value)
+        self._note_applied(limit.connector_id, limit.value, limit.unit.value, limit.setpoint)
 
     async def clear_limit(self, connector_id: int) -> None:
         """Remove the central system's limits from the station or a connector."""
         await self.require_adapter().clear_limit(connector_id)
-        self._note_applied(connector_id, None, None)
+        self._note_applied(connector_id, None, None, None)
         self._host.state_changed(self)
 
-    def _note_applied(self, connector_id: int, value: float | None, unit: str | None) -> None:
+    def _note_applied(
+        self, connector_id: int, value: float | None, unit: str | None, setpoint: float | None
+    ) -> None:
         """Record the limit now on the station (connector 0: all outlets) or a connector."""
         targets = self.state.outlets if connector_id == 0 else [self.state.connector(connector_id)]
         for connector in targets:
             connector.applied_limit = value
             connector.applied_limit_unit = unit
+            connector.applied_setpoint = setpoint
             connector.limit_known = True
 
     def discharge_allowed(self, connector_id: int) -> bool:
