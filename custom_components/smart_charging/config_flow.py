@@ -58,6 +58,7 @@ from .site_options import (
     default_site_options,
     validate_site_options,
 )
+from .v2x_options import V2X_SCHEMA, clean_v2x_options, default_v2x_options, validate_v2x_options
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -320,7 +321,7 @@ class SmartChargingOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to edit."""
-        return self.async_show_menu(step_id="init", menu_options=["chargers", "site"])
+        return self.async_show_menu(step_id="init", menu_options=["chargers", "site", "v2x"])
 
     async def async_step_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Edit the site: grid limit, meter, solar, failsafe."""
@@ -341,6 +342,27 @@ class SmartChargingOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="site",
             data_schema=self.add_suggested_values_to_schema(SITE_SCHEMA, suggested),
+            errors=errors,
+        )
+
+    async def async_step_v2x(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Edit bidirectional charging: the objective, the caps, the grid signal."""
+        errors: dict[str, str] = {}
+        suggested: dict[str, Any] = {**default_v2x_options(), **self.config_entry.options}
+        if user_input is not None:
+            v2x = clean_v2x_options(user_input)
+            errors = validate_v2x_options(self.hass, v2x)
+            if not errors:
+                kept = {
+                    key: value
+                    for key, value in self.config_entry.options.items()
+                    if key not in V2X_SCHEMA.schema
+                }
+                return self.async_create_entry(data={**kept, **v2x})
+            suggested = {**suggested, **v2x}
+        return self.async_show_form(
+            step_id="v2x",
+            data_schema=self.add_suggested_values_to_schema(V2X_SCHEMA, suggested),
             errors=errors,
         )
 

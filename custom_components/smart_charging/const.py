@@ -46,6 +46,15 @@ CONF_LIVE_LIMIT_VALIDITY: Final = "live_limit_validity"  # s
 # Sub-circuits (breakers), one per line: "name: limit A per phase[: parent]".
 CONF_CIRCUITS: Final = "circuits"
 
+# Bidirectional charging (V2X): the site's objective and limits (v2x_options.py).
+CONF_V2X_OBJECTIVE: Final = "v2x_objective"
+CONF_IMPORT_CAP: Final = "import_cap"  # W, optional: peak shaving keeps import below
+CONF_IMPORT_CAP_ENTITY: Final = "import_cap_entity"  # optional: a cap that varies (W)
+CONF_EXPORT_LIMIT: Final = "export_limit"  # W, optional: 0 = zero-export site
+CONF_EXPORT_CAR_ENERGY: Final = "export_car_energy"  # a car's energy may go to the grid
+CONF_GRID_SIGNAL_ENTITY: Final = "grid_signal_entity"  # requested import (+)/export (-), W
+CONF_WEAR_COST: Final = "wear_cost"  # price units per kWh discharged
+
 DEFAULT_SAFETY_MARGIN: Final = 1.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6.0
 DEFAULT_NOMINAL_VOLTAGE: Final = 230.0
@@ -53,6 +62,8 @@ DEFAULT_METER_STALE_AFTER: Final = 60
 DEFAULT_SOLAR_START_DELAY: Final = 60
 DEFAULT_SOLAR_STOP_DELAY: Final = 60
 DEFAULT_LIVE_LIMIT_VALIDITY: Final = 120
+DEFAULT_SOC_RESERVE: Final = 30.0
+DEFAULT_WEAR_COST: Final = 0.05
 
 # The id tag of the transactions Home Assistant starts remotely.
 REMOTE_ID_TAG: Final = "HomeAssistant"
@@ -65,6 +76,17 @@ class MeterSource(StrEnum):
     PHASE_CURRENTS = "phase_currents"
     PHASE_POWERS = "phase_powers"
     TOTAL_POWER = "total_power"
+
+
+class DischargeMode(StrEnum):
+    """A connector's discharge mode: the site's objective, or its own."""
+
+    SITE = "site"  # the site's objective (the V2X options)
+    OFF = "off"  # charge only
+    SELF_CONSUMPTION = "self_consumption"  # V2H: cover the house's import
+    PEAK_SHAVING = "peak_shaving"  # keep import under the fuse and the import cap
+    PRICE = "price"  # charge when cheap, discharge when dear
+    GRID_SIGNAL = "grid_signal"  # follow the requested import/export
 
 
 # Config entry 1.2: entry-scoped device identifiers and unique ids (ids.py, migration.py).

@@ -144,6 +144,10 @@ class SmartChargingHub:
         """Return the charger's coordinator, created (and announced) if it is new."""
         coordinator = self.coordinators.get(session.charger_id)
         if coordinator is None:
+            for connector_id in user_settings.discharging_connectors(
+                self.store, session.charger_id
+            ):
+                session.set_discharge_allowed(connector_id, True)
             coordinator = ChargerCoordinator(self.hass, self.entry, self, session)
             self.coordinators[session.charger_id] = coordinator
             for listener in list(self._charger_listeners):

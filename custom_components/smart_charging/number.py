@@ -12,7 +12,7 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import EntityCategory, UnitOfElectricCurrent, UnitOfEnergy
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfElectricCurrent, UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -121,6 +121,19 @@ CONNECTOR_NUMBERS: tuple[ConnectorNumberDescription, ...] = (
         mode=NumberMode.BOX,
         value_fn=lambda settings: settings.energy_target,
         set_fn=lambda settings, value: replace(settings, energy_target=value),
+    ),
+    # The SoC a discharging car never goes below (bidirectional stations only).
+    ConnectorNumberDescription(
+        key="soc_reserve",
+        translation_key="soc_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        exists_fn=lambda connector: connector.discharge_capable,
+        value_fn=lambda settings: settings.soc_reserve,
+        set_fn=lambda settings, value: replace(settings, soc_reserve=value),
     ),
 )
 

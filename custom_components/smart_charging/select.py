@@ -13,7 +13,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .balancing import Mode
-from .const import CONF_CIRCUITS, DOMAIN
+from .const import CONF_CIRCUITS, DOMAIN, DischargeMode
 from .entity import (
     ChargerEntity,
     ChargerEntityDescription,
@@ -72,6 +72,17 @@ CHARGING_MODE = ConnectorSelectDescription(
     needs_balancing_fn=lambda option: Mode(option) not in MODES_WITHOUT_BALANCING,
     applies_limit=True,
 )
+# How the car discharges: the site's objective or its own (bidirectional stations only).
+DISCHARGE_MODE = ConnectorSelectDescription(
+    key="discharge_mode",
+    translation_key="discharge_mode",
+    options=[mode.value for mode in DischargeMode],
+    exists_fn=lambda connector: connector.discharge_capable,
+    value_fn=lambda settings: settings.discharge_mode,
+    set_fn=lambda settings, option: replace(settings, discharge_mode=DischargeMode(option).value),
+    # Discharging follows the meter and the site's objective: the balancer decides.
+    needs_balancing_fn=lambda option: DischargeMode(option) is not DischargeMode.OFF,
+)
 PHASE_ROTATION = ChargerSelectDescription(
     key="phase_rotation",
     translation_key="phase_rotation",
@@ -121,7 +132,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         charger=((CIRCUIT,), ChargerSelect),
-        connector=((CHARGING_MODE,), ConnectorSelect),
+        connector=((CHARGING_MODE, DISCHARGE_MODE), ConnectorSelect),
     )
 
 

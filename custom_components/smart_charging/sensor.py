@@ -43,6 +43,7 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .hub import SmartChargingConfigEntry
+from .v2x_sensors import SETPOINT, V2X_CONNECTOR_SENSORS, V2X_SITE_SENSORS, V2XSensorDescription
 
 # Read-only, pushed: no update calls to throttle.
 PARALLEL_UPDATES = 0
@@ -299,7 +300,9 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for the site, every charger and connector, now and as they appear."""
-    async_add_entities(SiteSensor(entry, description) for description in SITE_SENSORS)
+    async_add_entities(
+        SiteSensor(entry, description) for description in (*SITE_SENSORS, *V2X_SITE_SENSORS)
+    )
     async_setup_charger_platform(
         entry,
         async_add_entities,
@@ -309,7 +312,10 @@ async def async_setup_entry(
     async_setup_charger_platform(
         entry,
         async_add_entities,
-        connector=(BALANCED_SENSORS, BalancedConnectorSensor),
+        connector=((*BALANCED_SENSORS, SETPOINT), BalancedConnectorSensor),
+    )
+    async_setup_charger_platform(
+        entry, async_add_entities, connector=(V2X_CONNECTOR_SENSORS, V2XConnectorSensor)
     )
 
 
@@ -364,3 +370,14 @@ class ConnectorSensor(ConnectorEntity, SensorEntity):
     def native_value(self) -> StateValue:
         """Return the value from the connector's state."""
         return self.entity_description.value_fn(self.connector)
+
+
+class V2XConnectorSensor(ConnectorEntity, SensorEntity):
+    """A bidirectional-charging sensor of one connector (its state and the user's settings)."""
+
+    entity_description: V2XSensorDescription
+
+    @property
+    def native_value(self) -> StateValue:
+        """Return the value from the connector's state and settings."""
+        return self.entity_description.value_fn(self.connector, self.settings)

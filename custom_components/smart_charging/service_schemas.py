@@ -23,6 +23,7 @@ SERVICE_GET_VARIABLES: Final = "get_variables"
 SERVICE_SET_VARIABLES: Final = "set_variables"
 SERVICE_GET_COMPOSITE_SCHEDULE: Final = "get_composite_schedule"
 SERVICE_GET_CHARGING_PROFILES: Final = "get_charging_profiles"
+SERVICE_SET_DISCHARGE: Final = "set_discharge"
 
 ATTR_CURRENT: Final = "current"
 ATTR_POWER: Final = "power"
@@ -140,4 +141,13 @@ GET_CHARGING_PROFILES_SCHEMA: Final = DEVICE_SCHEMA.extend(
 )
 SET_CHARGING_MODE_SCHEMA: Final = DEVICE_SCHEMA.extend(
     {vol.Required(ATTR_MODE): vol.In([mode.value for mode in Mode])}
+)
+# The power to discharge (0 ends an earlier request) and for how long.
+SET_DISCHARGE_SCHEMA: Final = DEVICE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_POWER): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_POWER)),
+        vol.Optional(ATTR_DURATION, default=3600): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_DURATION)
+        ),
+    }
 )

@@ -31,7 +31,7 @@ from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .errors import as_home_assistant_error, charger_errors
 from .hub import SmartChargingConfigEntry, SmartChargingHub
-from .ids import parse_device_identifier
+from .ids import connector_key, parse_device_identifier
 from .service_schemas import (
     ATTR_ATTRIBUTE,
     ATTR_COMPONENT,
@@ -68,10 +68,12 @@ from .service_schemas import (
     SERVICE_GET_VARIABLES,
     SERVICE_SET_CHARGING_LIMIT,
     SERVICE_SET_CHARGING_MODE,
+    SERVICE_SET_DISCHARGE,
     SERVICE_SET_VARIABLES,
     SERVICE_TRIGGER_MESSAGE,
     SET_CHARGING_LIMIT_SCHEMA,
     SET_CHARGING_MODE_SCHEMA,
+    SET_DISCHARGE_SCHEMA,
     SET_VARIABLES_SCHEMA,
     TRIGGER_MESSAGE_SCHEMA,
 )
@@ -155,6 +157,37 @@ def _async_set_charging_mode(call: ServiceCall) -> None:
         hub.update_connector_settings(target.charger_id, connector_id, mode=call.data[ATTR_MODE])
     hub.coordinators[target.charger_id].async_update_listeners()
     # A mode is the balancer's input: it acts on it at once (and it is kept while off).
+    hub.balancer.recompute()
+
+
+@callback
+def _async_set_discharge(call: ServiceCall) -> None:
+    """Ask a bidirectional connector to discharge for a while, within every limit."""
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    hub = target.hub
+    connector = hub.coordinators[target.charger_id].data.connector(target.connector_id)
+    name = f"{target.charger_id} {target.connector_id}"
+    if not target.connector_id or not connector.discharge_capable:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_bidirectional",
+            translation_placeholders={"connector": name},
+        )
+    if not hub.balancer.enabled:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="discharge_needs_balancing"
+        )
+    if not hub.connector_settings(target.charger_id, target.connector_id).discharge_allowed:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="discharge_not_allowed",
+            translation_placeholders={"connector": name},
+        )
+    hub.balancer.discharge_requests.set(
+        connector_key(target.charger_id, target.connector_id),
+        call.data[ATTR_POWER],
+        call.data[ATTR_DURATION],
+    )
     hub.balancer.recompute()
 
 
@@ -282,6 +315,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_SET_CHARGING_MODE,
         _async_set_charging_mode,
         schema=SET_CHARGING_MODE_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SET_DISCHARGE,
+        _async_set_discharge,
+        schema=SET_DISCHARGE_SCHEMA,
     )
     hass.services.async_register(
         DOMAIN,

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .balancing import Mode
+from .const import DEFAULT_SOC_RESERVE, DischargeMode
 from .storage import HubStore
 
 DEFAULT_MAX_CURRENT = 32.0
@@ -26,6 +27,11 @@ class ConnectorSettings:
     # departure, both persist from one session to the next until changed.
     departure: str | None = None
     energy_target: float = 0.0
+    # Bidirectional charging: whether the car may discharge, the SoC (%) it never goes
+    # below, and how it discharges (a DischargeMode; "site": the site's objective).
+    discharge_allowed: bool = False
+    soc_reserve: float = DEFAULT_SOC_RESERVE
+    discharge_mode: str = DischargeMode.SITE.value
 
     @property
     def maximum(self) -> float:
@@ -86,3 +92,12 @@ def update_connector_settings(
     store.settings.setdefault(charger_id, {})[str(connector_id)] = asdict(settings)
     store.save_later()
     return settings
+
+
+def discharging_connectors(store: HubStore, charger_id: str) -> set[int]:
+    """The connectors of a charger whose car the user lets discharge."""
+    return {
+        int(key)
+        for key, saved in store.settings.get(charger_id, {}).items()
+        if key.isdigit() and saved.get("discharge_allowed")
+    }

@@ -1,4 +1,4 @@
-"""Switches: charging on/off per connector, availability per charger."""
+"""Switches: charging on/off and discharging allowed per connector, availability per charger."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ async def _set_charging(coordinator: ChargerCoordinator, connector_id: int, on: 
         await coordinator.session.remote_start(connector_id, REMOTE_ID_TAG)
 
 
+async def _set_discharging(coordinator: ChargerCoordinator, connector_id: int, on: bool) -> None:
+    """Let the car discharge (tell the station at once), or not; the balancer decides how much."""
+    hub = coordinator.hub
+    hub.update_connector_settings(coordinator.charger_id, connector_id, discharge_allowed=on)
+    await coordinator.session.allow_discharge(connector_id, on)
+    hub.balancer.recompute()
+
+
 AVAILABLE = ChargerSwitchDescription(
     key="available",
     translation_key="available",
@@ -74,6 +82,15 @@ CHARGING = ConnectorSwitchDescription(
     set_fn=_set_charging,
 )
 
+# On: the car may discharge, within its SoC reserve and departure target.
+ALLOW_DISCHARGING = ConnectorSwitchDescription(
+    key="allow_discharging",
+    translation_key="allow_discharging",
+    exists_fn=lambda connector: connector.discharge_capable,
+    is_on_fn=lambda _connector, settings: settings.discharge_allowed,
+    set_fn=_set_discharging,
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -85,7 +102,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         charger=((AVAILABLE,), ChargerSwitch),
-        connector=((CHARGING,), ConnectorSwitch),
+        connector=((CHARGING, ALLOW_DISCHARGING), ConnectorSwitch),
     )
 
 

@@ -127,6 +127,8 @@ async def test_v2x_support_and_charging_needs(server: Server, raw_client: RawCli
     )
     assert capabilities.v2x_of(1).can_discharge
     connector = session.state.connector(1)
+    assert connector.discharge_capable
+    assert not session.state.connector(2).discharge_capable  # no V2X controller on EVSE 2
     assert connector.bidirectional
     assert connector.ev_transfer_modes == ("AC_BPT", "AC_three_phase")
     assert (connector.ev_max_discharge_power, connector.ev_min_discharge_power) == (10000, 1400)
@@ -284,6 +286,7 @@ async def test_both_registers_counted_once(server: Server, raw_client: RawClient
     restored = ChargerSession(session._host, "CS-RESTORED")
     restored.load(session.as_dict())
     assert restored.state.connector(1).energy_export == 1600
+    assert restored.state.connector(1).discharge_capable
     assert restored.export_registers[1].last_raw == 1600
 
 

@@ -30,6 +30,7 @@ from custom_components.smart_charging.service_schemas import (
     SERVICE_GET_CONFIGURATION,
     SERVICE_SET_CHARGING_LIMIT,
     SERVICE_SET_CHARGING_MODE,
+    SERVICE_SET_DISCHARGE,
     SERVICE_TRIGGER_MESSAGE,
     TRIGGER_MESSAGE_SCHEMA,
     TRIGGER_MESSAGES,
@@ -716,7 +717,7 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     # Names and descriptions come from the translations (HA 2026 no longer merges them in).
     texts = await async_get_translations(hass, "en", "services", [DOMAIN])
 
-    assert set(descriptions) == set(registered) == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE}
+    assert set(descriptions) == set(registered) == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE, SERVICE_SET_DISCHARGE}
     for service, description in descriptions.items():
         prefix = f"component.{DOMAIN}.services.{service}"
         assert texts[f"{prefix}.name"]

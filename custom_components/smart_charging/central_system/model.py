@@ -161,6 +161,8 @@ class ConnectorState:
     allowed_transfer: tuple[str, ...] = ()
     # The signed rate last applied (negative: discharging; same unit as applied_limit).
     applied_setpoint: float | None = None
+    # The EVSE transfers energy both ways (2.1 V2XChargingCtrlr): see ChargerState.note_v2x.
+    discharge_capable: bool = False
 
     def forget_ev(self) -> None:
         """What the car told was for its session only."""
@@ -210,7 +212,21 @@ class ChargerState:
         state = self.connectors.get(connector_id)
         if state is None:
             state = self.connectors[connector_id] = ConnectorState(connector_id)
+            state.discharge_capable = self._can_discharge(connector_id)
         return state
+
+    def note_v2x(self) -> None:
+        """Mark the connectors whose EVSE transfers energy both ways (after capabilities change)."""
+        for connector in self.outlets:
+            connector.discharge_capable = self._can_discharge(connector.connector_id)
+
+    def _can_discharge(self, connector_id: int) -> bool:
+        capabilities = self.capabilities
+        return (
+            connector_id > 0
+            and capabilities is not None
+            and capabilities.v2x_of(connector_id).can_discharge
+        )
 
     @property
     def outlets(self) -> list[ConnectorState]:

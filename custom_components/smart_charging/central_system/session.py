@@ -383,12 +383,16 @@ class ChargerSession:
         """Whether the user lets the car on a connector discharge."""
         return connector_id in self._discharge_allowed
 
-    async def allow_discharge(self, connector_id: int, allowed: bool) -> None:
-        """Let the car on a connector discharge, or not; tell a connected 2.1 station."""
+    def set_discharge_allowed(self, connector_id: int, allowed: bool) -> None:
+        """Record whether the car on a connector may discharge (told with its next session)."""
         if allowed:
             self._discharge_allowed.add(connector_id)
         else:
             self._discharge_allowed.discard(connector_id)
+
+    async def allow_discharge(self, connector_id: int, allowed: bool) -> None:
+        """Let the car on a connector discharge, or not; tell a connected 2.1 station."""
+        self.set_discharge_allowed(connector_id, allowed)
         if self.adapter is not None:
             await self.adapter.allow_discharge(connector_id, allowed)
 
@@ -440,6 +444,7 @@ class ChargerSession:
             self.state.boot = BootInfo(**boot)
         if capabilities := data.get("capabilities"):
             self.state.capabilities = capabilities_from_dict(capabilities)
+            self.state.note_v2x()
         for key, value in (data.get("registers") or {}).items():
             register = self.registers[int(key)] = EnergyRegister.from_dict(value)
             self.state.connector(int(key)).energy = register.value

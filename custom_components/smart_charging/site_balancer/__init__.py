@@ -25,7 +25,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_state_change_event, async_track_time_interval
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_state_change_event,
+    async_track_time_interval,
+)
 from homeassistant.util import dt as dt_util
 
 from ..balancing import EngineSettings, EngineState, SiteInput, allocate
@@ -39,6 +43,7 @@ from ..const import (
 )
 from ..meter import SiteMeter
 from ..price_forecast import PriceForecast
+from .discharge_requests import DischargeRequests
 from .dispatch import MIN_CHARGING_CURRENT, LimitSender
 from .engine_input import (
     DRAWING_THRESHOLD,
@@ -49,6 +54,7 @@ from .engine_input import (
 )
 from .repairs import SiteRepairs
 from .site_coordinator import SiteCoordinator
+from .v2x_input import V2XSignals, read_signals, watched_entities
 
 if TYPE_CHECKING:
     from ..coordinator import SmartChargingHub
@@ -92,9 +98,15 @@ class Balancer:
         self.history: ConnectorHistory = ConnectorHistory()
         self.sender: LimitSender = LimitSender(hass, hub)
         self.repairs: SiteRepairs = SiteRepairs(hass, hub)
+        # Discharges asked for by the set_discharge action, by connector key.
+        self.discharge_requests: DischargeRequests = DischargeRequests(
+            hass, lambda: self.clock(), self.recompute
+        )
         self._unsubscribe: list[Callable[[], None]] = []
         self._batched = False
         self._signatures: dict[str, tuple[object, ...]] = {}
+        # A follow-up allocation the engine asked for (a change of direction), if any.
+        self._recheck: Callable[[], None] | None = None
 
     # --- configuration ---------------------------------------------------------------
 
@@ -117,6 +129,10 @@ class Balancer:
         """Engine tuning from the options."""
         return engine_settings(self.options, self.meter.voltage)
 
+    def v2x_signals(self) -> V2XSignals:
+        """The grid signal and import cap now (W)."""
+        return read_signals(self.hass, self.options)
+
     @property
     def idle(self) -> bool:
         """No limit is on its way to a charger (for tests and diagnostics)."""
@@ -137,7 +153,11 @@ class Balancer:
         if not self.enabled:
             return
         # A new forecast is a new plan: it allocates like a meter reading does.
-        entities = [*self.meter.watched_entities, *([price_entity] if price_entity else [])]
+        entities = [
+            *self.meter.watched_entities,
+            *([price_entity] if price_entity else []),
+            *watched_entities(self.options),
+        ]
         if entities:
             self._unsubscribe.append(
                 async_track_state_change_event(self.hass, entities, self._meter_changed)
@@ -154,6 +174,8 @@ class Balancer:
             unsubscribe()
         self._unsubscribe.clear()
         self.sender.cancel()
+        self.discharge_requests.cancel_all()
+        self._schedule_recheck(None, 0.0)
 
     @callback
     def async_reconfigure(self) -> None:
@@ -224,6 +246,20 @@ class Balancer:
         self.repairs.update_compliance(result)
         self.sender.dispatch(result, site.now, self.validity)
         self.sender.install_safe_defaults()
+        self._schedule_recheck(result.recheck_at, site.now)
+
+    def _schedule_recheck(self, at: float | None, now: float) -> None:
+        """Allocate again when the engine asked to (a connector changing direction)."""
+        if self._recheck is not None:
+            self._recheck()
+            self._recheck = None
+        if at is not None:
+            self._recheck = async_call_later(self.hass, max(0.0, at - now), self._rechecked)
+
+    @callback
+    def _rechecked(self, _now: Any) -> None:
+        self._recheck = None
+        self.recompute()
 
     def snapshot(self) -> SiteInput:
         """The site as it is now."""

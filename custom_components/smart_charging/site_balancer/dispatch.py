@@ -83,6 +83,8 @@ class LimitSender:
                     value=allocation.current,
                     duration=validity,
                     phases=allocation.phases,
+                    # Only in this expiring layer: HA gone, the discharge ends with it.
+                    discharge=allocation.discharge,
                 ),
             )
 

@@ -43,6 +43,7 @@ from ..const import (
 )
 from ..ids import connector_key
 from ..site_options import parse_circuits
+from .v2x_input import connector_v2x, v2x_settings
 
 if TYPE_CHECKING:
     from . import Balancer
@@ -94,7 +95,7 @@ class ConnectorHistory:
         """
         measured, used = _measured(connector, rotation)
         session = connector.transaction_id
-        if any(value > DRAWING_THRESHOLD for value in measured):
+        if any(abs(value) > DRAWING_THRESHOLD for value in measured):
             self._session_phases[key] = (session, used)
             return measured, used, True
         if (seen := self._session_phases.get(key)) is not None and seen[0] == session:
@@ -150,6 +151,7 @@ def snapshot(balancer: Balancer) -> SiteInput:
         )
     max_import = options.get(CONF_MAX_IMPORT_POWER)
     return SiteInput(
+        v2x=v2x_settings(options, balancer.v2x_signals()),
         now=now,
         grid_limit=(limit, limit, limit),
         max_import_power=float(max_import) if max_import else None,
@@ -231,6 +233,13 @@ def _connector_input(
         single_phase=rotation % 3,
         energy_needed=energy_needed,
         departure=departure,
+        v2x=connector_v2x(
+            charger,
+            connector,
+            settings,
+            balancer.meter.voltage,
+            balancer.discharge_requests.power(key),
+        ),
     )
 
 
@@ -255,12 +264,15 @@ def _measured(connector: ConnectorState, rotation: int) -> tuple[PhaseCurrents, 
     per_phase = connector.current_phases.as_tuple()
     if all(value is None for value in per_phase) and connector.current_import is not None:
         per_phase = (connector.current_import,) * 3
+    # Signed where the station can discharge (a discharging car gives current back);
+    # elsewhere a negative reading is a sign error of the charger's, not energy.
+    lowest = -math.inf if connector.discharge_capable else 0.0
     grid = [0.0, 0.0, 0.0]
     used: list[int] = []
     for charger_phase, value in enumerate(per_phase):
         grid_phase = (charger_phase + rotation) % 3
-        grid[grid_phase] = max(value or 0.0, 0.0)
-        if value is not None and value > DRAWING_THRESHOLD:
+        grid[grid_phase] = max(value or 0.0, lowest)
+        if abs(grid[grid_phase]) > DRAWING_THRESHOLD:
             used.append(grid_phase)
     phases = tuple(sorted(used)) if used else (0, 1, 2)
     return (grid[0], grid[1], grid[2]), phases

@@ -101,6 +101,7 @@ class ChargePoint21(ChargePoint201):
         answer = super().on_notify_report(report_data, **kwargs)
         capabilities = self.session.state.capabilities
         if capabilities is not None and note_v2x(capabilities, report_data or []):
+            self.session.state.note_v2x()
             self.session.save_capabilities()
             self.session.state_updated()
         return answer
