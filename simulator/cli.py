@@ -1,4 +1,4 @@
-"""Command line: run simulated chargers (1.6 and 2.0.1) against a central system until interrupted."""
+"""Command line: run simulated chargers (1.6, 2.0.1, 2.1) against a central system until stopped."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import sys
 from .background import LINK_ERRORS, logged
 from .charger import SimulatedCharger
 from .spec import ChargerSpec
+from .v21 import ac_wallbox, dc_station
 from .v201 import SimulatedStation201
 
 _LOGGER = logging.getLogger(__package__)
@@ -23,6 +24,7 @@ DEFAULT_STATIONS = ("SIM-201:1:16", "SIM-DC:1:DC50")
 _FIELDS_MIN, _FIELDS_MAX = 3, 4
 _STATION_FIELDS_MIN, _STATION_FIELDS_MAX = 2, 3
 DEFAULT_DC_KW = 50.0  # a DC station's power per EVSE without a number after "DC"
+DEFAULT_V2X_KW = {"AC": 11.0, "DC": 22.0}  # a 2.1 station's power both ways, by kind
 _RETRY_MAX = 5.0  # s between a station's connection attempts, at most
 _SHUTDOWN_TIMEOUT = 5.0  # s for each charger to stop its transactions
 
@@ -88,6 +90,40 @@ def parse_station(text: str) -> StationSpec:
     return StationSpec(fields[0], evses, number)
 
 
+@dataclass(frozen=True)
+class Station21Spec:
+    """A simulated OCPP 2.1 bidirectional station: AC wallbox or DC, `kw` both ways per EVSE."""
+
+    station_id: str
+    evses: int = 1
+    kind: str = "AC"
+    kw: float = DEFAULT_V2X_KW["AC"]
+
+    def build(self, url: str) -> SimulatedStation201:
+        """The simulated station (with a car that discharges) for the CSMS at `url`."""
+        make = dc_station if self.kind == "DC" else ac_wallbox
+        return make(self.station_id, url, self.kw, evses=self.evses)
+
+
+def parse_station21(text: str) -> Station21Spec:
+    """Parse `ID:EVSES[:AC[KW]|:DC[KW]]` (AC11 by default, DC22 for a bare DC)."""
+    fields = text.split(":")
+    if not _STATION_FIELDS_MIN <= len(fields) <= _STATION_FIELDS_MAX or not fields[0]:
+        raise argparse.ArgumentTypeError(f"expected ID:EVSES[:AC[KW]|:DC[KW]], got {text!r}")
+    kind_kw = fields[2].upper() if len(fields) == _STATION_FIELDS_MAX else "AC"
+    kind = kind_kw[:2]
+    if kind not in DEFAULT_V2X_KW:
+        raise argparse.ArgumentTypeError(f"{text!r}: the kind is AC or DC")
+    try:
+        evses = int(fields[1])
+        kw = float(kind_kw[2:] or DEFAULT_V2X_KW[kind])
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from err
+    if evses < 1 or not 0 < kw < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: needs an EVSE and a positive power")
+    return Station21Spec(fields[0], evses, kind, kw)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `python -m simulator`."""
     parser = argparse.ArgumentParser(
@@ -112,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"fast charger (default: {' '.join(DEFAULT_STATIONS)}; 'none' for none)",
     )
     parser.add_argument(
+        "--station21",
+        action="append",
+        metavar="ID:EVSES[:AC[KW]|:DC[KW]]",
+        help="an OCPP 2.1 bidirectional (V2X) station to simulate, repeatable: ID:1:AC11 an "
+        "11 kW AC wallbox (the default kind), ID:1:DC22 a 22 kW DC station",
+    )
+    parser.add_argument(
         "--meter-interval", type=int, default=10, help="MeterValues every N s (default 10)"
     )
     parser.add_argument("--verbose", action="store_true", help="also log every OCPP frame")
@@ -124,7 +167,7 @@ class Options:
 
     url: str
     chargers: list[ChargerSpec]
-    stations: list[StationSpec]
+    stations: list[StationSpec | Station21Spec]
     verbose: bool
 
 
@@ -137,7 +180,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         specs = [
             parse_charger(text, args.meter_interval) for text in args.charger or DEFAULT_CHARGERS
         ]
-        stations = [parse_station(text) for text in texts if text != "none"]
+        stations: list[StationSpec | Station21Spec] = [
+            parse_station(text) for text in texts if text != "none"
+        ]
+        stations += [parse_station21(text) for text in args.station21 or ()]
     except argparse.ArgumentTypeError as err:
         parser.error(str(err))
     ids = [spec.charge_point_id for spec in specs] + [spec.station_id for spec in stations]
@@ -150,7 +196,7 @@ async def run(
     url: str,
     specs: Sequence[ChargerSpec],
     stop: asyncio.Event,
-    stations: Sequence[StationSpec] = (),
+    stations: Sequence[StationSpec | Station21Spec] = (),
 ) -> int:
     """Run the chargers until `stop` is set, then stop the sessions and disconnect."""
     chargers = [SimulatedCharger(spec, url) for spec in specs]

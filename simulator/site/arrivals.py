@@ -32,7 +32,7 @@ import numpy as np
 
 from simulator.ev import EVSpec
 
-from .model import Visit
+from .model import Bidirectional, Visit
 
 _SEED_TAG = 3
 _STANDARD = NormalDist()
@@ -143,6 +143,10 @@ class FleetSpec:
     modes: tuple[tuple[str, float], ...] = (("fast", 1.0),)  # mode, weight
     min_dwell_h: float = 0.5
     priority: int = 0
+    min_arrival_soc: float = MIN_ARRIVAL_SOC  # % a car has left at least when it arrives
+    # V2X: the cars (by `EVSpec.name`) that can discharge, and the reserve their drivers set.
+    bidirectional: tuple[tuple[str, Bidirectional], ...] = ()
+    reserve_soc: float = 0.0
 
     def __post_init__(self) -> None:
         """Check the spec."""
@@ -169,13 +173,15 @@ def _pick[T](rng: np.random.Generator, pairs: Sequence[tuple[T, float]]) -> T:
     return pairs[int(rng.choice(len(pairs), p=weights / weights.sum()))][0]
 
 
-def car_for_energy(ev: EVSpec, energy_wh: float, rng: np.random.Generator) -> tuple[EVSpec, float]:
+def car_for_energy(
+    ev: EVSpec, energy_wh: float, rng: np.random.Generator, min_soc: float = MIN_ARRIVAL_SOC
+) -> tuple[EVSpec, float]:
     """The car with an arrival SoC that leaves room for `energy_wh` (capped to what fits)."""
-    room = max(ev.target_soc - MIN_ARRIVAL_SOC, 0.0)
+    room = max(ev.target_soc - min_soc, 0.0)
     energy_wh = min(energy_wh, ev.capacity_wh * room / 100.0)
     needed = 100.0 * energy_wh / ev.capacity_wh
     # The driver does not always arrive nearly empty: any SoC that still leaves the room.
-    initial = MIN_ARRIVAL_SOC + float(rng.uniform(0.0, max(room - needed, 0.0)))
+    initial = min_soc + float(rng.uniform(0.0, max(room - needed, 0.0)))
     return replace(ev, initial_soc=round(initial, 1)), energy_wh
 
 
@@ -207,7 +213,7 @@ def generate_visits(
         if a < 0:  # before the run starts: the same clock time on the next day
             a, d = a + 86_400.0, d + 86_400.0
         ev, energy_wh = car_for_energy(
-            _pick(rng, fleet.cars), fleet.energy_kwh.draw(rng) * 1000.0, rng
+            _pick(rng, fleet.cars), fleet.energy_kwh.draw(rng) * 1000.0, rng, fleet.min_arrival_soc
         )
         drawn.append((a, d, energy_wh, ev, _pick(rng, fleet.modes)))
 
@@ -216,6 +222,7 @@ def generate_visits(
         taken.setdefault((v.charger_id, v.connector_id), []).append((v.arrive, v.depart))
     visits: list[Visit] = []
     unplaced = 0
+    bidirectional = dict(fleet.bidirectional)
     for a, d, energy_wh, ev, mode in sorted(drawn, key=lambda x: x[0]):
         free = [c for c in connectors if all(d <= lo or a >= hi for lo, hi in taken[c])]
         if not free:
@@ -233,6 +240,8 @@ def generate_visits(
                 ev=ev,
                 mode=mode,
                 priority=fleet.priority,
+                v2x=bidirectional.get(ev.name),
+                reserve_soc=fleet.reserve_soc,
             )
         )
     return FleetDraw(tuple(visits), unplaced)

@@ -70,6 +70,29 @@ class ChargerPlan:
     station_max_current: float | None = None  # A per phase the connectors share
     phase_rotation: int = 0  # the charger's L1 is wired to grid phase `phase_rotation`
     model: str = "SimCharger"
+    # V2X: its connectors can discharge a bidirectional car (signed setpoints, up to
+    # `max_current` either way). A DC station converts on board: whatever the car, it
+    # draws or feeds balanced on all three grid phases.
+    bidirectional: bool = False
+    dc: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bidirectional:
+    """What a bidirectional car can give back (V2X); its charging side is its `EVSpec`."""
+
+    max_discharge_current: float  # A per phase on the grid side, at most
+    discharge_efficiency: float = 0.92  # share of the battery's energy that reaches the grid
+    min_soc: float = 5.0  # % its own battery management never discharges below
+
+    def __post_init__(self) -> None:
+        """Reject impossible cars early."""
+        if self.max_discharge_current < 0:
+            raise ValueError("max_discharge_current must not be negative")
+        if not 0 < self.discharge_efficiency <= 1:
+            raise ValueError("discharge_efficiency must be within (0, 1]")
+        if not 0 <= self.min_soc <= 100:  # noqa: PLR2004
+            raise ValueError("min_soc must be within 0..100")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +110,33 @@ class Visit:
     # The driver gives the departure and energy target in every mode, not only in those
     # that wait for something (a pool car whose booking says when it leaves).
     gives_departure: bool = False
+    # V2X: the car can discharge (on a bidirectional connector), never below `reserve_soc`
+    # (% the driver set), and must leave at its target (`ev.target_soc`, capped by
+    # initial + energy as `plant.wanted_ev` does). None: it only charges.
+    v2x: Bidirectional | None = None
+    reserve_soc: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GridEvent:
+    """The import cap a grid operator (or a contract) sets for a while: W, from..to (run s)."""
+
+    start: float
+    end: float
+    import_cap: float  # W, total over the phases
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2XSite:
+    """The site owner's V2X settings: the engine's discharge objective and the wear cost."""
+
+    objective: str = "off"  # a balancing.DischargeObjective value
+    wear_eur_per_kwh: float = 0.05  # battery wear per kWh discharged (grid side)
+    export_car_energy: bool = False  # the cars' energy may go to the grid
+    charge_efficiency: float = 0.92  # what the owner tells the engine (the cars' own may differ)
+    discharge_efficiency: float = 0.92
+    # More objectives to run ours with, each as its own row ("ours (price)").
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,3 +165,16 @@ class ScenarioDay:
     seed: int = 0
     start_offset: float = 0.0  # s after the day's local midnight at which the run (t = 0) starts
     notes: dict[str, str] = field(default_factory=dict)  # where inputs came from
+    # V2X days: import caps that hold for a while, the export limit (W, total; None: only
+    # the fuse) and the owner's V2X settings (None: a day without V2X).
+    grid_events: tuple[GridEvent, ...] = ()
+    export_limit: float | None = None
+    v2x: V2XSite | None = None
+
+
+def import_cap_at(day: ScenarioDay, t: float) -> float | None:
+    """W the import may reach at `t`: the least of `max_import_power` and the events then."""
+    caps = [event.import_cap for event in day.grid_events if event.start <= t < event.end]
+    if day.max_import_power is not None:
+        caps.append(day.max_import_power)
+    return min(caps) if caps else None

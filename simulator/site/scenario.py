@@ -42,6 +42,9 @@ A file describes one site and one or more days::
                                         # {median, sigma, min, max} or {mean, sd, min, max},
                                         # min_dwell_min, priority, seed
 
+V2X keys (bidirectional chargers and cars, the reserve, grid events, load steps, the export
+limit and the owner's `[v2x]` settings, overridable per day): `v2x_scenario.py`.
+
 Times: a run starts at the day's local midnight plus `start` and lasts 24 h; every `t` (and
 `Visit.arrive` / `depart`) counts from that start. A clock time earlier than `start` is on the
 next day; a departure not after its arrival is on the next day too ("HH:MM" with HH >= 24 says
@@ -62,193 +65,20 @@ from simulator.ev import EVSpec
 from .arrivals import PRESETS, FleetSpec, LogNormal, TruncNormal, generate_visits
 from .battery import HomeBattery
 from .house import PROFILES, BdewHouseLoad
-from .model import DAY, BatterySpec, ChargerPlan, ScenarioDay, Visit
+from .load_steps import SteppedLoad
+from .model import DAY, BatterySpec, Bidirectional, ChargerPlan, HouseLoad, ScenarioDay, Visit
 from .prices import HOURS, TariffPrices
 from .pv import ClearSkyPv
-from .timeline import format_clock, parse_clock
+from .timeline import format_clock
+from .toml_table import ScenarioError, Table as _Table, check_number as _check_number
+from .v2x_scenario import bidirectional, describe_events, grid_events, load_steps, v2x_site
 
 # The engine's Mode values a driver picks (custom_components/smart_charging/balancing/model.py).
 MODES = ("fast", "min_solar", "solar", "price")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_OVERRIDABLE = ("site", "house", "pv", "battery", "prices")
+_OVERRIDABLE = ("site", "house", "pv", "battery", "prices", "v2x")
 _PHASES = 3
 _SHARE_TOLERANCE = 1e-6
-
-
-class ScenarioError(ValueError):
-    """A scenario file that is not valid; the message names the key."""
-
-
-class _Table:
-    """A TOML table being read: typed getters that name the key, and a check for unknown keys."""
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, dict):
-            raise ScenarioError(f"{path}: expected a table, got {data!r}")
-        self.data = cast("dict[str, object]", data)
-        self.path = path
-        self._used: set[str] = set()
-
-    def key(self, key: str) -> str:
-        """The full name of `key` for messages."""
-        return f"{self.path}.{key}" if self.path else key
-
-    def has(self, key: str) -> bool:
-        """Whether the table has `key`."""
-        return key in self.data
-
-    def raw(self, key: str) -> object:
-        """The value of `key` (None if absent), marked as read."""
-        self._used.add(key)
-        return self.data.get(key)
-
-    def number(
-        self,
-        key: str,
-        default: float | None = None,
-        *,
-        low: float | None = None,
-        high: float | None = None,
-        positive: bool = False,
-    ) -> float:
-        """A number within [low, high] (or > 0), `default` if absent (required if None)."""
-        value = self.raw(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(f"{self.key(key)}: required")
-            return default
-        return _check_number(self.key(key), value, low=low, high=high, positive=positive)
-
-    def optional_number(
-        self, key: str, *, low: float | None = None, positive: bool = False
-    ) -> float | None:
-        """A number, or None if absent."""
-        if self.has(key):
-            return self.number(key, low=low, positive=positive)
-        return None
-
-    def integer(
-        self, key: str, default: int | None = None, *, choices: tuple[int, ...] = ()
-    ) -> int:
-        """An integer (one of `choices` if given)."""
-        value = self.raw(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(f"{self.key(key)}: required")
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ScenarioError(f"{self.key(key)}: expected an integer, got {value!r}")
-        if choices and value not in choices:
-            raise ScenarioError(f"{self.key(key)}: expected one of {choices}, got {value}")
-        return value
-
-    def string(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = ()) -> str:
-        """A string (one of `choices` if given)."""
-        value = self.raw(key)
-        if value is None:
-            if default is None:
-                raise ScenarioError(f"{self.key(key)}: required")
-            return default
-        if not isinstance(value, str):
-            raise ScenarioError(f"{self.key(key)}: expected a string, got {value!r}")
-        if choices and value not in choices:
-            raise ScenarioError(
-                f"{self.key(key)}: expected one of {', '.join(choices)}, got {value!r}"
-            )
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        """A boolean."""
-        value = self.raw(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise ScenarioError(f"{self.key(key)}: expected true or false, got {value!r}")
-        return value
-
-    def clock(self, key: str, default: str | None = None) -> float:
-        """Seconds after midnight of an "HH:MM" string."""
-        text = self.string(key, default)
-        try:
-            return parse_clock(text)
-        except ValueError as err:
-            raise ScenarioError(f"{self.key(key)}: {err}") from None
-
-    def day(self, key: str) -> date:
-        """A TOML date (2025-05-17)."""
-        value = self.raw(key)
-        if type(value) is not date:
-            raise ScenarioError(f"{self.key(key)}: expected a date like 2025-05-17, got {value!r}")
-        return value
-
-    def numbers(self, key: str, default: float | None = None) -> float | list[float]:
-        """A number or a list of numbers."""
-        value = self.raw(key)
-        if value is None and default is not None:
-            return default
-        if isinstance(value, list):
-            return [_check_number(f"{self.key(key)}[{i}]", v) for i, v in enumerate(value)]
-        return self.number(key, default)
-
-    def table(self, key: str) -> _Table | None:
-        """A sub-table, or None if absent."""
-        value = self.raw(key)
-        return None if value is None else _Table(value, self.key(key))
-
-    def tables(self, key: str) -> list[_Table]:
-        """An array of tables (a single table counts as one)."""
-        value = self.raw(key)
-        if value is None:
-            return []
-        if isinstance(value, dict):
-            return [_Table(value, self.key(key))]
-        if not isinstance(value, list):
-            raise ScenarioError(f"{self.key(key)}: expected a table or an array of tables")
-        return [_Table(v, f"{self.key(key)}[{i}]") for i, v in enumerate(value)]
-
-    def weights(
-        self, key: str, allowed: Mapping[str, object] | tuple[str, ...]
-    ) -> list[tuple[str, float]]:
-        """A {name = weight} table whose names are in `allowed`."""
-        table = self.table(key)
-        if table is None:
-            raise ScenarioError(f"{self.key(key)}: required")
-        out = []
-        for name in table.data:
-            if name not in allowed:
-                raise ScenarioError(
-                    f"{table.key(name)}: unknown; expected one of {', '.join(allowed)}"
-                )
-            out.append((name, table.number(name, low=0.0)))
-        if not out or sum(w for _, w in out) <= 0:
-            raise ScenarioError(f"{self.key(key)}: needs a positive weight")
-        return out
-
-    def finish(self) -> None:
-        """Fail on keys nobody read (typos)."""
-        unknown = sorted(set(self.data) - self._used)
-        if unknown:
-            raise ScenarioError(f"{self.key(unknown[0])}: unknown key")
-
-
-def _check_number(
-    name: str,
-    value: object,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    positive: bool = False,
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"{name}: expected a number, got {value!r}")
-    number = float(value)
-    if positive and not number > 0:
-        raise ScenarioError(f"{name}: must be positive, got {number:g}")
-    if low is not None and number < low:
-        raise ScenarioError(f"{name}: must be >= {low:g}, got {number:g}")
-    if high is not None and number > high:
-        raise ScenarioError(f"{name}: must be <= {high:g}, got {number:g}")
-    return number
 
 
 def _merged(top: _Table, day: _Table, key: str) -> _Table | None:
@@ -313,7 +143,11 @@ def _chargers(top: _Table) -> tuple[ChargerPlan, ...]:
             station_max_current=table.optional_number("station_max_current", positive=True),
             phase_rotation=table.integer("phase_rotation", 0, choices=(0, 1, 2)),
             model=table.string("model", "SimCharger"),
+            bidirectional=table.boolean("bidirectional", False),
+            dc=table.boolean("dc", False),
         )
+        if plan.dc and plan.phases != _PHASES:
+            raise ScenarioError(f"{table.key('dc')}: a DC station draws on three phases")
         # `count` identical chargers are named <id>01, <id>02, ...
         count = table.integer("count", 1)
         if count < 1:
@@ -385,9 +219,14 @@ class _DayBuilder:
     """Builds one `ScenarioDay` from the file's tables and a `[[day]]` table."""
 
     def __init__(
-        self, top: _Table, day: _Table, chargers: tuple[ChargerPlan, ...], cars: dict[str, EVSpec]
+        self,
+        top: _Table,
+        day: _Table,
+        chargers: tuple[ChargerPlan, ...],
+        cars: dict[str, EVSpec],
+        bidi: dict[str, Bidirectional],
     ) -> None:
-        self.top, self.day, self.chargers, self.cars = top, day, chargers, cars
+        self.top, self.day, self.chargers, self.cars, self.bidi = top, day, chargers, cars, bidi
         self.notes: dict[str, str] = {}
 
     def build(self, prefix: str, description: str) -> ScenarioDay:
@@ -409,6 +248,7 @@ class _DayBuilder:
         voltage = site.number("voltage", 230.0, positive=True)
         grid_limit = site.number("grid_limit", positive=True)
         max_import_kw = site.optional_number("max_import_kw", positive=True)
+        export_limit_kw = site.optional_number("export_limit_kw", low=0.0)
         plain = {
             "meter_period": site.number("meter_period", 2.0, positive=True),
             "meter_values_interval": site.integer("meter_values_interval", 10),
@@ -426,7 +266,14 @@ class _DayBuilder:
             f"chargers: {len(self.chargers)}, connectors: {connectors}"
         )
 
-        house = self._house(when, timezone, start, seed)
+        house: HouseLoad = self._house(when, timezone, start, seed)
+        if steps := load_steps(day, start):
+            house = SteppedLoad(house, steps)
+            self.notes["load steps"] = house.describe()
+        events = grid_events(day, start)
+        if events:
+            self.notes["grid events"] = describe_events(events)
+        v2x = v2x_site(_merged(self.top, day, "v2x"))
         pv = self._pv(when, timezone, lat, lon, altitude, place, start, seed)
         battery = self._battery()
         prices = _prices(_merged(self.top, day, "prices"), start)
@@ -459,6 +306,9 @@ class _DayBuilder:
             seed=seed,
             start_offset=start,
             notes=self.notes,
+            grid_events=events,
+            export_limit=None if export_limit_kw is None else export_limit_kw * 1000.0,
+            v2x=v2x,
         )
 
     def _house(self, when: date, timezone: str, start: float, seed: int) -> BdewHouseLoad:
@@ -589,13 +439,19 @@ class _DayBuilder:
         while depart <= arrive:
             depart += DAY
         base = None
+        key = ""
         if table.has("car"):
             key = table.string("car")
             if key not in self.cars:
                 raise ScenarioError(f"{table.key('car')}: no [cars.{key}] table")
             base = self.cars[key]
         ev = _ev(table, base)
-        energy_wh = table.number("energy_kwh", positive=True) * 1000.0
+        v2x = bidirectional(table, self.bidi.get(key))
+        if v2x is not None and not table.has("energy_kwh"):
+            # A V2X driver sets the SoC to leave with: the energy is what it takes to get there.
+            energy_wh = max(0.0, ev.target_soc - ev.initial_soc) / 100.0 * ev.capacity_wh
+        else:
+            energy_wh = table.number("energy_kwh", positive=True) * 1000.0
         needed = 100.0 * energy_wh / ev.capacity_wh
         if table.has("initial_soc"):
             if ev.initial_soc + needed > ev.target_soc + 1e-9:
@@ -618,6 +474,8 @@ class _DayBuilder:
             mode=table.string("mode", choices=MODES),
             priority=table.integer("priority", 0),
             gives_departure=table.boolean("gives_departure", False),
+            v2x=v2x,
+            reserve_soc=table.number("reserve_soc", 0.0, low=0.0, high=100.0),
         )
         table.finish()
         return visit
@@ -692,6 +550,11 @@ class _DayBuilder:
             modes=tuple(modes),
             min_dwell_h=table.number("min_dwell_min", 30.0, low=0.0) / 60.0,
             priority=table.integer("priority", 0),
+            min_arrival_soc=table.number("min_arrival_soc", 5.0, low=0.0, high=100.0),
+            bidirectional=tuple(
+                (self.cars[n].name, self.bidi[n]) for n, _w in cars if n in self.bidi
+            ),
+            reserve_soc=table.number("reserve_soc", 0.0, low=0.0, high=100.0),
         )
         fleet_seed = table.integer("seed", default_seed)
         table.finish()
@@ -735,6 +598,7 @@ def parse_scenario(data: Mapping[str, object]) -> list[ScenarioDay]:
     description = top.string("description", "")
     chargers = _chargers(top)
     cars: dict[str, EVSpec] = {}
+    bidi: dict[str, Bidirectional] = {}
     car_tables = top.table("cars")
     if car_tables is not None:
         for key in car_tables.data:
@@ -743,11 +607,13 @@ def parse_scenario(data: Mapping[str, object]) -> list[ScenarioDay]:
                 continue
             spec = _ev(sub)
             cars[key] = spec if sub.has("name") else replace(spec, name=key)
+            if (v2x := bidirectional(sub)) is not None:
+                bidi[key] = v2x
             sub.finish()
     days = top.tables("day")
     if not days:
         raise ScenarioError("day: at least one [[day]] is required")
-    out = [_DayBuilder(top, t, chargers, cars).build(prefix, description) for t in days]
+    out = [_DayBuilder(top, t, chargers, cars, bidi).build(prefix, description) for t in days]
     for key in _OVERRIDABLE:
         top.raw(key)
     top.finish()

@@ -56,11 +56,30 @@ class Reading:
     phases: int
     dc: bool = False
     soc: float | None = None  # % (DC, during a transaction)
+    suspended_ev: bool = False  # the car refuses what the EVSE offers (besides being full)
 
     @property
     def power_w(self) -> float:
         """Active power, W."""
         return self.draw_a * self.voltage * self.phases
+
+    def samples(self, measurand: str, context: str) -> list[dict[str, Any]]:
+        """The sampledValues of one measurand (none when it has no value now)."""
+        if measurand == SOC:
+            return [] if self.soc is None else [_sample(SOC, self.soc, context, location="EV")]
+        if measurand == CURRENT and not self.dc:
+            return [
+                _sample(measurand, self.draw_a, context, f"L{phase}")
+                for phase in range(1, self.phases + 1)
+            ]
+        number = {
+            CURRENT: self.draw_a,
+            ENERGY: self.register_wh,
+            POWER: self.power_w,
+            OFFERED: self.offered_a,
+            VOLTAGE: self.voltage,
+        }[measurand]
+        return [_sample(measurand, number, context)]
 
 
 class Electrics:
@@ -209,26 +228,7 @@ def meter_value(
     reading: Reading, measurands: list[str], context: str, at: datetime
 ) -> dict[str, Any]:
     """One snake_case MeterValue with the `measurands`, numbers rounded sensibly."""
-    values: list[dict[str, Any]] = []
-    for measurand in measurands:
-        if measurand == SOC:
-            if reading.soc is not None:
-                values.append(_sample(measurand, reading.soc, context, location="EV"))
-            continue
-        if measurand == CURRENT and not reading.dc:
-            values.extend(
-                _sample(measurand, reading.draw_a, context, f"L{phase}")
-                for phase in range(1, reading.phases + 1)
-            )
-            continue
-        number = {
-            CURRENT: reading.draw_a,
-            ENERGY: reading.register_wh,
-            POWER: reading.power_w,
-            OFFERED: reading.offered_a,
-            VOLTAGE: reading.voltage,
-        }[measurand]
-        values.append(_sample(measurand, number, context))
+    values = [sample for measurand in measurands for sample in reading.samples(measurand, context)]
     return {"timestamp": to_iso(at), "sampled_value": values}
 
 

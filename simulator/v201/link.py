@@ -25,13 +25,21 @@ class Link:
     """One websocket connection at a time, its receive loop and the tasks tied to it."""
 
     def __init__(
-        self, owner: object, calls: CallLog, on_lost: Callable[[], None], *, validate: bool = True
+        self,
+        owner: object,
+        calls: CallLog,
+        on_lost: Callable[[], None],
+        *,
+        validate: bool = True,
+        subprotocol: str = SUBPROTOCOL,
     ) -> None:
         """Record the calls answered in `calls`; `on_lost()` runs when a connection goes.
 
-        `validate`: check our own calls against the schemas before they go out.
+        `validate`: check our own calls against the schemas before they go out;
+        `subprotocol`: the websocket subprotocol to ask for.
         """
         self._owner = owner
+        self._subprotocol = subprotocol
         self._validate = validate
         self._calls = calls
         self._on_lost = on_lost
@@ -50,9 +58,9 @@ class Link:
         await self.drop()
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        ws = await self._session.ws_connect(url, protocols=(SUBPROTOCOL,))
-        if ws.protocol != SUBPROTOCOL:
-            _LOGGER.warning("%s: the CSMS did not agree on %s", self._owner, SUBPROTOCOL)
+        ws = await self._session.ws_connect(url, protocols=(self._subprotocol,))
+        if ws.protocol != self._subprotocol:
+            _LOGGER.warning("%s: the CSMS did not agree on %s", self._owner, self._subprotocol)
         self._connection = WebSocketConnection(ws, self._record)
         self._charge_point = make_charge_point(self._connection)
         self.spawn(self._serve(self._charge_point))

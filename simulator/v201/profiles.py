@@ -108,9 +108,13 @@ class ProfileBook:
 
     def install(self, evse_id: int, profile: Mapping[str, Any], now: datetime) -> None:
         """Install a snake_case 2.0.1 profile, replacing the one(s) it supersedes."""
-        self.store.install(evse_id, to_16(profile, now))
+        self.store.install(evse_id, to_16(self.store_view(profile), now))
         self._originals[int(profile["id"])] = (evse_id, dict(profile))
         self._sync()
+
+    def store_view(self, profile: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The profile as the 1.6 store evaluates it (a later version maps its periods here)."""
+        return profile
 
     def clear(
         self,

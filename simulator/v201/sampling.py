@@ -37,9 +37,9 @@ def next_boundary(after: datetime, interval: int, *, inclusive: bool = False) ->
 
 
 def charging_state(state: EvseState, reading: Reading) -> str:
-    """Charging; or suspended by the car (a full DC car) or by the EVSE (its limit)."""
-    if reading.draw_a > 0:
+    """Charging (energy flows either way); or suspended by the car (full) or by the EVSE."""
+    if reading.draw_a != 0:
         return "Charging"
-    if state.car is not None and state.car.full:
+    if reading.suspended_ev or (state.car is not None and state.car.full):
         return "SuspendedEV"
     return "SuspendedEVSE"

@@ -7,7 +7,8 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 import uuid
 
 from ocpp.v201 import call
@@ -24,7 +25,7 @@ from ..wakeup import Wakeup
 from .car import Car
 from .evse import DcElectrics, Electrics, EvseState
 from .handlers import StationChargePoint
-from .link import Link
+from .link import SUBPROTOCOL, Link
 from .needs import charging_needs
 from .payload import build
 from .profiles import Capabilities, ProfileBook, refusal
@@ -77,6 +78,11 @@ class StationError(RuntimeError):
 
 class SimulatedStation201(Observed):
     """An OCPP 2.0.1 charging station: boots, charges on each EVSE, obeys charging profiles."""
+
+    # The library module whose payload classes the station's own calls are built from, and
+    # the websocket subprotocol: a later OCPP version's station subclass replaces both.
+    messages: ClassVar[ModuleType] = call
+    subprotocol: ClassVar[str] = SUBPROTOCOL
 
     def __init__(
         self,
@@ -157,7 +163,13 @@ class SimulatedStation201(Observed):
         )
         self.model.set_internal((SMART, "ProfileStackLevel"), str(max_stack_level))
         self.call_log = CallLog()
-        self._link = Link(self, self.call_log, self._lost, validate=validate_own_calls)
+        self._link = Link(
+            self,
+            self.call_log,
+            self._lost,
+            validate=validate_own_calls,
+            subprotocol=self.subprotocol,
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._accepted = asyncio.Event()
         self._wake = Wakeup()
@@ -276,7 +288,7 @@ class SimulatedStation201(Observed):
         """Send BootNotification; once Accepted, report every connector's status."""
         result = await self._link.request(
             build(
-                call.BootNotification,
+                self.messages.BootNotification,
                 charging_station={"vendor_name": self.vendor, "model": self.model_name},
                 reason=reason,
             )
@@ -289,7 +301,7 @@ class SimulatedStation201(Observed):
 
     async def send_heartbeat(self) -> None:
         """Send Heartbeat."""
-        await self._link.request(build(call.Heartbeat))
+        await self._link.request(build(self.messages.Heartbeat))
 
     async def request(self, payload: object) -> Any:
         """Send a call built by the caller, as it is; return the CSMS's answer."""
@@ -300,7 +312,7 @@ class SimulatedStation201(Observed):
         self.evse(evse_id).status = status
         await self._link.request(
             build(
-                call.StatusNotification,
+                self.messages.StatusNotification,
                 timestamp=to_iso(self.now()),
                 connector_status=status,
                 evse_id=evse_id,
@@ -345,7 +357,7 @@ class SimulatedStation201(Observed):
                 state,
                 "Started",
                 "Authorized" if remote_start_id is None else "RemoteStart",
-                [ENERGY, SOC] if self.dc else [ENERGY],
+                self.tx_measurands(state, "Started"),
                 "Transaction.Begin",
                 info,
                 id_token={"id_token": id_token, "type": id_token_type},
@@ -365,9 +377,12 @@ class SimulatedStation201(Observed):
         if state.transaction_id is None or NO_TX_METER_VALUES in self.quirks:
             await self._meter_values_message(state, "Sample.Periodic", list(self.model.measurands))
             return
-        measurands = measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
         await self._transaction_event(
-            state, "Updated", "MeterValuePeriodic", measurands, "Sample.Periodic"
+            state,
+            "Updated",
+            "MeterValuePeriodic",
+            self.tx_measurands(state, "Updated"),
+            "Sample.Periodic",
         )
 
     async def stop_transaction(self, evse_id: int, reason: str = "Local") -> None:
@@ -377,7 +392,7 @@ class SimulatedStation201(Observed):
         if transaction_id is None:
             raise StationError(f"no transaction on EVSE {evse_id}")
         self.electrics.integrate(state)
-        measurands = measurand_list(self.model.value(TX_ENDED_MEASURANDS))
+        measurands = self.tx_measurands(state, "Ended")
         reading = self.electrics.reading(state)
         state.transaction_id = state.started_at = None
         self.profiles.clear(evse_id=evse_id, purpose=TX_PROFILE)
@@ -389,7 +404,7 @@ class SimulatedStation201(Observed):
             measurands = []
         await self._link.request(
             build(
-                call.TransactionEvent,
+                self.messages.TransactionEvent,
                 event_type="Ended",
                 timestamp=to_iso(self.now()),
                 trigger_reason=_STOP_TRIGGERS.get(reason, "StopAuthorized"),
@@ -430,7 +445,7 @@ class SimulatedStation201(Observed):
             car=car,
         )
         result = await self._link.request(
-            build(call.NotifyEVChargingNeeds, charging_needs=needs, evse_id=evse_id)
+            build(self.messages.NotifyEVChargingNeeds, charging_needs=needs, evse_id=evse_id)
         )
         return str(result.status)
 
@@ -531,7 +546,7 @@ class SimulatedStation201(Observed):
         for index, (evse_id, profiles) in enumerate(items):
             await self._link.request(
                 build(
-                    call.ReportChargingProfiles,
+                    self.messages.ReportChargingProfiles,
                     request_id=request_id,
                     charging_limit_source="CSO",
                     charging_profile=profiles,
@@ -685,9 +700,9 @@ class SimulatedStation201(Observed):
             for state in targets:
                 await self._meter_values_message(state, "Trigger", list(self.model.measurands))
         else:
-            measurands = measurand_list(self.model.value(TX_UPDATED_MEASURANDS))
             for state in targets:
                 if state.transaction_id is not None:
+                    measurands = self.tx_measurands(state, "Updated")
                     await self._transaction_event(
                         state, "Updated", "Trigger", measurands, "Trigger"
                     )
@@ -700,7 +715,7 @@ class SimulatedStation201(Observed):
         for seq_no, chunk in enumerate(chunks):
             await self._link.request(
                 build(
-                    call.NotifyReport,
+                    self.messages.NotifyReport,
                     request_id=request_id,
                     generated_at=to_iso(self.now()),
                     seq_no=seq_no,
@@ -708,6 +723,21 @@ class SimulatedStation201(Observed):
                     tbc=True if seq_no < len(chunks) - 1 else None,
                 )
             )
+
+    # -- hooks for later OCPP versions -------------------------------------------------------
+
+    def tx_measurands(self, state: EvseState, event: str) -> list[str]:
+        """The measurands of a TransactionEvent `event` (Started, Updated, Ended) on the EVSE."""
+        del state  # the same on every EVSE
+        if event == "Started":
+            return [ENERGY, SOC] if self.dc else [ENERGY]
+        key = TX_ENDED_MEASURANDS if event == "Ended" else TX_UPDATED_MEASURANDS
+        return measurand_list(self.model.value(key))
+
+    def transaction_extras(self, state: EvseState) -> dict[str, Any]:
+        """More transactionInfo fields of the EVSE's TransactionEvents (snake_case)."""
+        del state
+        return {}
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -755,10 +785,11 @@ class SimulatedStation201(Observed):
             transaction_info["charging_state"] = charging_state(state, reading)
         if NO_TX_METER_VALUES in self.quirks:
             measurands = []
+        transaction_info.update(self.transaction_extras(state))
         transaction_info.update({k: v for k, v in (info or {}).items() if v is not None})
         await self._link.request(
             build(
-                call.TransactionEvent,
+                self.messages.TransactionEvent,
                 event_type=event_type,
                 timestamp=to_iso(self.now()),
                 trigger_reason=trigger,
@@ -778,7 +809,9 @@ class SimulatedStation201(Observed):
         values = meter_values(reading, measurands, context, self.now())
         if values is None:
             return
-        await self._link.request(build(call.MeterValues, evse_id=state.evse_id, meter_value=values))
+        await self._link.request(
+            build(self.messages.MeterValues, evse_id=state.evse_id, meter_value=values)
+        )
 
     async def _periodic(self) -> None:
         """Heartbeats, TransactionEvent Updated and aligned data at their intervals (0: off)."""

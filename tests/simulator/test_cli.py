@@ -16,6 +16,7 @@ from simulator import cli
 from simulator.spec import ChargerSpec
 
 from .central_system import CentralSystem
+from .csms21 import Rig
 from .csms201 import Csms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,3 +201,50 @@ async def test_a_station_retries_until_the_server_is_up(csms: Csms) -> None:
     await asyncio.sleep(0.2)
     stop.set()
     assert await asyncio.wait_for(running, 5) == 0
+
+
+def test_parse_a_21_station() -> None:
+    """ID:EVSES[:AC[KW]|:DC[KW]]: an 11 kW AC wallbox by default, 22 kW for a bare DC."""
+    assert cli.parse_station21("V2H:1") == cli.Station21Spec("V2H", 1, "AC", 11.0)
+    assert cli.parse_station21("V2H:2:ac7.4") == cli.Station21Spec("V2H", 2, "AC", 7.4)
+    assert cli.parse_station21("V2G:1:DC") == cli.Station21Spec("V2G", 1, "DC", 22.0)
+    assert cli.parse_station21("V2G:1:DC50") == cli.Station21Spec("V2G", 1, "DC", 50.0)
+    for text in ("X", "X:0:AC11", "X:1:XX11", "X:1:ACx", "X:1:DC0", "X:1:DCinf", "X:1:AC:1"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli.parse_station21(text)
+    options = cli.parse_args(["--station201", "none", "--station21", "V2H:1:AC11"])
+    assert options.stations == [cli.Station21Spec("V2H", 1, "AC", 11.0)]
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--station201", "A:1", "--station21", "A:1"])  # ids must be unique
+    wallbox = cli.Station21Spec("V2H", 1, "AC", 11.0).build("ws://127.0.0.1:1")
+    assert (wallbox.subprotocol, wallbox.max_current, wallbox.model.max_power_w) == (
+        "ocpp2.1",
+        16.0,
+        11_040,
+    )
+    fast = cli.Station21Spec("V2G", 2, "DC", 22.0).build("ws://127.0.0.1:1")
+    assert (fast.dc, len(fast.evses), sorted(fast.rate_units)) == (True, 2, ["W"])
+
+
+async def test_run_a_21_station(socket_enabled: None) -> None:
+    """`--station21 V2G:1:DC22`: Authorize, a transaction, DC_BPT needs; ends on stop."""
+    async with Rig() as rig:
+        stop = asyncio.Event()
+        spec = cli.Station21Spec("V2G", 1, "DC", 22.0)
+        running = asyncio.create_task(cli.run(rig.csms.url, [], stop, [spec]))
+        log = rig.log("V2G")
+        try:
+            await log.wait_for("Authorize")
+            needs = await log.wait_for("NotifyEVChargingNeeds")
+            assert needs["charging_needs"]["requested_energy_transfer"] == "DC_BPT"
+            assert needs["charging_needs"]["v2x_charging_parameters"]["max_discharge_power"] > 0
+        finally:
+            stop.set()
+            assert await asyncio.wait_for(running, 5) == 0
+
+        def ended(event: dict[str, Any]) -> bool:
+            return bool(event["event_type"] == "Ended")
+
+        assert (await log.wait_for("TransactionEvent", predicate=ended))["transaction_info"][
+            "stopped_reason"
+        ] == "Local"
