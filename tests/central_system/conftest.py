@@ -306,11 +306,16 @@ StationFactory = Callable[..., SimulatedStation201]
 
 @pytest.fixture
 async def make_station() -> AsyncIterator[StationFactory]:
-    """Build simulated 2.0.1 stations (closed at the end)."""
+    """Build simulated 2.0.1 stations, or of a subclass (`kind`), closed at the end."""
     stations: list[SimulatedStation201] = []
 
-    def build(server: Server, station_id: str = "CS-1", **options: object) -> SimulatedStation201:
-        station = SimulatedStation201(station_id, server.url, **options)  # type: ignore[arg-type]
+    def build(
+        server: Server,
+        station_id: str = "CS-1",
+        kind: type[SimulatedStation201] = SimulatedStation201,
+        **options: object,
+    ) -> SimulatedStation201:
+        station = kind(station_id, server.url, **options)  # type: ignore[arg-type]
         stations.append(station)
         return station
 

@@ -109,7 +109,9 @@ async def test_boot_prefers_21_and_meters_both_directions(
         for item in set_variables[3]["setVariableData"]
     }
     measurands = values[("SampledDataCtrlr", "TxUpdatedMeasurands")].split(",")
-    assert {"Energy.Active.Export.Register", "Power.Active.Export"} <= set(measurands)
+    assert {"Energy.Active.Export.Register", "Power.Active.Export", "Current.Export"} <= set(
+        measurands
+    )
     assert values[("AlignedDataCtrlr", "Measurands")] == (
         "Energy.Active.Import.Register,Energy.Active.Export.Register"
     )

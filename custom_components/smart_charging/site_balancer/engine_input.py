@@ -24,6 +24,7 @@ from ..balancing import (
     StationInput,
 )
 from ..balancing.model import PhaseCurrents
+from ..central_system.limits import NOMINAL_VOLTAGE
 from ..central_system.model import ChargerState, ConnectorState, ConnectorStatus
 from ..const import (
     CONF_BASE_LOAD,
@@ -255,6 +256,17 @@ def seconds_until(now: datetime, time_of_day: str) -> float:
     return (dt_util.as_utc(target) - dt_util.as_utc(now)).total_seconds()
 
 
+def _discharging_unseen(
+    connector: ConnectorState, per_phase: tuple[float | None, float | None, float | None]
+) -> bool:
+    """A discharge the station shows in its power but not in its currents."""
+    return (
+        connector.discharge_capable
+        and (connector.power or 0.0) < -DRAWING_THRESHOLD * NOMINAL_VOLTAGE
+        and not any(value is not None and value < 0 for value in per_phase)
+    )
+
+
 def _measured(connector: ConnectorState, rotation: int) -> tuple[PhaseCurrents, tuple[int, ...]]:
     """What the connector draws per *grid* phase, and the grid phases it draws on.
 
@@ -264,6 +276,10 @@ def _measured(connector: ConnectorState, rotation: int) -> tuple[PhaseCurrents, 
     per_phase = connector.current_phases.as_tuple()
     if all(value is None for value in per_phase) and connector.current_import is not None:
         per_phase = (connector.current_import,) * 3
+    if _discharging_unseen(connector, per_phase):
+        # A station that reports its discharge as power only: spread over the three phases.
+        voltage = connector.voltage or NOMINAL_VOLTAGE
+        per_phase = ((connector.power or 0.0) / (3 * voltage),) * 3
     # Signed where the station can discharge (a discharging car gives current back);
     # elsewhere a negative reading is a sign error of the charger's, not energy.
     lowest = -math.inf if connector.discharge_capable else 0.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..meter_values import ENERGY_EXPORT, ENERGY_IMPORT, POWER_EXPORT
+from ..meter_values import CURRENT_EXPORT, ENERGY_EXPORT, ENERGY_IMPORT, POWER_EXPORT
 from ..v16.setup import WANTED_MEASURANDS
 from ..v201.setup import Setup201
 
@@ -10,6 +10,7 @@ from ..v201.setup import Setup201
 class Setup21(Setup201):
     """The setup steps of one 2.1 connection."""
 
-    # A bidirectional session fills the export register: it is sampled like the import one.
-    measurands = (*WANTED_MEASURANDS, ENERGY_EXPORT, POWER_EXPORT)
+    # A discharging car shows in the export measurands: sampled like the import ones (the
+    # balancer needs its per-phase current, the Energy dashboard its register).
+    measurands = (*WANTED_MEASURANDS, ENERGY_EXPORT, POWER_EXPORT, CURRENT_EXPORT)
     aligned_data = f"{ENERGY_IMPORT},{ENERGY_EXPORT}"
