@@ -49,8 +49,10 @@ async def plugged_in(
 async def test_discharge_metered_and_stopped_by_the_failsafe(
     server: Server, make_station: StationFactory
 ) -> None:
-    """Allowed, then told to discharge 10 A: the car gives, the export register counts it;
-    with the central system gone, the station is back to charging only after the validity.
+    """A discharge is metered; with the central system gone it ends after the validity.
+
+    Allowed, then told to discharge 10 A, the car gives and the export register counts it;
+    then the station is back to charging only, at its safe share.
     """
     station, session = await plugged_in(server, make_station)
     await session.apply_limit(ChargingLimit(connector_id=0, value=6, safe_default=True))
