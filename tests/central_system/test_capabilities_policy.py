@@ -143,6 +143,8 @@ def test_dict_round_trip() -> None:
             enabled=True,
             operation_modes=frozenset({"ChargingOnly", "CentralSetpoint"}),
             transfer_modes=frozenset({"DC", "DC_BPT"}),
+            max_discharge_power=50000.0,
+            iso15118=True,
         )
     }
     data = capabilities_as_dict(capabilities)
@@ -165,6 +167,8 @@ def test_dict_round_trip() -> None:
                 "enabled": True,
                 "operation_modes": ["CentralSetpoint", "ChargingOnly"],
                 "transfer_modes": ["DC", "DC_BPT"],
+                "max_discharge_power": 50000.0,
+                "iso15118": True,
             }
         },
     }

@@ -33,6 +33,22 @@ V2X_REPORT = [
         ("SupportedOperationModes", "ChargingOnly,CentralSetpoint,ExternalLimits"),
         ("SupportedEnergyTransferModes", "AC_three_phase,AC_BPT"),
     )
+] + [
+    {
+        "component": {"name": "ISO15118Ctrlr", "evse": {"id": 1}},
+        "variable": {"name": "Enabled"},
+        "variableAttribute": [{"value": "true"}],
+    },
+    {
+        "component": {"name": "EVSE", "evse": {"id": 1}},
+        "variable": {"name": "DischargePower"},
+        "variableAttribute": [{"value": "0"}],
+        "variableCharacteristics": {
+            "dataType": "decimal",
+            "supportsMonitoring": False,
+            "maxLimit": 9000,
+        },
+    },
 ]
 NEEDS = {
     "evseId": 1,
@@ -126,6 +142,8 @@ async def test_v2x_support_and_charging_needs(server: Server, raw_client: RawCli
         enabled=True,
         operation_modes=frozenset({"ChargingOnly", "CentralSetpoint", "ExternalLimits"}),
         transfer_modes=frozenset({"AC_three_phase", "AC_BPT"}),
+        max_discharge_power=9000,
+        iso15118=True,
     )
     assert capabilities.v2x_of(1).can_discharge
     connector = session.state.connector(1)

@@ -105,6 +105,10 @@ async def test_dc_station_in_watts(server: Server, make_station: StationFactory)
     connector = session.state.connector(1)
     assert connector.ev_transfer_mode == "DC_BPT"
     assert connector.ev_max_discharge_power == 22000
+    capabilities = session.state.capabilities
+    assert capabilities is not None
+    assert capabilities.v2x_of(1).max_discharge_power == 22000  # the EVSE's DischargePower
+    assert capabilities.v2x_of(1).iso15118
     await session.allow_discharge(1, True)
     await wait_until(lambda: station.discharge_allowed(1))
     await session.apply_limit(

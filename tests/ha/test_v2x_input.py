@@ -78,6 +78,14 @@ def test_own_mode_request_and_dc() -> None:
     assert v2x.objective is DischargeObjective.PEAK_SHAVING
     assert v2x.requested == pytest.approx(3.0)
     assert v2x.max_discharge_current == 8  # the user's maximum is the lower one
+    capabilities = charger.capabilities
+    assert capabilities is not None
+    capabilities.v2x[1] = V2XSupport(
+        enabled=True, transfer_modes=frozenset({"DC_BPT"}), max_discharge_power=4140
+    )
+    v2x = connector_v2x(charger, connector, settings, VOLTAGE, None)
+    assert v2x is not None
+    assert v2x.max_discharge_current == pytest.approx(6)  # the EVSE's DischargePower
     assert v2x.dc
     charger, connector = bidirectional_station("AC_BPT", connector_type="cCCS2")
     v2x = connector_v2x(charger, connector, settings, VOLTAGE, None)

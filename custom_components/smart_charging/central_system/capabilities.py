@@ -88,6 +88,8 @@ def capabilities_as_dict(capabilities: Capabilities) -> dict[str, Any]:
                 "enabled": support.enabled,
                 "operation_modes": sorted(support.operation_modes),
                 "transfer_modes": sorted(support.transfer_modes),
+                "max_discharge_power": support.max_discharge_power,
+                "iso15118": support.iso15118,
             }
             for evse, support in capabilities.v2x.items()
         },
@@ -120,6 +122,8 @@ def capabilities_from_dict(data: Mapping[str, Any]) -> Capabilities:
                 enabled=bool(support.get("enabled")),
                 operation_modes=frozenset(support.get("operation_modes") or ()),
                 transfer_modes=frozenset(support.get("transfer_modes") or ()),
+                max_discharge_power=support.get("max_discharge_power"),
+                iso15118=support.get("iso15118"),
             )
             for evse, support in (data.get("v2x") or {}).items()
         },

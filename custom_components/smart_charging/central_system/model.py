@@ -46,6 +46,8 @@ class V2XSupport:
     enabled: bool = False
     operation_modes: frozenset[str] = frozenset()  # ChargingOnly, CentralSetpoint, ...
     transfer_modes: frozenset[str] = frozenset()  # AC_three_phase, AC_BPT, DC_BPT, ...
+    max_discharge_power: float | None = None  # W, the EVSE's DischargePower maxLimit
+    iso15118: bool | None = None  # ISO15118Ctrlr.Enabled (ISO 15118-20 carries V2X on AC)
 
     @property
     def can_discharge(self) -> bool:

@@ -102,14 +102,20 @@ def connector_v2x(
         return None
     dc = _is_dc(charger, connector)
     phases = 3
+    evse_power = (
+        None
+        if charger.capabilities is None
+        else charger.capabilities.v2x_of(connector.connector_id).max_discharge_power
+    )
     maximum = min(
         value
         for value in (
             settings.maximum,
             connector.ev_max_discharge_current,
-            None
-            if connector.ev_max_discharge_power is None
-            else connector.ev_max_discharge_power / (voltage * phases),
+            *(
+                None if power is None else power / (voltage * phases)
+                for power in (connector.ev_max_discharge_power, evse_power)
+            ),
         )
         if value is not None
     )
