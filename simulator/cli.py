@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 import logging
 import math
 import signal
@@ -14,13 +15,17 @@ import sys
 from .background import LINK_ERRORS, logged
 from .charger import SimulatedCharger
 from .spec import ChargerSpec
-from .v21 import ac_wallbox, dc_station
+from .v21 import SimulatedStation21, ac_wallbox, dc_station
+from .v21.car import default_car
 from .v201 import SimulatedStation201
 
 _LOGGER = logging.getLogger(__package__)
 DEFAULT_URL = "ws://127.0.0.1:9000"
 DEFAULT_CHARGERS = ("SIM-AC11:1:3:16", "SIM-DUAL:2:3:32")
 DEFAULT_STATIONS = ("SIM-201:1:16", "SIM-DC:1:DC50")
+DEFAULT_STATIONS21 = ("SIM-V2X:1:AC11",)
+# The demo car of a 2.1 station is home for the night: time to discharge and charge back.
+DEMO_STAY = timedelta(hours=12)
 _FIELDS_MIN, _FIELDS_MAX = 3, 4
 _STATION_FIELDS_MIN, _STATION_FIELDS_MAX = 2, 3
 DEFAULT_DC_KW = 50.0  # a DC station's power per EVSE without a number after "DC"
@@ -102,7 +107,8 @@ class Station21Spec:
     def build(self, url: str) -> SimulatedStation201:
         """The simulated station (with a car that discharges) for the CSMS at `url`."""
         make = dc_station if self.kind == "DC" else ac_wallbox
-        return make(self.station_id, url, self.kw, evses=self.evses)
+        car = replace(default_car(dc=self.kind == "DC"), stay=DEMO_STAY)
+        return make(self.station_id, url, self.kw, evses=self.evses, car=car)
 
 
 def parse_station21(text: str) -> Station21Spec:
@@ -152,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="ID:EVSES[:AC[KW]|:DC[KW]]",
         help="an OCPP 2.1 bidirectional (V2X) station to simulate, repeatable: ID:1:AC11 an "
-        "11 kW AC wallbox (the default kind), ID:1:DC22 a 22 kW DC station",
+        "11 kW AC wallbox (the default kind), ID:1:DC22 a 22 kW DC station "
+        f"(default: {' '.join(DEFAULT_STATIONS21)}; 'none' for none)",
     )
     parser.add_argument(
         "--meter-interval", type=int, default=10, help="MeterValues every N s (default 10)"
@@ -183,7 +190,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         stations: list[StationSpec | Station21Spec] = [
             parse_station(text) for text in texts if text != "none"
         ]
-        stations += [parse_station21(text) for text in args.station21 or ()]
+        stations += [
+            parse_station21(text) for text in args.station21 or DEFAULT_STATIONS21 if text != "none"
+        ]
     except argparse.ArgumentTypeError as err:
         parser.error(str(err))
     ids = [spec.charge_point_id for spec in specs] + [spec.station_id for spec in stations]
@@ -235,6 +244,9 @@ async def _drive_station(station: SimulatedStation201) -> None:
     for evse_id in station.evses:
         with logged(station, f"demo session on EVSE {evse_id}"):
             await station.start_transaction(evse_id)
+            if isinstance(station, SimulatedStation21):
+                # An ISO 15118-20 car tells its needs, bidirectional ones included.
+                await station.send_car_needs(evse_id)
 
 
 async def _shut_down_station(station: SimulatedStation201) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import timedelta
 import logging
 from pathlib import Path
 import signal
@@ -14,6 +15,7 @@ import pytest
 
 from simulator import cli
 from simulator.spec import ChargerSpec
+from simulator.v21 import SimulatedStation21
 
 from .central_system import CentralSystem
 from .csms21 import Rig
@@ -55,9 +57,14 @@ def test_parse_args_defaults() -> None:
     assert options.stations == [
         cli.StationSpec("SIM-201", 1, 16.0),
         cli.StationSpec("SIM-DC", 1, dc_power=50_000.0),
+        cli.Station21Spec("SIM-V2X", 1, "AC", 11.0),
     ]
     assert not options.verbose
-    assert cli.parse_args(["--station201", "none"]).stations == []
+    assert cli.parse_args(["--station201", "none", "--station21", "none"]).stations == []
+    # The demo's bidirectional car stays the night.
+    demo = cli.Station21Spec("SIM-V2X", 1, "AC", 11.0).build("ws://127.0.0.1:9")
+    assert isinstance(demo, SimulatedStation21)
+    assert demo.car(1).stay == timedelta(hours=12)
 
 
 def test_parse_station() -> None:
