@@ -364,7 +364,9 @@ def test_parse_a_dc_station() -> None:
     for text in ("X:1:DCx", "X:1:DC0", "X:1:DC-5", "X:0:DC50", "X:1:DCinf", "X:1:DC50:1"):
         with pytest.raises(argparse.ArgumentTypeError):
             cli.parse_station(text)
-    options = cli.parse_args(["--station201", "FAST:1:DC50", "--station201", "AC:1"])
+    options = cli.parse_args(
+        ["--station201", "FAST:1:DC50", "--station201", "AC:1", "--station21", "none"]
+    )
     assert options.stations == [
         cli.StationSpec("FAST", 1, dc_power=50_000),
         cli.StationSpec("AC", 1, 16.0),
