@@ -64,6 +64,7 @@ NEEDS = {
             "evMinV2XEnergyRequest": -20000,
             "evMaxV2XEnergyRequest": 30000,
             "evTargetEnergyRequest": 25000,
+            "evMaxEnergyRequest": 40000,
             "targetSoC": 80,
         },
     },
@@ -155,6 +156,7 @@ async def test_v2x_support_and_charging_needs(server: Server, raw_client: RawCli
     assert connector.ev_max_discharge_current == pytest.approx(10000 / 690)
     assert (connector.ev_min_v2x_energy, connector.ev_max_v2x_energy) == (-20000, 30000)
     assert connector.ev_target_soc == 80
+    assert connector.ev_max_energy == 40000
     # No AC parameters: the V2X ones give the energy target and the maximum.
     assert connector.ev_energy_amount == 25000
     assert connector.ev_max_power == 11000

@@ -20,9 +20,13 @@ from custom_components.smart_charging.central_system.model import (
 from custom_components.smart_charging.settings import ConnectorSettings
 from custom_components.smart_charging.site_balancer.discharge_requests import DischargeRequests
 from custom_components.smart_charging.site_balancer.engine_input import ConnectorHistory
-from custom_components.smart_charging.site_balancer.v2x_input import connector_v2x
+from custom_components.smart_charging.site_balancer.v2x_input import (
+    connector_v2x,
+    energy_to_target,
+)
 from custom_components.smart_charging.v2x_battery import (
     battery_capacity,
+    car_floor,
     energy_above_reserve,
     max_discharge_power,
 )
@@ -46,7 +50,7 @@ def bidirectional_station(
     connector.ev_transfer_mode = mode
     connector.allowed_transfer = (mode,)
     connector.soc = 60.0
-    connector.ev_max_v2x_energy = 24000.0  # to full at 60 %: a 60 kWh battery
+    connector.ev_max_energy = 24000.0  # to full at 60 %: a 60 kWh battery
     connector.ev_max_discharge_power = 6900.0
     connector.ev_target_soc = 80.0
     return charger, connector
@@ -61,6 +65,12 @@ def test_a_bidirectional_car_becomes_v2x_input() -> None:
     assert v2x.max_discharge_current == pytest.approx(6900 / 690)
     assert v2x.capacity == pytest.approx(60000)
     assert (v2x.soc, v2x.reserve_soc, v2x.target_soc) == (60.0, 40, 80.0)
+    # The car's own V2X floor (here 45 %: 9 kWh below its 60 %) wins over a lower reserve.
+    connector.ev_min_v2x_energy = -9000.0
+    assert car_floor(connector) == pytest.approx(45)
+    v2x = connector_v2x(charger, connector, settings, VOLTAGE, None)
+    assert v2x is not None
+    assert v2x.reserve_soc == pytest.approx(45)
     assert v2x.allowed
     assert v2x.objective is None
     assert not v2x.dc
@@ -123,6 +133,11 @@ def test_battery_figures() -> None:
     connector.soc = 97.0  # too full to tell the size from the energy to full
     assert battery_capacity(connector) is None
     assert energy_above_reserve(connector, 30) is None
+    connector.ev_max_energy = None
+    connector.soc, connector.ev_energy_amount = 50.0, 18000.0  # 30 % to its 80 % target
+    assert battery_capacity(connector) == pytest.approx(60000)
+    connector.soc = 78.0  # too close to the target to tell
+    assert battery_capacity(connector) is None
     assert max_discharge_power(connector, VOLTAGE) == 6900
     connector.ev_max_discharge_power = None
     connector.ev_max_discharge_current = 10.0
@@ -171,3 +186,16 @@ def test_a_discharge_reads_negative() -> None:
     connector.current_phases = PhaseValues(-3.0, 8.0, 8.0)
     measured, _, _ = history.session_phases_of("CS-V2X/1", connector, rotation=0)
     assert measured == (0.0, 8.0, 8.0)
+
+
+def test_energy_to_target_from_the_soc() -> None:
+    """A bidirectional car needs what brings its SoC to its target, at the charging losses."""
+    _, connector = bidirectional_station()  # 60 kWh at 60 %, to 80 %
+    assert energy_to_target(connector, 0.9) == pytest.approx(12000 / 0.9)
+    connector.soc = 85.0
+    assert energy_to_target(connector, 0.9) == 0
+    connector.ev_target_soc = None
+    assert energy_to_target(connector, 0.9) is None
+    connector.ev_target_soc = 80.0
+    connector.ev_transfer_mode = "AC_three_phase"  # a one-way car: its energy amount counts
+    assert energy_to_target(connector, 0.9) is None

@@ -158,6 +158,7 @@ class ConnectorState:
     # Wh to the car's minimum SoC (negative: it may give that much) and to full.
     ev_min_v2x_energy: float | None = None
     ev_max_v2x_energy: float | None = None
+    ev_max_energy: float | None = None  # Wh to its maximum SoC (evMaxEnergyRequest)
     ev_target_soc: float | None = None  # %
     # What the central system allowed this transaction (NotifyAllowedEnergyTransfer).
     allowed_transfer: tuple[str, ...] = ()
@@ -176,6 +177,7 @@ class ConnectorState:
         self.ev_max_discharge_power = self.ev_min_discharge_power = None
         self.ev_max_discharge_current = None
         self.ev_min_v2x_energy = self.ev_max_v2x_energy = self.ev_target_soc = None
+        self.ev_max_energy = None
 
     @property
     def bidirectional(self) -> bool:

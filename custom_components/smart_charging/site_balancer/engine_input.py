@@ -22,6 +22,7 @@ from ..balancing import (
     PriceSlot,
     SiteInput,
     StationInput,
+    V2XSettings,
 )
 from ..balancing.model import PhaseCurrents
 from ..central_system.limits import NOMINAL_VOLTAGE
@@ -44,7 +45,7 @@ from ..const import (
 )
 from ..ids import connector_key
 from ..site_options import parse_circuits
-from .v2x_input import connector_v2x, v2x_settings
+from .v2x_input import connector_v2x, energy_to_target, v2x_settings
 
 if TYPE_CHECKING:
     from . import Balancer
@@ -126,6 +127,7 @@ def snapshot(balancer: Balancer) -> SiteInput:
     base = float(options.get(CONF_BASE_LOAD) or 0)
     reading = balancer.meter.read(dt_util.utcnow())
     now = balancer.clock()
+    site_v2x = v2x_settings(options, balancer.v2x_signals())
     circuits = {
         circuit.name: CircuitInput(
             circuit_id=circuit.name, limit=(circuit.limit,) * 3, parent_id=circuit.parent
@@ -147,12 +149,14 @@ def snapshot(balancer: Balancer) -> SiteInput:
             )
         )
         connectors.extend(
-            _connector_input(balancer, charger, connector_id, charger_settings.phase_rotation, now)
+            _connector_input(
+                balancer, charger, connector_id, charger_settings.phase_rotation, now, site_v2x
+            )
             for connector_id in balancer.hub.connector_ids(charger)
         )
     max_import = options.get(CONF_MAX_IMPORT_POWER)
     return SiteInput(
-        v2x=v2x_settings(options, balancer.v2x_signals()),
+        v2x=site_v2x,
         now=now,
         grid_limit=(limit, limit, limit),
         max_import_power=float(max_import) if max_import else None,
@@ -188,7 +192,12 @@ def _price_slots(balancer: Balancer, now: float) -> tuple[PriceSlot, ...]:
 
 
 def _connector_input(
-    balancer: Balancer, charger: ChargerState, connector_id: int, rotation: int, now: float
+    balancer: Balancer,
+    charger: ChargerState,
+    connector_id: int,
+    rotation: int,
+    now: float,
+    site_v2x: V2XSettings,
 ) -> ConnectorInput:
     connector = charger.connector(connector_id)
     key = connector_key(charger.charger_id, connector_id)
@@ -203,14 +212,14 @@ def _connector_input(
     ):
         energy_needed = settings.energy_target * 1000 - (connector.session_energy or 0.0)
         departure = now + seconds_until(balancer.wall_clock(), settings.departure)
-    elif (
-        connector.ev_energy_amount is not None
-        and connector.ev_departure is not None
-        and connector.transaction_id is not None
-    ):
-        # What the car told (ISO 15118 charging needs) where the user set nothing.
-        energy_needed = connector.ev_energy_amount - (connector.session_energy or 0.0)
-        departure = now + (connector.ev_departure - balancer.wall_clock()).total_seconds()
+    elif connector.ev_departure is not None and connector.transaction_id is not None:
+        # What the car told (ISO 15118 charging needs) where the user set nothing. A car
+        # that may discharge counts from its SoC: what it gave back is still to charge.
+        energy_needed = energy_to_target(connector, site_v2x.charge_efficiency)
+        if energy_needed is None and connector.ev_energy_amount is not None:
+            energy_needed = connector.ev_energy_amount - (connector.session_energy or 0.0)
+        if energy_needed is not None:
+            departure = now + (connector.ev_departure - balancer.wall_clock()).total_seconds()
     # The car's own range where it told one (2.x charging needs): a car that needs 10 A
     # to start is not offered 8 A.
     max_current = min(settings.maximum, connector.ev_max_current or settings.maximum)

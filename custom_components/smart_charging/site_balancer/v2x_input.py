@@ -29,7 +29,7 @@ from ..const import (
     DischargeMode,
 )
 from ..settings import ConnectorSettings
-from ..v2x_battery import battery_capacity
+from ..v2x_battery import battery_capacity, car_floor
 
 _TO_WATT = {UnitOfPower.WATT: 1.0, UnitOfPower.KILO_WATT: 1000.0, "": 1.0}
 # A DC station's connector types (OCPP 2.x ConnectorEnumType) start with these.
@@ -127,13 +127,26 @@ def connector_v2x(
         max_discharge_current=maximum,
         capacity=battery_capacity(connector) or 0.0,
         soc=connector.soc,
-        reserve_soc=settings.soc_reserve,
+        # The car's own V2X floor where it is above the user's reserve.
+        reserve_soc=max(settings.soc_reserve, car_floor(connector) or 0.0),
         target_soc=connector.ev_target_soc,
         allowed=allowed,
         objective=None if mode is DischargeMode.SITE else DischargeObjective(mode.value),
         dc=dc,
         requested=None if requested is None else requested / (voltage * phases),
     )
+
+
+def energy_to_target(connector: ConnectorState, charge_efficiency: float) -> float | None:
+    """Wh from the grid that bring a bidirectional car from its SoC to its target SoC.
+
+    None where the car told no target, SoC or battery size (or is one-way).
+    """
+    capacity = battery_capacity(connector)
+    soc, target = connector.soc, connector.ev_target_soc
+    if not connector.bidirectional or capacity is None or soc is None or target is None:
+        return None
+    return max(0.0, (target - soc) / 100 * capacity) / charge_efficiency
 
 
 def _is_dc(charger: ChargerState, connector: ConnectorState) -> bool:
