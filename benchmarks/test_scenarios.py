@@ -12,6 +12,10 @@ SCENARIO, e.g. `SCENARIO=home`), it runs 24 h of the site:
 then prints a table of every strategy's metrics and how ours compares with the optimum,
 and writes `benchmarks/results/<day>.md` and `docs/scenarios/<day>.png`.
 
+A V2X day (a file with a `[v2x]` table) runs the engine in the loop instead, with signed
+setpoints, against "charge-only smart charging", "rule-based V2H" and the V2X optimum (see
+`scenario/v2x_day.py`), and writes `benchmarks/results/<day>.md`.
+
     .venv/bin/python -m benchmarks.scenario            # all scenarios
     .venv/bin/python -m benchmarks.scenario home       # one
 
@@ -44,6 +48,8 @@ from .scenario.optimum import solve_optimum
 from .scenario.ours import run_ours, site_options
 from .scenario.plots import Series, plot_day, resample
 from .scenario.trace import Trace
+from .scenario.v2x_day import run_day
+from .scenario.v2x_report import report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "benchmarks" / "scenarios"
@@ -51,21 +57,35 @@ RESULTS = ROOT / "benchmarks" / "results"
 PLOTS = ROOT / "docs" / "scenarios"
 
 
-def _days() -> list[ScenarioDay]:
+def _days(*, v2x: bool) -> list[ScenarioDay]:
     wanted = {name for name in os.environ.get("SCENARIO", "").split(",") if name}
     return [
         day
         for path in sorted(SCENARIOS.glob("*.toml"))
         if not wanted or path.stem in wanted
         for day in load_scenario(path)
+        if (day.v2x is not None) == v2x
     ]
 
 
-@pytest.fixture(params=_days(), ids=lambda day: day.name)
+@pytest.fixture(params=_days(v2x=False), ids=lambda day: day.name)
 def day(request: pytest.FixtureRequest) -> ScenarioDay:
     """One scenario day."""
     scenario_day: ScenarioDay = request.param
     return scenario_day
+
+
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("v2x_day", _days(v2x=True), ids=lambda day: day.name)
+def test_v2x_scenario(v2x_day: ScenarioDay) -> None:
+    """Run ours (the engine in the loop), the baselines and the optimum over a V2X day."""
+    result = run_day(v2x_day)
+    text = report(result)
+    print(f"\n{text}")
+    if os.environ.get("SCENARIO_OURS_ONLY"):
+        return
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{v2x_day.name}.md").write_text(text)
 
 
 @pytest.fixture

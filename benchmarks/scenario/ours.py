@@ -8,6 +8,9 @@ Only time is virtual: one `SimClock` drives the chargers, the cars, the balancer
 the central system's timestamps (so profiles' validity means the same on both sides) and
 the price forecast's slots, and after every step the harness lets HA and the chargers
 finish what they are doing.
+
+A V2X day (signed setpoints, OCPP 2.1, which these simulated chargers do not speak) runs
+the same engine in the loop instead: `v2x_engine.py`.
 """
 
 from __future__ import annotations

@@ -73,6 +73,8 @@ from .timeline import format_clock
 from .toml_table import ScenarioError, Table as _Table, check_number as _check_number
 from .v2x_scenario import bidirectional, describe_events, grid_events, load_steps, v2x_site
 
+__all__ = ["MODES", "ScenarioError", "load_scenario", "parse_scenario"]
+
 # The engine's Mode values a driver picks (custom_components/smart_charging/balancing/model.py).
 MODES = ("fast", "min_solar", "solar", "price")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -717,7 +717,11 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     # Names and descriptions come from the translations (HA 2026 no longer merges them in).
     texts = await async_get_translations(hass, "en", "services", [DOMAIN])
 
-    assert set(descriptions) == set(registered) == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE, SERVICE_SET_DISCHARGE}
+    assert (
+        set(descriptions)
+        == set(registered)
+        == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE, SERVICE_SET_DISCHARGE}
+    )
     for service, description in descriptions.items():
         prefix = f"component.{DOMAIN}.services.{service}"
         assert texts[f"{prefix}.name"]

@@ -1,0 +1,34 @@
+"""A V2X day end to end on a tiny site: every controller, the optimum, the goals."""
+
+from __future__ import annotations
+
+from benchmarks.scenario.v2x_day import OPTIMUM, run_day
+from benchmarks.scenario.v2x_report import CHARGE_ONLY, RULE, goals, report
+from simulator.site.model import V2XSite
+
+from .v2x_site import VOLTS, Flat, v2x_day
+
+
+def test_a_short_day_runs_and_reports() -> None:
+    """Two minutes of a house above the fuse: every strategy runs and the goals are judged."""
+    day = v2x_day(
+        house=Flat((28.0 * VOLTS,) * 3),
+        v2x=V2XSite(objective="peak_shaving", also=("self_consumption",)),
+    )
+    result = run_day(day, until=120.0)
+    assert list(result.rows) == [
+        "ours (peak_shaving)",
+        "ours (self_consumption)",
+        CHARGE_ONLY,
+        RULE,
+        OPTIMUM,
+    ]
+    assert result.ours == "ours (peak_shaving)"
+    # Charge-only cannot push the house under the fuse: 2 minutes above it.
+    assert result.rows[CHARGE_ONLY].fuse_seconds == 120.0
+    judged = {goal.name: goal for goal in goals(result)}
+    assert judged["s > cap beyond reaction"].met is None  # no cap on this day
+    assert judged["s > fuse or cap beyond reaction below charge-only"].met
+    text = report(result)
+    assert "| ours (peak_shaving) |" in text
+    assert "Reaction time allowed per excursion above the fuse or the cap: 2 s" in text
