@@ -21,9 +21,11 @@ from custom_components.smart_charging.site_options import default_site_options
 from simulator.v21 import SimulatedStation21
 from simulator.v21.car import V2XCar
 from simulator.v21.kinds import ac_wallbox
-from tests.helpers import charger_url, find_device, hub_of, uid, wait_for
+from tests.helpers import charger_url, find_device, uid, wait_for
 
-from .test_balancing import METER, Clock, report, set_meter, settle
+from .test_balancing import METER, Clock, report, set_meter, settle, site
+
+__all__ = ["site"]  # the fixture: balancing on, with this module's options
 
 STATION = "CS-V2X"
 VALIDITY = 60
@@ -45,27 +47,15 @@ def entry_options(entry_options: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def site(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
-) -> AsyncGenerator[tuple[MockConfigEntry, SmartChargingHub, Clock]]:
-    """The integration with balancing on and V2H; the house draws 10 A per phase."""
-    set_meter(hass, 10, 10, 10)
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
-    hub = hub_of(mock_config_entry)
-    clock = Clock()
-    hub.balancer.clock = clock
-    yield mock_config_entry, hub, clock
-    await hass.config_entries.async_unload(mock_config_entry.entry_id)
-
-
-@pytest.fixture
 async def station(
     hass: HomeAssistant, site: tuple[MockConfigEntry, SmartChargingHub, Clock]
 ) -> AsyncGenerator[SimulatedStation21]:
-    """An 11 kW bidirectional wallbox; its car (50 %, to 80 % in 12 h) plugged in, needs told."""
+    """An 11 kW bidirectional wallbox; its car (50 %, to 80 % in 12 h) plugged in, needs told.
+
+    The house draws 10 A per phase.
+    """
     entry, hub, _ = site
+    set_meter(hass, 10, 10, 10)
     # Home for the night: its departure target is far off.
     simulated = ac_wallbox(STATION, charger_url(entry), car=V2XCar(stay=timedelta(hours=12)))
     assert await simulated.connect() == "Accepted"
@@ -112,6 +102,31 @@ async def solar_mode(hass: HomeAssistant, entity_registry: er.EntityRegistry) ->
     )
 
 
+async def run(
+    hass: HomeAssistant,
+    hub: SmartChargingHub,
+    clock: Clock,
+    station: SimulatedStation21,
+    steps: int,
+) -> None:
+    """Steps of a real site: allocate, the car follows, the meters report (house 10 A)."""
+    for _ in range(steps):
+        await settle(hass, hub, clock)
+        # The car follows after its response delay, on the station's clock (which must stay
+        # within the live limit's validity of real time: HA dates the limits by it).
+        station.advance(3)
+        await report(hass, 10, station)
+
+
+async def waiting_and_allowed(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, station: SimulatedStation21
+) -> None:
+    """Solar mode without surplus (the car waits), discharging allowed and told the station."""
+    await solar_mode(hass, entity_registry)
+    await allow(hass, entity_registry)
+    await wait_for(hass, lambda: station.discharge_allowed(1))
+
+
 async def allow(hass: HomeAssistant, entity_registry: er.EntityRegistry, on: bool = True) -> None:
     """Flip the connector's Allow discharging switch."""
     await hass.services.async_call(
@@ -142,15 +157,8 @@ async def test_v2h_covers_the_house(
     assert state(hass, entity(entity_registry, "select", "discharge_mode")) == "site"
     assert not station.discharge_allowed(1)
 
-    await solar_mode(hass, entity_registry)
-    await allow(hass, entity_registry)
-    await wait_for(hass, lambda: station.discharge_allowed(1))
-    for _ in range(6):
-        await settle(hass, hub, clock)
-        # The car follows after its response delay, on the station's clock (which must stay
-        # within the live limit's validity of real time: HA dates the limits by it).
-        station.advance(3)
-        await report(hass, 10, station)
+    await waiting_and_allowed(hass, entity_registry, station)
+    await run(hass, hub, clock, station, steps=6)
     assert station.command(1) < 0
     assert station.draw(1) == pytest.approx(-10)  # the house's 10 A per phase
     reason = state(hass, entity(entity_registry, "sensor", "limit_reason"))
@@ -188,15 +196,8 @@ async def test_reserve_holds(
         {ATTR_ENTITY_ID: entity(entity_registry, "number", "soc_reserve"), "value": 80},
         blocking=True,
     )
-    await solar_mode(hass, entity_registry)
-    await allow(hass, entity_registry)
-    await wait_for(hass, lambda: station.discharge_allowed(1))
-    for _ in range(3):
-        await settle(hass, hub, clock)
-        # The car follows after its response delay, on the station's clock (which must stay
-        # within the live limit's validity of real time: HA dates the limits by it).
-        station.advance(3)
-        await report(hass, 10, station)
+    await waiting_and_allowed(hass, entity_registry, station)
+    await run(hass, hub, clock, station, steps=3)
     assert station.command(1) >= 0
     assert state(hass, entity(entity_registry, "sensor", "energy_above_reserve")) == "0.0"
 
@@ -241,12 +242,7 @@ async def test_set_discharge_action(
         {ATTR_DEVICE_ID: device.id, "power": 2070, "duration": 600},
         blocking=True,
     )
-    for _ in range(3):
-        await settle(hass, hub, clock)
-        # The car follows after its response delay, on the station's clock (which must stay
-        # within the live limit's validity of real time: HA dates the limits by it).
-        station.advance(3)
-        await report(hass, 10, station)
+    await run(hass, hub, clock, station, steps=3)
     assert station.draw(1) == pytest.approx(-3, abs=0.5)
     assert state(hass, entity(entity_registry, "sensor", "limit_reason")) == "discharge_requested"
     clock.now += 600
@@ -264,15 +260,8 @@ async def test_home_assistant_gone_mid_discharge(
 ) -> None:
     """HA stops while the car discharges: the station stops within the live limit's validity."""
     entry, hub, clock = site
-    await solar_mode(hass, entity_registry)
-    await allow(hass, entity_registry)
-    await wait_for(hass, lambda: station.discharge_allowed(1))
-    for _ in range(4):
-        await settle(hass, hub, clock)
-        # The car follows after its response delay, on the station's clock (which must stay
-        # within the live limit's validity of real time: HA dates the limits by it).
-        station.advance(3)
-        await report(hass, 10, station)
+    await waiting_and_allowed(hass, entity_registry, station)
+    await run(hass, hub, clock, station, steps=4)
     assert station.command(1) < 0
     assert await hass.config_entries.async_unload(entry.entry_id)
     station.advance(VALIDITY)
