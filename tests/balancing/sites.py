@@ -56,6 +56,13 @@ def _clean(values: PhaseCurrents) -> list[float]:
     return [max(0.0, _finite(value)) for value in values]
 
 
+def reading(connector: ConnectorInput) -> list[float]:
+    """What the engine reads: a V2X connector's sign is kept (it discharges below 0)."""
+    if connector.v2x is not None:
+        return [_finite(value) for value in connector.measured]
+    return _clean(connector.measured)
+
+
 def drawing_phases(
     connector: ConnectorInput, allocation: Allocation, previous: EngineState | None
 ) -> tuple[int, ...]:
@@ -96,7 +103,7 @@ def limit_violations(
     meter = grid is not None and site_input.meter_available and all(math.isfinite(g) for g in grid)
     drawn = [0.0, 0.0, 0.0]
     for connector in site_input.connectors:
-        for phase, value in enumerate(_clean(connector.measured)):
+        for phase, value in enumerate(reading(connector)):
             drawn[phase] += value
     if meter:
         assert grid is not None

@@ -30,7 +30,7 @@ async def plugged_in(
     server: Server, make_station: StationFactory, *, dc: bool = False
 ) -> tuple[SimulatedStation21, ChargerSession]:
     """A bidirectional station, set up, its car plugged in and its needs told."""
-    station = make_station(server, ID, kind=dc_station if dc else ac_wallbox)  # type: ignore[arg-type]
+    station = make_station(server, ID, kind=dc_station if dc else ac_wallbox)
     assert isinstance(station, SimulatedStation21)
     assert await station.connect() == "Accepted"
     session = server.session(ID)

@@ -10,6 +10,7 @@ from .model import (
     Allocation,
     CircuitInput,
     ConnectorInput,
+    DischargeObjective,
     EngineSettings,
     EngineState,
     LimitReason,
@@ -18,12 +19,15 @@ from .model import (
     Result,
     SiteInput,
     StationInput,
+    V2XInput,
+    V2XSettings,
 )
 
 __all__ = [
     "Allocation",
     "CircuitInput",
     "ConnectorInput",
+    "DischargeObjective",
     "EngineSettings",
     "EngineState",
     "LimitReason",
@@ -32,5 +36,7 @@ __all__ = [
     "Result",
     "SiteInput",
     "StationInput",
+    "V2XInput",
+    "V2XSettings",
     "allocate",
 ]

@@ -8,7 +8,9 @@
 3. Take what cannot be steered (offline and non-compliant draw) out of it.
 4. Solar: surplus, 3→1 phase switching and start/stop hysteresis.
 5. Share: grid stage (priority, rotation, max-min fair filling), then solar stage.
-6. Dead band (only where holding the last value keeps every limit); ramp was a cap
+6. V2X (`discharge`, only where a connector may discharge): who discharges how much
+   for which objective, and a change of direction passes through 0.
+7. Dead band (only where holding the last value keeps every limit); ramp was a cap
    inside the filling. Then the new memory of every connector.
 """
 
@@ -20,8 +22,11 @@ from .budget import apply_budget, reserve_unsteerable
 from .classification import make_context
 from .constants import NO_CONSTRAINT, THREE_PHASES
 from .context import STATUS_REASONS, Context, Status
+from .discharge import apply_discharge
+from .discharge_answer import answer_v2x
 from .failsafe import share_failsafe
 from .model import (
+    ZERO,
     Allocation,
     ConnectorMemory,
     EngineState,
@@ -56,7 +61,8 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         rising=context.rising,
     )
     if site.prices:
-        apply_plan(context, _ev_power(context, budget.ev_budget))
+        context.ev_power = _ev_power(context, budget.ev_budget)
+        apply_plan(context, context.ev_power)
     surplus = 0.0
     if failsafe:
         share_failsafe(context)
@@ -78,8 +84,13 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         if context.target[i] <= 0 and status[i] is Status.CHARGE:
             context.reason[i] = LimitReason.CHEAPER_LATER
             context.bound_by[i] = NO_CONSTRAINT
+    v2x_base = None
+    if context.v2x:
+        kept = previous.v2x_base if previous is not None else None
+        v2x_base = apply_discharge(context, kept, metered=not failsafe and grid is not None)
     held = _dead_band(context, allow_higher=not budget.overloaded)
     allocations, memories, allocated = _answer(context, held)
+    discharging = answer_v2x(context, allocations, memories) if context.v2x else ZERO
     return Result(
         allocations=allocations,
         state=EngineState(
@@ -90,6 +101,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
             # starts from its own first reading.
             non_ev_load=None if failsafe or grid is None else budget.non_ev_load,
             non_ev_falling_since=budget.falling_since,
+            v2x_base=v2x_base,
         ),
         non_ev_load=budget.non_ev_load,
         ev_budget=budget.ev_budget,
@@ -102,6 +114,8 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
         failsafe=failsafe,
         overloaded=budget.overloaded,
         surplus_power=surplus,
+        discharging=discharging,
+        recheck_at=context.recheck_at,
     )
 
 

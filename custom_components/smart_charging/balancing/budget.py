@@ -156,7 +156,8 @@ def reserve_fixed(net: Network, station_id: str, draw: PhaseCurrents, voltage: f
     """Take a connector's measured draw out of every constraint it counts against.
 
     For connectors we cannot steer: offline ones and non-compliant ones. Capacities may
-    reach 0 (never below): then nobody else gets anything there.
+    reach 0 (never below): then nobody else gets anything there. What one discharges
+    (V2X: a negative reading) gives nobody room: it may stop at any moment.
     """
     capacity = net.capacity
     for phase in ALL_PHASES:
@@ -166,7 +167,8 @@ def reserve_fixed(net: Network, station_id: str, draw: PhaseCurrents, voltage: f
                 capacity[k] = max(0.0, capacity[k] - amount)
     if net.import_k is not None:
         k = net.import_k
-        capacity[k] = max(0.0, capacity[k] - (draw[0] + draw[1] + draw[2]) * voltage)
+        drawn = max(0.0, draw[0]) + max(0.0, draw[1]) + max(0.0, draw[2])
+        capacity[k] = max(0.0, capacity[k] - drawn * voltage)
 
 
 def reserve_unsteerable(context: Context) -> None:

@@ -48,6 +48,12 @@ def _clean(values: PhaseCurrents) -> PhaseCurrents:
     return (a, b, c)
 
 
+def _clean_signed(values: PhaseCurrents) -> PhaseCurrents:
+    """A V2X connector's readings: missing or NaN are 0, negative ones discharge."""
+    a, b, c = (finite(value) for value in values)
+    return (a, b, c)
+
+
 def _phases(phases: tuple[int, ...]) -> tuple[int, ...]:
     """Valid grid phases, sorted; none valid: all three (the cautious guess)."""
     if phases in _VALID_PHASES:
@@ -127,6 +133,13 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
         },
         car_checked=[False] * n,
         checking=set(),
+        v2x=[],
+        negative=set(),
+        falling=[0.0, 0.0, 0.0],
+        discharge={},
+        recheck_at=None,
+        price_mode=[],
+        ev_power=0.0,
         station_draw={},
         rising=[0.0, 0.0, 0.0],
         raised={},
@@ -141,7 +154,7 @@ def make_context(site: SiteInput, previous: EngineState | None) -> Context:
     return context
 
 
-def _gather(context: Context) -> None:
+def _gather(context: Context) -> None:  # noqa: PLR0912 - one hot loop, kept inline for speed
     """Clean readings and phase sets; station draws; who can switch; who has a deadline."""
     inf = math.inf
     connectors = context.connectors
@@ -150,6 +163,7 @@ def _gather(context: Context) -> None:
     wired = context.wired
     station_draw = context.station_draw
     switchable = context.switchable
+    v2x = context.v2x
     station_id: str | None = None
     station_sum = [0.0, 0.0, 0.0]
     response_time = context.site.settings.response_time
@@ -159,10 +173,17 @@ def _gather(context: Context) -> None:
     car_limit_slack = settings.car_limit_slack
     for i, connector in enumerate(connectors):
         a, b, c = measured[i]
-        if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
-            measured[i] = _clean(measured[i])
-            a, b, c = measured[i]
         memory = memories[i]
+        if not (0 <= a < inf and 0 <= b < inf and 0 <= c < inf):
+            # Missing, NaN or negative: only a V2X connector discharges (keeps the sign).
+            signed = connector.v2x is not None
+            measured[i] = _clean_signed(measured[i]) if signed else _clean(measured[i])
+            a, b, c = measured[i]
+            if signed and (a < 0 or b < 0 or c < 0):
+                context.negative.add(i)
+        if connector.v2x is not None or memory.discharged:
+            # It may discharge, or did until now (it passes through 0 before it charges).
+            v2x.append(i)
         read_at = connector.measured_at
         if (
             memory.sent_at is not None
@@ -175,7 +196,13 @@ def _gather(context: Context) -> None:
             and connector.active
             and connector.online
         ):
-            context.raised[i] = _add_rise(context.rising, memory.sent, (a, b, c), wired[i])
+            context.raised[i] = _add_rise(
+                context.rising,
+                context.falling,
+                memory.sent - memory.discharge,  # the setpoint: a discharge is negative
+                (a, b, c),
+                wired[i],
+            )
         if a or b or c:  # connectors of a station are next to each other
             if connector.station_id != station_id:
                 station_id = connector.station_id
@@ -240,6 +267,7 @@ def _classify(context: Context) -> None:
     solar, min_solar, price, off = Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE, Mode.OFF
     solar_drawn = solar_rising = 0.0
     raised = context.raised
+    negative = context.negative
     for i, connector in enumerate(context.connectors):
         if not connector.online:
             status[i] = Status.OFFLINE
@@ -263,7 +291,14 @@ def _classify(context: Context) -> None:
                 solar_drawn += a + b + c
         if memory.sent_at is not None:
             ceiling = memory.sent + tolerance
-            if memory.over_since is not None or a > ceiling or b > ceiling or c > ceiling:
+            if (
+                memory.over_since is not None
+                or a > ceiling
+                or b > ceiling
+                or c > ceiling
+                # Only a V2X connector reads negative: it may discharge more than allowed.
+                or (negative and i in negative)
+            ):
                 flagged, context.over_since[i] = check_compliance(draw, memory, now, settings)
                 if flagged:
                     _non_compliant(context, i, memory)
@@ -294,17 +329,24 @@ def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
 
 
 def _add_rise(
-    rising: list[float], sent: float, reading: PhaseCurrents, wired: tuple[int, ...]
+    rising: list[float],
+    falling: list[float],
+    sent: float,
+    reading: PhaseCurrents,
+    wired: tuple[int, ...],
 ) -> float:
     """Add what a connector may still rise to `sent` above its reading, per phase.
 
-    Returns what it added, summed over the phases.
+    What it may still fall to `sent` below its reading goes to `falling`. Returns what
+    it added to `rising`, summed over the phases.
     """
     added = 0.0
     for phase in wired if wired in _VALID_PHASES else _phases(wired):
         if sent > reading[phase]:
             rising[phase] += sent - reading[phase]
             added += sent - reading[phase]
+        else:
+            falling[phase] += reading[phase] - sent
     return added
 
 

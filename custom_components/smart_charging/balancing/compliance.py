@@ -11,13 +11,15 @@ def check_compliance(
     """Whether the connector is non-compliant, and since when it draws too much.
 
     Flagged once it has drawn above its last sent allocation + `compliance_tolerance`
-    (on any phase) for `compliance_delay` seconds; cleared as soon as it draws within
-    the tolerance again. Never before anything was sent to it.
+    (on any phase), or discharged more than its last sent discharge + the tolerance
+    (V2X: readings are negative), for `compliance_delay` seconds; cleared as soon as it
+    draws within the tolerance again. Never before anything was sent to it.
     """
     if memory.sent_at is None:
         return False, None
     ceiling = memory.sent + settings.compliance_tolerance
-    if measured[0] <= ceiling and measured[1] <= ceiling and measured[2] <= ceiling:
+    floor = -memory.discharge - settings.compliance_tolerance
+    if all(floor <= value <= ceiling for value in measured):
         return False, None
     since = now if memory.over_since is None else memory.over_since
     return memory.non_compliant or now - since >= settings.compliance_delay, since

@@ -96,3 +96,14 @@ class Context(MembershipIndex):
     car_checked: list[bool]
     # Connectors charging a moment until their car is checked (see `deadline.mark_deadline`).
     checking: set[int]
+    # V2X (see `discharge`): connectors that may discharge, or did last time; what
+    # recently changed connectors may still subtract from their readings, per phase
+    # (the mirror of `rising`); who discharges how much (A per phase); when to call
+    # again; price mode: who was planned, and what the cars may draw now (W).
+    v2x: list[int]
+    negative: set[int]  # of those, who reads a negative current (discharges)
+    falling: list[float]
+    discharge: dict[int, float]
+    recheck_at: float | None
+    price_mode: list[int]
+    ev_power: float

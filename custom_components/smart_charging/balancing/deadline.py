@@ -39,6 +39,28 @@ def departure_power(energy: float, seconds: float, settings: EngineSettings) -> 
     return energy * (1 + settings.deadline_margin) * SECONDS_PER_HOUR / seconds
 
 
+def charge_power(context: Context, i: int, connector: ConnectorInput) -> float:
+    """W it charges at most: the deadline counts on this (its wired phases, its maximum)."""
+    high = context.max_current[i]  # the car's learned maximum, if lower
+    if high <= context.min_current[i] < connector.max_current:
+        # Learned as taking nothing (SuspendedEV): that says nothing about what it
+        # takes once it resumes, and counted as its maximum it was due hours early.
+        high = connector.max_current
+    return high * context.voltage * len(context.wired[i])
+
+
+def energy_room(context: Context, i: int, connector: ConnectorInput, departure: float) -> float:
+    """Wh it may still want by `departure` and not be due yet (`mark_deadline`'s test).
+
+    V2X: a car discharges only while what it must charge back stays below this.
+    """
+    rate = departure_power(1.0, departure - context.now, context.site.settings)
+    power = charge_power(context, i, connector)
+    if not (0 < power < math.inf and rate < math.inf):
+        return 0.0
+    return power / rate
+
+
 def mark_deadline(
     context: Context, i: int, connector: ConnectorInput, settings: EngineSettings
 ) -> ConnectorInput:
@@ -60,13 +82,8 @@ def mark_deadline(
     if not connector.active or not needed or not (fast or connector.mode in _WAITING_MODES):
         return connector
     if not context.memories[i].deadline:
-        high = context.max_current[i]  # the car's learned maximum, if lower
-        if high <= context.min_current[i] < connector.max_current:
-            # Learned as taking nothing (SuspendedEV): that says nothing about what it
-            # takes once it resumes, and counted as its maximum it was due hours early.
-            high = connector.max_current
         phases = len(context.wired[i])
-        power = high * context.voltage * phases
+        power = charge_power(context, i, connector)
         if not 0 < power < math.inf or departure is None:
             return connector
         seconds = needed / power * SECONDS_PER_HOUR * (1 + settings.deadline_margin)

@@ -51,6 +51,28 @@ class LimitReason(StrEnum):
     # A moment of charging, so that its draw tells what the car takes (its phases, its
     # maximum) before a departure deadline or a price plan counts on it.
     CHECKING_CAR = "checking_car"
+    # V2X (see `discharge`): it would discharge, but its SoC is at or near its reserve
+    # (or unknown).
+    HOLDING_RESERVE = "holding_reserve"
+    DISCHARGING_HOUSE = "discharging_house"  # covers the house's import
+    DISCHARGING_PEAK = "discharging_peak"  # keeps the import under the fuse or the cap
+    DISCHARGING_PRICE = "discharging_price"  # sells now, refills cheaper before departure
+    DISCHARGING_SIGNAL = "discharging_signal"  # follows the site's grid signal
+    DISCHARGE_REQUESTED = "discharge_requested"  # a user or an automation asked for it
+    # Charges what the site's grid signal asks for (and no more).
+    GRID_SIGNAL = "grid_signal"
+    # Between charging and discharging it holds 0 for `direction_change_delay` first.
+    CHANGING_DIRECTION = "changing_direction"
+
+
+class DischargeObjective(StrEnum):
+    """What a V2X car discharges for (see `discharge`)."""
+
+    OFF = "off"  # never: it only charges
+    SELF_CONSUMPTION = "self_consumption"  # V2H: the house's import, never into export
+    PEAK_SHAVING = "peak_shaving"  # the import above the fuse (less margin) or the cap
+    PRICE = "price"  # V2G: dear slots, refilled in cheaper ones before departure
+    GRID_SIGNAL = "grid_signal"  # the site's requested import (+) or export (-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +100,29 @@ class StationInput:
     station_id: str
     max_current: PhaseCurrents | None = None  # None: no shared maximum
     circuit_id: str | None = None  # None: directly on the grid connection
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2XInput:
+    """A connector whose car may discharge (V2H, V2G): what the car and station allow."""
+
+    # A per phase at most, already the least of station, car and user (a magnitude).
+    max_discharge_current: float
+    capacity: float  # Wh, the battery's
+    soc: float | None  # %; None: unknown, so it never discharges
+    reserve_soc: float = 30.0  # %: never discharged below
+    # % wanted at ConnectorInput.departure; None: only energy_needed counts. Without a
+    # departure it is a floor, like the reserve.
+    target_soc: float | None = None
+    allowed: bool = True  # the user's switch, and the station and car support it
+    objective: DischargeObjective | None = None  # None: the site's
+    # A DC station discharges balanced on all three phases through its inverter; an AC
+    # car only on its own `phases` (a 1-phase car helps only its own phase).
+    dc: bool = False
+    # A per phase a user or an automation asks it to discharge (> 0), or 0: not at all.
+    # Overrides the objective (and the charging mode), within every limit, the reserve
+    # and the departure. None: the objective decides.
+    requested: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +167,9 @@ class ConnectorInput:
     departure: float | None = None
     # A per phase another system holds it to (OCPP 2.x NotifyChargingLimit), None: none.
     external_limit: float | None = None
+    # The car may discharge (V2X); None: it only charges, and negative readings are 0.
+    # With it, `measured` keeps its sign: a discharging connector reads negative.
+    v2x: V2XInput | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -168,6 +216,27 @@ class EngineSettings:
     # Wh an energy target may still lack and count as reached: meter registers are read
     # every 10-60 s and rounded, so a full car may stay a few Wh short of its target.
     energy_tolerance: float = 100.0
+    # s a V2X connector holds 0 between charging and discharging (either way).
+    direction_change_delay: float = 2.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class V2XSettings:
+    """The site's V2X policy (see `discharge`)."""
+
+    objective: DischargeObjective = DischargeObjective.OFF
+    # W the import may reach (peak shaving); the caller passes the cap that holds now.
+    # With the site's objective PEAK_SHAVING it limits charging too.
+    import_cap: float | None = None
+    # W the site may export in total (0: a zero-export site); None: only the fuse, per phase.
+    export_limit: float | None = None
+    # The car's energy may go to the grid. False: a discharge never exceeds the house's
+    # import (per phase for an AC car, net over the phases for a DC one).
+    export_car_energy: bool = False
+    grid_signal: float | None = None  # W the site should import (+) or export (-)
+    charge_efficiency: float = 0.92
+    discharge_efficiency: float = 0.92
+    wear_cost: float = 0.05  # per kWh discharged, in the price forecast's unit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +259,7 @@ class SiteInput:
     stations: tuple[StationInput, ...] = ()
     connectors: tuple[ConnectorInput, ...] = ()
     settings: EngineSettings = field(default_factory=EngineSettings)
+    v2x: V2XSettings = field(default_factory=V2XSettings)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,6 +278,13 @@ class Allocation:
     # Price mode with a plan: when its next planned grid charging begins (the caller's
     # clock; `now` while in a planned slot). None: no plan.
     planned_start: float | None = None
+    # A per phase it discharges (V2X), > 0 only while `current` is 0.
+    discharge: float = 0.0
+
+    @property
+    def setpoint(self) -> float:
+        """A per phase, signed: charging positive, discharging negative."""
+        return -self.discharge if self.discharge > 0 else self.current
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +310,8 @@ class ConnectorMemory:
     # This session the car had the time to follow an offer: its draw said what it takes
     # (or no reading came within EngineSettings.car_check_timeout, or it was suspended).
     car_checked: bool = False
+    discharge: float = 0.0  # the last discharge reported as changed (sent with `sent_at`)
+    discharged: bool = False  # the last non-zero setpoint sent was a discharge
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -246,6 +325,8 @@ class EngineState:
     # The non-EV load per phase the budget used, and since when a lower one was seen.
     non_ev_load: PhaseCurrents | None = None
     non_ev_falling_since: tuple[float | None, float | None, float | None] = (None, None, None)
+    # V2X: the signed load that is not a steerable car, per phase (see `house_load`).
+    v2x_base: PhaseCurrents | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -263,3 +344,7 @@ class Result:
     # connectors were cut in this very call.
     overloaded: tuple[str, ...] = ()
     surplus_power: float = 0.0  # W the solar modes could use (0 without a grid meter)
+    discharging: PhaseCurrents = ZERO  # the sum of the discharges, per phase
+    # Call again at this time (the caller's clock): a connector holds 0 between charging
+    # and discharging until then. None: the next meter reading or tick is soon enough.
+    recheck_at: float | None = None

@@ -15,7 +15,7 @@ import itertools
 import math
 
 from .constants import ALL_PHASES, NO_CONSTRAINT, NO_PHASE
-from .model import CircuitInput, LimitReason, SiteInput, StationInput
+from .model import CircuitInput, DischargeObjective, LimitReason, SiteInput, StationInput
 
 PHASE_NAMES = ("L1", "L2", "L3")
 
@@ -99,7 +99,7 @@ def build_network(site: SiteInput) -> Network:
     the answer is the same with or without it); each call gets its own copy of the
     lists it may change.
     """
-    shared = _topology(site.grid_limit, site.max_import_power, site.circuits, site.stations)
+    shared = _topology(site.grid_limit, import_limit(site), site.circuits, site.stations)
     return Network(
         limits=list(shared.limits),
         capacity=list(shared.limits),
@@ -115,6 +115,16 @@ def build_network(site: SiteInput) -> Network:
         member_cache=shared.member_cache,
         import_k=shared.import_k,
     )
+
+
+def import_limit(site: SiteInput) -> float | None:
+    """The maximum import power (W): with peak shaving the site's, also its import cap."""
+    limit = site.max_import_power
+    v2x = site.v2x
+    cap = v2x.import_cap
+    if cap is None or v2x.objective is not DischargeObjective.PEAK_SHAVING:
+        return limit
+    return cap if limit is None else min(limit, cap)
 
 
 @functools.lru_cache(maxsize=8)

@@ -288,6 +288,68 @@ def slot_under_way(now: float, slots: Sequence[PriceSlot]) -> tuple[float, float
     return price, (now if math.isinf(end) else end)
 
 
+def plan_capacity(context: Context, ev_power: float, planned: set[int]) -> float:
+    """W the planned cars may draw: `ev_power` less what the other cars draw now."""
+    measured = context.measured
+    others = sum(
+        max(0.0, sum(measured[i]))  # a car that discharges leaves the others nothing more
+        for i, status in enumerate(context.status)
+        if status is Status.CHARGE and i not in planned
+    )
+    return max(0.0, ev_power - others * context.voltage)
+
+
+def _need(context: Context, i: int, energy: float) -> Need:
+    """Car i's need of `energy` Wh by its departure, at its maximum."""
+    connector = context.connectors[i]
+    return Need(
+        key=i,
+        energy=energy,
+        departure=connector.departure or context.now,
+        power=context.max_current[i] * context.voltage * len(context.wired[i]),
+    )
+
+
+def worth_discharging(context: Context, refills: dict[int, tuple[float, float]]) -> set[int]:
+    """V2X price objective: the cars for which discharging now pays.
+
+    `refills`: per car, the Wh (grid side) it must charge anyway by its departure and the
+    Wh it would discharge until the slot under way ends. The site is planned once, every
+    such car also charging back what it would discharge (/ both efficiencies); a car
+    discharges when the price now beats the dearest price its plan pays (what charging
+    back costs) / (charge efficiency * discharge efficiency) + the wear cost per kWh.
+    A car that cannot charge it back in known slots before its departure does not.
+    """
+    site = context.site
+    now = context.now
+    price_now, _end = slot_under_way(now, site.prices)
+    if not math.isfinite(price_now):
+        return set()
+    v2x = site.v2x
+    both = v2x.charge_efficiency * v2x.discharge_efficiency
+    if not 0 < both <= 1:
+        both = 1.0
+    settings = site.settings
+    needs = {
+        i: _need(context, i, energy_wanted(context.connectors[i], settings))
+        for i in context.price_mode
+    }
+    for i, (own, discharged) in refills.items():
+        needs[i] = _need(context, i, max(own, needs[i].energy if i in needs else 0.0))
+        needs[i] = replace(needs[i], energy=needs[i].energy + discharged / both)
+    capacity = plan_capacity(context, context.ev_power, set(needs))
+    plans = plan(now, site.prices, list(needs.values()), capacity, capacity, settings)
+    wear = max(0.0, v2x.wear_cost) if math.isfinite(v2x.wear_cost) else 0.0
+    worth: set[int] = set()
+    for i in refills:
+        found = plans.get(i)
+        if found is None or not math.isfinite(found.threshold):
+            continue
+        if price_now > max(found.threshold, found.threshold / both + wear):
+            worth.add(i)
+    return worth
+
+
 def apply_plan(context: Context, ev_power: float) -> None:
     """Decide the price-mode connectors: FAST if the plan lets them charge now, else SOLAR.
 
@@ -301,25 +363,11 @@ def apply_plan(context: Context, ev_power: float) -> None:
     connectors = context.connectors
     memories = context.memories
     now = context.now
-    price_mode = [i for i in context.solar if connectors[i].mode is Mode.PRICE]
+    price_mode = context.price_mode = [i for i in context.solar if connectors[i].mode is Mode.PRICE]
     if not price_mode:
         return
-    voltage = context.voltage
-    others = sum(
-        sum(context.measured[i])
-        for i, status in enumerate(context.status)
-        if status is Status.CHARGE and connectors[i].mode is not Mode.PRICE
-    )
-    capacity = max(0.0, ev_power - others * voltage)
-    needs = [
-        Need(
-            key=i,
-            energy=energy_wanted(connectors[i], site.settings),
-            departure=connectors[i].departure or now,
-            power=context.max_current[i] * voltage * len(context.wired[i]),
-        )
-        for i in price_mode
-    ]
+    capacity = plan_capacity(context, ev_power, set(price_mode))
+    needs = [_need(context, i, energy_wanted(connectors[i], site.settings)) for i in price_mode]
     plans = plan(now, slots, needs, capacity, capacity, site.settings)
     current, ends = slot_under_way(now, slots)
     charging: set[int] = set()

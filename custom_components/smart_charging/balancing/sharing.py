@@ -43,7 +43,7 @@ def _by_priority(items: Iterable[int], context: Context) -> list[list[int]]:
     return [classes[priority] for priority in sorted(classes, reverse=True)]
 
 
-def _settle(context: Context, items: Sequence[int], caps: Sequence[float], bind: list[int]) -> None:
+def settle(context: Context, items: Sequence[int], caps: Sequence[float], bind: list[int]) -> None:
     """Reasons for filled items: the constraint that froze them, or their own cap."""
     reasons = context.net.reasons
     max_current = context.max_current
@@ -156,7 +156,7 @@ def _grid_stage(
         )
         if patient:
             held.extend(_take_what_is_left(context, patient, full, grid_caps, bind))
-    _settle(context, admitted, grid_caps, bind)
+    settle(context, admitted, grid_caps, bind)
     for i in held:
         context.reason[i] = LimitReason.ON_SCHEDULE
     return partial
@@ -266,4 +266,4 @@ def _solar_stage(
             context.members_of,
             aggregate,
         )
-    _settle(context, items, caps, bind)
+    settle(context, items, caps, bind)
