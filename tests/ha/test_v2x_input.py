@@ -20,10 +20,7 @@ from custom_components.smart_charging.central_system.model import (
 from custom_components.smart_charging.settings import ConnectorSettings
 from custom_components.smart_charging.site_balancer.discharge_requests import DischargeRequests
 from custom_components.smart_charging.site_balancer.engine_input import ConnectorHistory
-from custom_components.smart_charging.site_balancer.v2x_input import (
-    connector_v2x,
-    energy_to_target,
-)
+from custom_components.smart_charging.site_balancer.v2x_input import connector_v2x, energy_to_target
 from custom_components.smart_charging.v2x_battery import (
     battery_capacity,
     car_floor,
