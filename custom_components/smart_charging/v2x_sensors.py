@@ -66,10 +66,20 @@ V2X_CONNECTOR_SENSORS: tuple[V2XSensorDescription, ...] = (
 
 
 def _setpoint(balancer: Balancer, allocation: Allocation | None) -> float | None:
-    """The signed power the balancer set: negative while discharging (W)."""
+    """The signed power the balancer set: negative while discharging (W).
+
+    On the phases the car uses: a 1-phase car on a 3-phase charger, one; a DC station
+    discharges through its inverter on all three.
+    """
     if allocation is None:
         return None
-    return round(allocation.setpoint * allocation.phases * balancer.meter.voltage)
+    phases = allocation.phases
+    connector = balancer.connector_input(allocation.connector_id)
+    if connector is not None:
+        dc = connector.v2x is not None and connector.v2x.dc
+        used = 3 if dc else len(connector.phases)
+        phases = used if allocation.discharge > 0 else min(phases, used)
+    return round(allocation.setpoint * phases * balancer.meter.voltage)
 
 
 # The balancer's signed setpoint for a bidirectional connector.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.smart_charging.balancing import DischargeObjective
+from custom_components.smart_charging.balancing import (
+    Allocation,
+    ConnectorInput,
+    DischargeObjective,
+    LimitReason,
+    V2XInput,
+)
 from custom_components.smart_charging.central_system.model import (
     Capabilities,
     ChargerState,
@@ -27,6 +34,7 @@ from custom_components.smart_charging.v2x_battery import (
     energy_above_reserve,
     max_discharge_power,
 )
+from custom_components.smart_charging.v2x_sensors import _setpoint
 
 VOLTAGE = 230.0
 
@@ -196,3 +204,33 @@ def test_energy_to_target_from_the_soc() -> None:
     connector.ev_target_soc = 80.0
     connector.ev_transfer_mode = "AC_three_phase"  # a one-way car: its energy amount counts
     assert energy_to_target(connector, 0.9) is None
+
+
+@pytest.mark.parametrize(
+    ("phases", "dc", "current", "discharge", "expected"),
+    [
+        ((0,), False, 16.0, 0.0, 16 * 230),  # a 1-phase car on a 3-phase charger
+        ((0,), False, 0.0, 10.0, -10 * 230),  # it discharges on its own phase only
+        ((0, 1, 2), False, 16.0, 0.0, 16 * 690),
+        ((0,), True, 0.0, 10.0, -10 * 690),  # a DC station feeds all three phases
+    ],
+)
+def test_setpoint_power_on_the_phases_used(
+    phases: tuple[int, ...], dc: bool, current: float, discharge: float, expected: float
+) -> None:
+    """The setpoint sensor counts the phases the car uses, not the charger's."""
+    v2x = V2XInput(max_discharge_current=16, capacity=60000, soc=60, dc=dc)
+    connector = ConnectorInput(connector_id="CS/1", station_id="CS", phases=phases, v2x=v2x)
+    balancer = SimpleNamespace(
+        connector_input={"CS/1": connector}.get, meter=SimpleNamespace(voltage=VOLTAGE)
+    )
+    allocation = Allocation(
+        connector_id="CS/1",
+        current=current,
+        phases=3,
+        reason=LimitReason.USER_MAXIMUM,
+        changed=False,
+        discharge=discharge,
+    )
+    assert _setpoint(balancer, allocation) == expected  # type: ignore[arg-type]
+    assert _setpoint(balancer, None) is None  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from ..balancing import EngineSettings, EngineState, SiteInput, allocate
+from ..balancing import ConnectorInput, EngineSettings, EngineState, SiteInput, allocate
 from ..central_system.model import ChargerState
 from ..const import (
     CONF_GRID_LIMIT,
@@ -107,6 +107,8 @@ class Balancer:
         self._signatures: dict[str, tuple[object, ...]] = {}
         # A follow-up allocation the engine asked for (a change of direction), if any.
         self._recheck: Callable[[], None] | None = None
+        # The last input's connectors by key (built on demand, for the entities).
+        self._inputs: tuple[SiteInput | None, dict[str, ConnectorInput]] = (None, {})
 
     # --- configuration ---------------------------------------------------------------
 
@@ -264,6 +266,15 @@ class Balancer:
     def snapshot(self) -> SiteInput:
         """The site as it is now."""
         return snapshot(self)
+
+    def connector_input(self, key: str) -> ConnectorInput | None:
+        """What the engine was last told of a connector (None: not in the last allocation)."""
+        site, inputs = self._inputs
+        if site is not self.last_site:
+            connectors = () if self.last_site is None else self.last_site.connectors
+            inputs = {connector.connector_id: connector for connector in connectors}
+            self._inputs = (self.last_site, inputs)
+        return inputs.get(key)
 
     def to_datetime(self, engine_time: float) -> datetime:
         """A time on the engine's clock as an aware UTC datetime, to the second.
