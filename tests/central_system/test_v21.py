@@ -404,3 +404,26 @@ async def test_older_versions_refuse_a_discharge(
         await session.apply_limit(ChargingLimit(connector_id=1, value=0, discharge=6, duration=60))
     await session.allow_discharge(1, True)  # nothing to tell a 2.0.1 station
     assert len(client.calls) == sent
+
+
+async def test_bad_input_gets_the_21_error_codes(
+    server: Server, raw_client: RawClientFactory
+) -> None:
+    """2.1 names its errors as 2.0.1 does; the connection stays and the model is untouched."""
+    client, session = await booted(server, raw_client)
+    bad_needs = {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "AC_SUPERFAST"}}
+    answer = await client.call("x-1", "NotifyEVChargingNeeds", bad_needs)
+    assert answer[0] == CALL_ERROR
+    assert answer[2] in {"FormatViolation", "PropertyConstraintViolation"}
+    wrong_type = {"evseId": "one", "chargingNeeds": {"requestedEnergyTransfer": "AC_BPT"}}
+    answer = await client.call("x-2", "NotifyEVChargingNeeds", wrong_type)
+    assert answer[2] == "TypeConstraintViolation"
+    await client.send("not json")
+    answer = await client.receive()
+    assert answer[:3] == [CALL_ERROR, "-1", "RpcFrameworkError"]
+    await client.send([7, "x-3", "Heartbeat", {}])
+    answer = await client.receive()
+    assert answer[:3] == [CALL_ERROR, "x-3", "MessageTypeNotSupported"]
+    assert session.state.connector(1).ev_transfer_mode is None
+    heartbeat = await client.call("h-1", "Heartbeat", {})
+    assert heartbeat[0] == CALL_RESULT
