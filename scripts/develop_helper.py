@@ -27,6 +27,9 @@ With `--scenario NAME` (benchmarks/scenarios/NAME.toml, for `python -m simulator
   PV and battery sensors; every charger and idTag accepted),
 - stores each scenario charger's settings in the integration's store (phase rotation, station
   maximum, each connector's maximum; other settings are kept),
+- for a V2X scenario (v2h): the entry's V2X options too (the objective, export of the cars'
+  energy, wear cost), and on each bidirectional connector what its driver sets: Allow discharging
+  on, the SoC reserve, a charging mode that lets the car wait (solar, price),
 - installs the storage-mode dashboard "Smart charging demo" (/smart-charging-demo, in the
   sidebar), rewritten on every run: edits made in the UI do not survive a prepare.
 Without `--scenario`, an entry still balancing against the demo sensors gets the default site
@@ -74,8 +77,10 @@ from homeassistant.util.ulid import ulid_now
 # scripts/ first, so add the root here too).
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 from custom_components.smart_charging.site_options import default_site_options
+from custom_components.smart_charging.v2x_options import default_v2x_options
 from simulator import live
 from simulator.site.model import ScenarioDay
+from simulator.site.v2x_live import stored_connector_settings
 
 DOMAIN = "smart_charging"
 DEFAULT_OCPP_PORT = 9000
@@ -163,15 +168,25 @@ async def _ensure_onboarded(hass: HomeAssistant) -> None:
         log(f"onboarding marked done ({', '.join(missing)})")
 
 
+# Optional V2X options a scenario may have set (v2x_options.py): a reset drops them.
+V2X_OPTIONAL = ("import_cap", "import_cap_entity", "export_limit", "grid_signal_entity")
+
+
 def _demo_options(options: dict[str, Any], day: ScenarioDay | None) -> dict[str, Any]:
-    """The entry's options for the scenario; without one, undo a previous scenario's."""
+    """The entry's options for the scenario; without one, undo a previous scenario's.
+
+    A V2X day's options replace the V2X options (objective, export, wear) as a whole.
+    """
     if day is not None:
+        if day.v2x is not None:
+            kept = {key: value for key, value in options.items() if key not in V2X_OPTIONAL}
+            options = {**kept, **default_v2x_options()}
         return {**default_site_options(), **options, **live.demo_site_options(day)}
     if options.get("meter_entities") == list(live.GRID_SENSORS):
         log("the entry balanced against the demo sensors: site options reset (no balancing)")
-        optional = ("pv_power_entity", "battery_power_entity", "max_import_power")
+        optional = ("pv_power_entity", "battery_power_entity", "max_import_power", *V2X_OPTIONAL)
         kept = {key: value for key, value in options.items() if key not in optional}
-        return {**kept, **default_site_options()}
+        return {**kept, **default_site_options(), **default_v2x_options()}
     return options
 
 
@@ -257,7 +272,11 @@ async def _write_token(hass: HomeAssistant, user: User, path: Path) -> None:
 
 
 async def _store_charger_settings(hass: HomeAssistant, entry_id: str, day: ScenarioDay) -> None:
-    """Put each scenario charger's wiring and maxima in the integration's store."""
+    """Put each scenario charger's wiring and maxima in the integration's store.
+
+    A bidirectional connector also gets what its first car's driver sets: discharging allowed,
+    the SoC reserve, a mode in which the car waits (`v2x_live.stored_connector_settings`).
+    """
     store: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.{entry_id}", atomic_writes=True)
     data = await store.async_load() or {}
     settings: dict[str, Any] = data.setdefault("settings", {})
@@ -272,6 +291,10 @@ async def _store_charger_settings(hass: HomeAssistant, entry_id: str, day: Scena
             maximum = plan.max_current[min(connector_id, len(plan.max_current)) - 1]
             key = str(connector_id)
             charger[key] = {**charger.get(key, {}), "max_current": maximum}
+    for (charger_id, connector_id), stored in stored_connector_settings(day).items():
+        connector: dict[str, Any] = settings[charger_id][str(connector_id)]
+        connector.update(stored)
+        log(f"{charger_id}/{connector_id}: {', '.join(f'{k} {v}' for k, v in stored.items())}")
     await store.async_save(data)
 
 

@@ -12,6 +12,10 @@ runs faster: OCPP (meter intervals, profiles' validity) and the cars' charging s
 so at `--speed 60` an hour of house load and PV passes in a minute while a car charges a minute's
 worth. When the day is over the next day of the scenario starts (the last wraps to the first).
 
+A V2X day's bidirectional chargers run as OCPP 2.1 stations (`site.bidi_station`): their cars tell
+their V2X needs, may discharge (their signed draw lowers the grid meter) and have their battery
+scaled by 1/speed, so that their state of charge moves at the site's pace.
+
 Also here, because the demo dashboard is made of the same entities: `dashboard_config` (the
 Lovelace dashboard `prepare` installs) and `demo_site_options` (the entry's options for the demo).
 """
@@ -37,10 +41,13 @@ import aiohttp
 
 from .background import LINK_ERRORS
 from .charger import SimulatedCharger
+from .site.bidi_station import BidiStation
 from .site.driver import driver_settings
+from .site.entity_ids import CONNECTOR, connector_entity, site_entity, unit_of
 from .site.ha_options import balancing_options
 from .site.model import DAY, ScenarioDay, Visit
 from .site.plant import Plant, Snapshot, charger_spec
+from .site.v2x_live import v2x_charts, v2x_driver_settings, v2x_options, v2x_rows, v2x_site_card
 from .timeutil import SimClock
 
 _LOGGER = logging.getLogger("simulator.live")  # also when run as __main__
@@ -61,7 +68,6 @@ TIME_SENSOR = "sensor.demo_site_time"
 
 DASHBOARD_URL_PATH = "smart-charging-demo"
 DASHBOARD_TITLE = "Smart charging demo"
-SITE_DEVICE = "Charging site"  # the integration's site device (entity ids derive from it)
 
 type Payload = dict[str, Any]
 
@@ -272,23 +278,17 @@ def state_payloads(day: ScenarioDay, snapshot: Snapshot) -> dict[str, Payload]:
 
 
 def demo_site_options(day: ScenarioDay) -> dict[str, Any]:
-    """The entry options that balance against the demo sensors (merged over the defaults)."""
+    """The entry options that balance against the demo sensors (merged over the defaults).
+
+    A V2X day adds its owner's V2X options (the site's objective).
+    """
     return {
         **balancing_options(
             day, grid_sensors=GRID_SENSORS, pv_sensor=PV_SENSOR, battery_sensor=BATTERY_SENSOR
         ),
         "meter_inverted": False,
+        **v2x_options(day),
     }
-
-
-def slug(text: str) -> str:
-    """Home Assistant's entity id slug of an ASCII name."""
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def connector_entity(domain: str, charger_id: str, connector_id: int, key: str) -> str:
-    """The entity id HA gives a connector entity (device "<charger> connector <n>")."""
-    return f"{domain}.{slug(f'{charger_id} connector {connector_id}')}_{key}"
 
 
 # A driver's setting: (domain, service, the entity id's suffix, the service's value field). The
@@ -299,31 +299,31 @@ _SETTING_ENTITIES: dict[str, tuple[str, str, str, str]] = {
     "min_current": ("number", "set_value", "minimum_current", "value"),
     "departure": ("time", "set_value", "departure", "time"),
     "energy_target": ("number", "set_value", "energy_target", "value"),
+    # A bidirectional connector's: a switch is turned on or off (no value field).
+    "allow_discharging": ("switch", "turn_on", "allow_discharging", ""),
+    "soc_reserve": ("number", "set_value", "soc_reserve", "value"),
 }
 
 
 def setting_call(
-    connector: tuple[str, int], name: str, value: object
+    connector: tuple[str, int], name: str, value: object, unit: str = CONNECTOR
 ) -> tuple[str, str, Payload] | None:
     """The service call (domain, service, data) that sets a connector's setting, as a user would.
 
-    None for a departure of None: a time entity cannot be unset (`time.set_value` needs a time)
-    and the integration has no action for it. Nothing is lost: it only works towards a departure
-    together with an energy target, and the driver sets that to 0 then.
+    `unit` names the connector's device ("EVSE" on a 2.1 station). None for a departure of
+    None: a time entity cannot be unset (`time.set_value` needs a time) and the integration has
+    no action for it. Nothing is lost: it only works towards a departure together with an
+    energy target, and the driver sets that to 0 then.
     """
     domain, service, suffix, field = _SETTING_ENTITIES[name]
     if value is None:
         return None
-    return (
-        domain,
-        service,
-        {"entity_id": connector_entity(domain, *connector, suffix), field: value},
-    )
-
-
-def site_entity(key: str) -> str:
-    """The entity id of a sensor of the integration's site device."""
-    return f"sensor.{slug(SITE_DEVICE)}_{key}"
+    data: Payload = {"entity_id": connector_entity(domain, *connector, suffix, unit)}
+    if domain == "switch":
+        service = "turn_on" if value else "turn_off"
+    else:
+        data[field] = value
+    return domain, service, data
 
 
 def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0) -> dict[str, Any]:
@@ -362,7 +362,7 @@ def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0)
     if day.battery is not None:
         power_entities.append({"entity": BATTERY_SENSOR, "name": "Battery"})
     connectors = [
-        (plan.charger_id, connector_id)
+        (plan.charger_id, connector_id, unit_of(plan))
         for plan in day.chargers
         for connector_id in range(1, plan.connectors + 1)
     ]
@@ -370,10 +370,10 @@ def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0)
     def per_connector(key: str) -> list[Payload]:
         return [
             {
-                "entity": connector_entity("sensor", charger_id, connector_id, key),
+                "entity": connector_entity("sensor", charger_id, connector_id, key, unit),
                 "name": f"{charger_id}/{connector_id}",
             }
-            for charger_id, connector_id in connectors
+            for charger_id, connector_id, unit in connectors
         ]
 
     allocations = history(
@@ -400,9 +400,10 @@ def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0)
         for connector_id in range(1, plan.connectors + 1):
             if plan.connectors > 1:
                 rows.append({"type": "section", "label": f"Connector {connector_id}"})
+            unit = unit_of(plan)
             rows.extend(
                 {
-                    "entity": connector_entity(domain, plan.charger_id, connector_id, key),
+                    "entity": connector_entity(domain, plan.charger_id, connector_id, key, unit),
                     "name": name,
                 }
                 for domain, key, name in (
@@ -413,13 +414,19 @@ def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0)
                     ("select", "charging_mode", "Mode"),
                 )
             )
+            rows.extend(v2x_rows(plan, connector_id))
         chargers.append({"type": "entities", "title": plan.charger_id, "entities": rows})
     about = f"**{day.name}**: {day.description}"
     if speed != 1:
         about += f" The site runs {speed:g}x faster than real time; the charts show real time."
+        if day.v2x is not None:
+            about += (
+                f" The bidirectional cars' batteries are {speed:g}x smaller, so that their state"
+                " of charge moves at the site's pace."
+            )
     intro = {"type": "markdown", "content": about}
     power = history("Power", power_entities, {"columns": 12, "rows": 5})
-    charts = [grid, power, allocations, reasons]
+    charts = [grid, power, *v2x_charts(day, hours_to_show), allocations, reasons]
     return {
         "title": DASHBOARD_TITLE,
         "views": [
@@ -431,7 +438,7 @@ def dashboard_config(day: ScenarioDay, hours_to_show: float, speed: float = 1.0)
                 "max_columns": 3,
                 "sections": [
                     {"type": "grid", "column_span": 2, "cards": charts},
-                    {"type": "grid", "cards": [intro, site, *chargers]},
+                    {"type": "grid", "cards": [intro, site, *v2x_site_card(day), *chargers]},
                 ],
             }
         ],
@@ -521,7 +528,17 @@ class LiveSite:
                 charger_spec(plan, day.meter_values_interval), options.url
             )
             for plan in day.chargers
+            if not plan.bidirectional
         }
+        # Bidirectional chargers: OCPP 2.1 stations.
+        self.stations = {
+            plan.charger_id: BidiStation(
+                plan, options.url, voltage=day.voltage, speed=options.speed
+            )
+            for plan in day.chargers
+            if plan.bidirectional
+        }
+        self.units = {plan.charger_id: unit_of(plan) for plan in day.chargers}
         self.plant: Plant | None = None
         self._pending_skip = 0.0
         # What the drivers last set on each connector (settings persist across sessions).
@@ -536,17 +553,21 @@ class LiveSite:
     async def connect(self) -> None:
         """Connect every charger (retrying until the central system is up) and wait for boot."""
 
-        async def one(charger: SimulatedCharger) -> None:
+        async def one(charger: SimulatedCharger | BidiStation) -> None:
             await charger.connect_with_retry(max_backoff=5.0)
             await charger.wait_accepted(timeout=None)
 
-        await asyncio.gather(*(one(charger) for charger in self.chargers.values()))
-        _LOGGER.info("%d chargers connected and accepted", len(self.chargers))
+        every: list[SimulatedCharger | BidiStation] = [
+            *self.chargers.values(),
+            *self.stations.values(),
+        ]
+        await asyncio.gather(*(one(charger) for charger in every))
+        _LOGGER.info("%d chargers connected and accepted", len(every))
 
     def start_day(self, skip: float = 0.0) -> Plant:
         """A new plant for the current day; `skip` run seconds are jumped over at the first step."""
         # The site's own clock: only the plant moves it; the chargers stay on real time.
-        self.plant = Plant(self.day, self.chargers, SimClock(), online=True)
+        self.plant = Plant(self.day, self.chargers, SimClock(), online=True, stations=self.stations)
         self._pending_skip = skip
         _LOGGER.info(
             "day %s starts at %s (speed %gx)",
@@ -593,18 +614,24 @@ class LiveSite:
         for visit in visits:
             key = (visit.charger_id, visit.connector_id)
             departs_at = real_departure(visit, site_now, self.options.speed, real_now)
-            settings = driver_settings(visit, departs_at, time_zone)
+            unit = self.units[visit.charger_id]
+            settings: dict[str, object] = (
+                dict(driver_settings(visit, departs_at, time_zone))
+                if visit.charger_id in self.chargers
+                else v2x_driver_settings(visit, departs_at, time_zone)
+            )
             done = self._drivers_picked.setdefault(key, {})
             for name, value in settings.items():
                 if name in done and done[name] == value:
                     continue
-                call = setting_call(key, name, value)
+                call = setting_call(key, name, value, unit)
                 if call is None or await self.api.call_service(*call):
                     done[name] = value
 
     async def _finish(self, plant: Plant) -> None:
         try:
-            async with asyncio.timeout(_SHUTDOWN_TIMEOUT * max(1, len(self.chargers))):
+            count = len(self.chargers) + len(self.stations)
+            async with asyncio.timeout(_SHUTDOWN_TIMEOUT * max(1, count)):
                 await plant.finish()
         except (*LINK_ERRORS, RuntimeError) as err:
             _LOGGER.warning("could not end every session: %r", err)
@@ -613,7 +640,10 @@ class LiveSite:
         """End the sessions still running and disconnect every charger."""
         if self.plant is not None:
             await self._finish(self.plant)
-        await asyncio.gather(*(charger.close() for charger in self.chargers.values()))
+        await asyncio.gather(
+            *(charger.close() for charger in self.chargers.values()),
+            *(station.close() for station in self.stations.values()),
+        )
 
 
 async def run(options: LiveOptions, stop: asyncio.Event) -> int:

@@ -4,13 +4,18 @@ The plant owns the physics and nothing else: whoever controls the chargers (our
 integration over OCPP, or a baseline that sets limits locally) reads the same grid
 meter and sees the same cars respond with the same delays. Time runs on one shared
 virtual `SimClock`, moved only by `step`.
+
+Bidirectional chargers run live only (`stations`, see `bidi_station.BidiStation`): OCPP 2.1
+stations whose draw is signed, so that a discharging car lowers the grid meter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import takewhile
+from typing import Protocol
 
 from simulator.charger import SimulatedCharger
 from simulator.ev import EVSpec
@@ -22,6 +27,39 @@ from .model import ChargerPlan, ScenarioDay, Visit
 from .timeline import run_start
 
 type PhaseCurrents = tuple[float, float, float]
+
+
+class SiteStation(Protocol):
+    """A bidirectional charger on the site, online (`bidi_station.BidiStation`)."""
+
+    @property
+    def connectors(self) -> Mapping[int, object]:
+        """Its connectors (EVSEs), by id."""
+        ...
+
+    def catch_up(self) -> None:
+        """Bring its meters up to now."""
+        ...
+
+    def energy_wh(self, connector_id: int) -> float:
+        """A connector's import register, Wh."""
+        ...
+
+    def phases(self, connector_id: int) -> tuple[int, ...]:
+        """Grid phases a connector draws and feeds on."""
+        ...
+
+    def draw(self, connector_id: int) -> PhaseCurrents:
+        """Signed A per grid phase a connector carries now (negative: discharging)."""
+        ...
+
+    async def arrive(self, visit: Visit, t: float) -> str:
+        """The visit's car plugs in at site time `t` and starts; return the transaction id."""
+        ...
+
+    async def leave(self, connector_id: int) -> None:
+        """The car on a connector leaves."""
+        ...
 
 
 def day_start(day: ScenarioDay) -> datetime:
@@ -54,7 +92,7 @@ class Session:
     """A visit in progress (or done): what it got."""
 
     visit: Visit
-    transaction_id: int
+    transaction_id: int | str  # a 2.1 station's is a string
     started_wh: float
     delivered_wh: float = 0.0
     ended: bool = False
@@ -69,8 +107,9 @@ class Snapshot:
     house_power: tuple[float, float, float]  # W per phase
     pv_power: float  # W
     battery_power: float  # W, charging positive
-    ev_power: float  # W, every connector together
-    connector_current: dict[str, float] = field(default_factory=dict)  # A per phase drawn
+    ev_power: float  # W, every connector together (negative: cars discharge)
+    # A per phase drawn (a bidirectional connector's signed: negative while discharging)
+    connector_current: dict[str, float] = field(default_factory=dict)
 
 
 class Plant:
@@ -83,10 +122,17 @@ class Plant:
         clock: SimClock,
         *,
         online: bool,
+        stations: Mapping[str, SiteStation] | None = None,
     ) -> None:
-        """Build the site around `chargers` (one per plan), all on `clock`."""
+        """Build the site around `chargers` (one per plan), all on `clock`.
+
+        A bidirectional plan's charger is in `stations` instead (online only; on its own clock).
+        """
         self.day = day
         self.chargers = chargers
+        self.stations = dict(stations or {})
+        if self.stations and not online:
+            raise ValueError("bidirectional stations run online only")
         self.clock = clock
         self.online = online
         self.t = 0.0
@@ -106,6 +152,8 @@ class Plant:
         self.clock.advance(dt)
         for charger in self.chargers.values():
             charger.catch_up()
+        for station in self.stations.values():
+            station.catch_up()
         await self._departures()
         await self._arrivals_due()
         self.snapshot = self._measure(dt)
@@ -143,6 +191,14 @@ class Plant:
         key = (visit.charger_id, visit.connector_id)
         if key in self.sessions:
             raise ValueError(f"two cars on {visit.charger_id}/{visit.connector_id}")
+        station = self.stations.get(visit.charger_id)
+        if station is not None:
+            self.sessions[key] = Session(
+                visit=visit,
+                transaction_id=await station.arrive(visit, self.t),
+                started_wh=station.energy_wh(visit.connector_id),
+            )
+            return
         charger = self.chargers[visit.charger_id]
         ev = wanted_ev(visit)
         if self.online:
@@ -162,6 +218,13 @@ class Plant:
 
     async def _end(self, key: tuple[str, int]) -> None:
         session = self.sessions.pop(key)
+        station = self.stations.get(key[0])
+        if station is not None:
+            session.delivered_wh = station.energy_wh(key[1]) - session.started_wh
+            session.ended = True
+            self.finished.append(session)
+            await station.leave(key[1])
+            return
         charger = self.chargers[key[0]]
         session.delivered_wh = charger.energy_wh(key[1]) - session.started_wh
         session.ended = True
@@ -176,6 +239,8 @@ class Plant:
 
     def connector_phases(self, charger_id: str, connector_id: int) -> tuple[int, ...]:
         """Grid phases the car on a connector draws on (after the charger's rotation)."""
+        if charger_id in self.stations:
+            return self.stations[charger_id].phases(connector_id)
         charger = self.chargers[charger_id]
         plan = self.plans[charger_id]
         ev = charger.ev(connector_id)
@@ -183,7 +248,9 @@ class Plant:
         return tuple(sorted((phase + plan.phase_rotation) % 3 for phase in range(phases)))
 
     def connector_draw(self, charger_id: str, connector_id: int) -> PhaseCurrents:
-        """A the connector draws per grid phase now."""
+        """A the connector draws per grid phase now (a bidirectional one's signed)."""
+        if charger_id in self.stations:
+            return self.stations[charger_id].draw(connector_id)
         amps = self.chargers[charger_id].draw(connector_id)
         grid = [0.0, 0.0, 0.0]
         for phase in self.connector_phases(charger_id, connector_id):
@@ -202,6 +269,12 @@ class Plant:
             for connector_id in charger.connectors:
                 draw = self.connector_draw(charger_id, connector_id)
                 currents[f"{charger_id}/{connector_id}"] = max(draw)
+                for phase in range(3):
+                    ev[phase] += draw[phase]
+        for charger_id, station in self.stations.items():
+            for connector_id in station.connectors:
+                draw = self.connector_draw(charger_id, connector_id)
+                currents[f"{charger_id}/{connector_id}"] = max(draw, key=abs)
                 for phase in range(3):
                     ev[phase] += draw[phase]
         load = [house[phase] + ev[phase] * voltage - pv / 3 for phase in range(3)]

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from simulator import live
+from simulator.site.entity_ids import connector_entity, site_entity, slug
 from simulator.site.model import DAY, BatterySpec, ScenarioDay, Visit
 from simulator.site.plant import Snapshot
 from tests.simulator.central_system import CentralSystem
@@ -220,11 +221,14 @@ def test_demo_site_options(mini_day: ScenarioDay) -> None:
 
 def test_entity_ids() -> None:
     """Entity ids as HA derives them from the device and entity names."""
-    assert live.slug("Office HPC-2 connector 1") == "office_hpc_2_connector_1"
-    assert live.connector_entity("sensor", "WB-1", 2, "limit_reason") == (
+    assert slug("Office HPC-2 connector 1") == "office_hpc_2_connector_1"
+    assert connector_entity("sensor", "WB-1", 2, "limit_reason") == (
         "sensor.wb_1_connector_2_limit_reason"
     )
-    assert live.site_entity("headroom_l1") == "sensor.charging_site_headroom_l1"
+    assert site_entity("headroom_l1") == "sensor.charging_site_headroom_l1"
+    assert connector_entity("switch", "V2X", 1, "allow_discharging", "EVSE") == (
+        "switch.v2x_evse_1_allow_discharging"
+    )
 
 
 def test_setting_calls() -> None:
@@ -264,7 +268,7 @@ def test_entity_names_match_translations() -> None:
     translations = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["entity"]
     for name, (domain, _, suffix, _) in live._SETTING_ENTITIES.items():
         key = "charging_mode" if name == "mode" else name
-        assert live.slug(translations[domain][key]["name"]) == suffix
+        assert slug(translations[domain][key]["name"]) == suffix
 
 
 def _cards(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
