@@ -277,3 +277,39 @@ def test_a_raise_not_yet_in_the_reading_is_not_taken_for_house_load() -> None:
         first.state,
     )
     assert fresh.non_ev_load == three(15.0)
+
+
+def test_a_cut_the_grid_shows_first_is_no_room_under_the_maximum_import() -> None:
+    """Cut from 16 A to 7.4 A under 12 kW of import; 2 s on the grid shows it, the reading not.
+
+    The maximum import power counts the non-EV load settled as every phase does: grid -
+    a reading from before the cut looked like 3.3 kW of room, and the car was raised
+    back at once (three vans started so at the depot: 34 kW under a 10 kW cap).
+    """
+    settings = EngineSettings(safety_margin=0.0, dead_band=0.0, ramp_up_rate=100.0)
+    snapshot = site(
+        car("a", measured=three(16.0)),
+        grid_current=three(26.0),  # a 10 A house and the car
+        max_import_power=12_000.0,
+        limit=63.0,
+        settings=settings,
+    )
+    first = allocate(snapshot, None)
+    cut = first.allocations["a"].current
+    assert cut == pytest.approx((12_000.0 - 3 * 10 * 230) / 690)
+    stale = replace(
+        snapshot,
+        now=2.0,
+        grid_current=three(10.0 + cut),  # it followed
+        connectors=(car("a", measured=three(16.0), measured_at=-1.0),),
+    )
+    second = allocate(stale, first.state)
+    assert second.allocations["a"].current == pytest.approx(cut)
+    # The house really falls: once that has lasted the response time, it counts.
+    fallen = replace(stale, grid_current=three(5.0 + cut))
+    assert (
+        allocate(replace(fallen, now=13.0), allocate(fallen, first.state).state)
+        .allocations["a"]
+        .current
+        > cut
+    )

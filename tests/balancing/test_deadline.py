@@ -14,6 +14,7 @@ from custom_components.smart_charging.balancing import (
     LimitReason,
     Mode,
     Result,
+    V2XInput,
     allocate,
 )
 from custom_components.smart_charging.balancing.model import ConnectorMemory
@@ -233,3 +234,29 @@ def test_a_suspended_car_in_its_moment_is_not_due_early() -> None:
         if not suspended:
             drawn += allocation.current * 3 * VOLTAGE * 2.0 / 3600
     assert first_due == pytest.approx(3960.0, abs=10.0)
+
+
+def test_a_car_near_full_is_due_earlier_for_its_taper() -> None:
+    """94 % of a 90 kWh battery to 100 %: near full it charges slower (its taper).
+
+    5.9 kWh at 11 kW is 0.86 h with the margin and the buffer; the energy above 90 %
+    counts twice (`TAPER_SOC`, `TAPER_SLOWDOWN`): 1.31 h. With 4000 s to go it is due;
+    without its SoC known the tail is not (two 90 kWh vans left 0.13 kWh short so).
+    """
+    needed = 6 / 100 * 90_000 / 0.92
+    assert threshold(needed, POWER_3) < 4000.0
+    v2x = V2XInput(max_discharge_current=16.0, capacity=90_000.0, soc=94.0, target_soc=100.0)
+    fields: dict[str, Any] = {"energy_needed": needed, "departure": 4000.0, "mode": Mode.PRICE}
+    due = run(pv_car(**fields, v2x=v2x), state=CHECKED)
+    assert due.allocations["pv"].deadline
+    assert not run(pv_car(**fields), state=CHECKED).allocations["pv"].deadline
+
+
+def test_far_from_full_the_margin_covers_the_taper() -> None:
+    """30 % to 100 %: the tail is within the deadline's 15 % margin, nothing changes."""
+    needed = 70 / 100 * 90_000 / 0.92
+    v2x = V2XInput(max_discharge_current=16.0, capacity=90_000.0, soc=30.0, target_soc=100.0)
+    departure = threshold(needed, POWER_3)
+    for at, due in ((departure + 1.0, False), (departure, True)):
+        fields: dict[str, Any] = {"energy_needed": needed, "departure": at, "v2x": v2x}
+        assert run(pv_car(**fields), state=CHECKED).allocations["pv"].deadline is due

@@ -74,18 +74,37 @@ def test_at_the_reserve_it_holds() -> None:
     assert idle.reason is LimitReason.SOLAR_SURPLUS
 
 
+# It discharges 2 A since t=0 (a ramp fast enough not to matter here).
+DISCHARGING = EngineState(
+    last_now=0.0, connectors={"v": ConnectorMemory(sent_at=0.0, discharge=2.0, discharged=True)}
+)
+
+
 def test_it_stops_while_a_little_above_the_reserve() -> None:
     """30 Wh above: at most what 10 s of discharging takes from it; then it stops."""
     near = v2x_car(v2x=battery(soc=30.05))  # 30 Wh above the reserve of 60 kWh
-    first = allocate(v2x_site(near, house=HOUSE), None)
+    first = allocate(v2x_site(near, house=HOUSE, now=10.0), DISCHARGING)
     allocation = first.allocations["v"]
     assert allocation.discharge == pytest.approx(30 * 0.92 / PER_AMP)
     assert allocation.constraint == "battery reserve"
     # 6 Wh later, 24 Wh above: not enough for 10 s at that rate.
     later = v2x_car(v2x=battery(soc=30.04))
-    second = allocate(v2x_site(later, house=HOUSE, now=1.0), first.state)
+    second = allocate(v2x_site(later, house=HOUSE, now=11.0), first.state)
     assert second.allocations["v"].discharge == 0.0
     assert second.allocations["v"].reason is LimitReason.HOLDING_RESERVE
+
+
+def test_it_starts_again_only_a_little_above_the_reserve() -> None:
+    """A hysteresis: stopped, it starts only 1 % above its reserve, not at every 0.01 %."""
+    for soc in (30.05, 30.5, 30.99):
+        held = allocate(v2x_site(v2x_car(v2x=battery(soc=soc)), house=HOUSE), None)
+        assert held.allocations["v"].discharge == 0.0, soc
+        assert held.allocations["v"].reason is LimitReason.HOLDING_RESERVE
+    started = allocate(v2x_site(v2x_car(v2x=battery(soc=31.0)), house=HOUSE), None)
+    assert started.allocations["v"].discharge == 16.0
+    # Once it discharges, it goes on down to the reserve (see above).
+    going = allocate(v2x_site(v2x_car(v2x=battery(soc=30.5)), house=HOUSE, now=1.0), started.state)
+    assert going.allocations["v"].discharge > 0.0
 
 
 def test_the_target_soc_is_a_floor_without_a_departure() -> None:

@@ -13,6 +13,7 @@ from custom_components.smart_charging.balancing import (
     Result,
     allocate,
 )
+from custom_components.smart_charging.balancing.model import ConnectorMemory
 
 from .sites import three
 from .v2x_sites import battery, setpoints, v2x_car, v2x_site
@@ -135,3 +136,61 @@ def test_objective_off_changes_nothing_over_time() -> None:
         ]
         assert results[0] == results[1]
         states = [result.state for result in results]
+
+
+# Offered its 6 A minimum since t=-100: it learned the car takes nothing more.
+OFFERED = EngineState(
+    last_now=0.0,
+    connectors={
+        "v": ConnectorMemory(
+            sent=6.0, sent_at=-100.0, car_limit=6.0, car_limit_since=-90.0, car_checked=True
+        )
+    },
+)
+OVER = (40.0, 10.0, 10.0)  # L1 8 A above the 32 A fuse
+
+
+def _overload(**car_fields: object) -> Result:
+    connector = v2x_car(mode=FAST, **car_fields)  # type: ignore[arg-type]
+    snapshot = v2x_site(
+        connector,
+        house=OVER,
+        now=1.0,
+        settings=EngineSettings(safety_margin=0.0, dead_band=0.0),  # the default ramp
+        objective=DischargeObjective.PEAK_SHAVING,
+    )
+    return allocate(snapshot, OFFERED)
+
+
+def test_a_car_that_draws_nothing_changes_direction_at_once() -> None:
+    """A full car (SuspendedEV) offered its minimum is at 0: no pause, the relief at once.
+
+    Nor is the discharge ramped up from the minimum while the fuse is exceeded: more of
+    it is a relief, like a cut of charging.
+    """
+    for fields in (
+        {"suspended": True, "measured": three(0.0), "measured_at": 0.0},
+        {"measured": three(0.3), "measured_at": -50.0},  # read nothing, long after its offer
+    ):
+        allocation = _overload(**fields).allocations["v"]
+        assert allocation.setpoint == -8.0, fields
+        assert allocation.reason is LimitReason.DISCHARGING_PEAK
+    # One that draws its 6 A still holds 0 first.
+    drawing = _overload(measured=three(6.0), measured_at=0.0)
+    assert setpoints(drawing) == {"v": 0.0}
+    assert drawing.allocations["v"].reason is LimitReason.CHANGING_DIRECTION
+    assert drawing.recheck_at == 3.0
+
+
+def test_a_car_that_gives_nothing_charges_at_once() -> None:
+    """Told to discharge 10 A, it reads nothing long after: it may charge without the pause."""
+    state = EngineState(
+        last_now=19.0,
+        connectors={"v": ConnectorMemory(sent_at=0.0, discharge=10.0, discharged=True)},
+    )
+    idle = v2x_car(mode=FAST, measured=three(0.0), measured_at=15.0)
+    result = allocate(v2x_site(idle, house=HOUSE, now=20.0, settings=QUICK), state)
+    assert setpoints(result) == {"v": 12.0}
+    giving = v2x_car(mode=FAST, measured=three(-10.0), measured_at=15.0)
+    result = allocate(v2x_site(giving, house=HOUSE, now=20.0, settings=QUICK), state)
+    assert setpoints(result) == {"v": 0.0}

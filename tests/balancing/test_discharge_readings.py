@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.smart_charging.balancing import (
+    DischargeObjective,
     EngineSettings,
     EngineState,
     LimitReason,
@@ -147,3 +148,69 @@ def test_an_export_beyond_its_limit_is_never_explained_away() -> None:
     assert setpoints(run(1.0, first.state, export_limit=0.0)) == {"v": 0.0}
     free = run(0.0, None)
     assert setpoints(run(1.0, free.state)) == {"v": -10.0}
+
+
+PEAK = DischargeObjective.PEAK_SHAVING
+
+
+def test_above_the_fuse_a_stale_reading_is_no_fall_of_the_house() -> None:
+    """Above the fuse too, a discharge the grid shows before the charger is no fall.
+
+    L1 at 40 A on a 32 A fuse: 8 A out since t=1. At t=3 the grid shows 5 A of it, the
+    charger still reads 0 (t=0): the house did not fall, the discharge stays 8 A. Above
+    the fuse grid - reading was taken as it was: the discharge was cut to 3 A, and then
+    hunted (the office, 45 minutes).
+    """
+    state = EngineState(
+        last_now=1.0,
+        connectors={"v": ConnectorMemory(sent_at=1.0, discharge=8.0, discharged=True)},
+        v2x_base=(40.0, 10.0, 10.0),
+    )
+    connector = v2x_car(measured=three(0.0), measured_at=0.0)
+    snapshot = v2x_site(connector, now=3.0, settings=QUICK, objective=PEAK)
+    result = allocate(replace(snapshot, grid_current=(35.0, 5.0, 5.0)), state)
+    assert setpoints(result) == {"v": -8.0}
+    assert result.state.v2x_base == (40.0, 10.0, 10.0)
+
+
+def test_a_reading_newer_than_the_grid_is_no_rise_of_the_house() -> None:
+    """Two DC cars under a 10 kW cap. "c" charged 16 A until t=0, then 0, then 1 A out.
+
+    At t=4 its charger already reads 0, the grid (read a moment before the car followed)
+    still shows its 16 A: grid - reading is 16 A more house on every phase. It is not:
+    "d" keeps covering what the cap needs (it gave 23 kW more so at the depot, then
+    the site exported).
+    """
+    dc = battery(dc=True)
+    settings = replace(QUICK, response_time=10.0)
+    house = three(20.0)  # 13.8 kW: 3.8 kW above the cap
+
+    def run(
+        now: float, state: EngineState | None, reading: float, grid: float, cap: float | None
+    ) -> Result:
+        cars = (
+            v2x_car("c", "s1", v2x=dc, mode=Mode.FAST, measured=three(reading), measured_at=now),
+            v2x_car("d", "s2", v2x=dc, measured=three(0.0), measured_at=now),
+        )
+        snapshot = v2x_site(
+            *cars,
+            house=house,
+            limit=63.0,
+            now=now,
+            settings=settings,
+            objective=PEAK,
+            import_cap=cap,
+        )
+        return allocate(replace(snapshot, grid_current=three(grid)), state)
+
+    before = run(-20.0, None, 0.0, 20.0, None)
+    assert setpoints(before) == {"c": 16.0, "d": 0.0}  # no cap yet
+    cut = run(0.0, before.state, 16.0, 36.0, 10_000.0)
+    assert setpoints(cut)["c"] == 0.0  # through 0 before it discharges
+    need = (20.0 * 3 * 230 - 10_000.0) / 690  # A per phase: 5.51
+    assert setpoints(cut)["d"] == pytest.approx(-need)
+    both = run(2.0, cut.state, 16.0, 36.0 - need, 10_000.0)
+    assert setpoints(both) == {"c": pytest.approx(-need / 2), "d": pytest.approx(-need / 2)}
+    # c reads 0, the grid still shows it at 16 A (and d at its first 5.5 A).
+    fresh = run(4.0, both.state, 0.0, 36.0 - need, 10_000.0)
+    assert setpoints(fresh) == setpoints(both)

@@ -99,7 +99,7 @@ def allocate(site: SiteInput, previous: EngineState | None) -> Result:
             allocations=allocations,
             # Static budgets (no meter, failsafe) keep no memory: a meter coming back
             # starts from its own first reading.
-            non_ev_load=None if failsafe or grid is None else budget.non_ev_load,
+            non_ev_load=None if failsafe or grid is None else budget.settled,
             non_ev_falling_since=budget.falling_since,
             v2x_base=v2x_base,
         ),

@@ -19,6 +19,9 @@ class Budget:
     ev_budget: PhaseCurrents  # A per phase the EVs may draw in total
     overloaded: tuple[str, ...]  # limits the measured draw exceeds now
     falling_since: tuple[float | None, float | None, float | None] = (None, None, None)
+    # The settled non-EV load with its sign (PV export < 0): what the next call settles
+    # from, and what the maximum import power nets over the phases.
+    settled: PhaseCurrents = (0.0, 0.0, 0.0)
 
 
 def _phases(values: Sequence[float]) -> PhaseCurrents:
@@ -33,7 +36,7 @@ def _settled(
     rising: Sequence[float],
     overloaded: Sequence[bool],
 ) -> tuple[list[float], tuple[float | None, float | None, float | None]]:
-    """The non-EV load to use, robust to chargers reporting later than the grid meter.
+    """The non-EV load to use (signed), robust to chargers reporting later than the grid meter.
 
     A fall counts only once it has lasted `delay`: right after a cut, the grid shows the
     car drawing less while its charger's reading does not. A rise up to what recently
@@ -93,19 +96,20 @@ def apply_budget(
     falling: tuple[float | None, float | None, float | None] = (None, None, None)
     if static or grid is None:
         base = [max(0.0, finite(site.base_load[phase])) for phase in ALL_PHASES]
-        raw = base
+        signed = raw = base
         total = [base[phase] + drawn[phase] for phase in ALL_PHASES]
     else:
         total = [finite(grid[phase]) for phase in ALL_PHASES]
         raw = [total[phase] - drawn[phase] for phase in ALL_PHASES]
-        base, falling = _settled(
-            [max(0.0, raw[phase]) for phase in ALL_PHASES],
+        signed, falling = _settled(
+            raw,
             previous,
             finite(site.now),
             settings.response_time,
             rising,
             [total[phase] > net.limits[phase] - margin for phase in ALL_PHASES],
         )
+        base = [max(0.0, value) for value in signed]
 
     limits = net.limits
     capacity = net.capacity
@@ -135,9 +139,13 @@ def apply_budget(
         load[phase] = total[phase]
     if net.import_k is not None:
         live = sum(1 for phase in ALL_PHASES if limits[phase] > 0) or THREE_PHASES
-        capacity[net.import_k] = max(
-            0.0, limits[net.import_k] - margin * voltage * live - sum(raw) * voltage
-        )
+        allowed = limits[net.import_k] - margin * voltage * live
+        # Netted over the phases, settled as every phase is (a stale reading of a
+        # connector just cut is no room); an import over its limit is never explained away.
+        non_ev = sum(signed)
+        if sum(total) * voltage > allowed:
+            non_ev = max(non_ev, sum(raw))
+        capacity[net.import_k] = max(0.0, allowed - non_ev * voltage)
         load[net.import_k] = sum(total) * voltage
     overloaded.extend(
         net.label(k)
@@ -149,6 +157,7 @@ def apply_budget(
         ev_budget=_phases(budget),
         overloaded=tuple(overloaded),
         falling_since=falling,
+        settled=_phases(signed),
     )
 
 

@@ -15,6 +15,7 @@ stopped by its own charge limit: SuspendedEV) keeps only the minimum, so it can 
 
 from __future__ import annotations
 
+from .constants import IDLE_CURRENT
 from .model import ConnectorInput, ConnectorMemory, EngineSettings, PhaseCurrents
 
 
@@ -47,7 +48,7 @@ def learn_car_limit(
         return min_current, now
     if (
         had_time_to_follow(memory, connector.measured_at, now, settings.response_time)
-        and drawn >= 1.0  # it charges (a car that pauses says nothing about its maximum)
+        and drawn >= IDLE_CURRENT  # it charges (one that pauses says nothing of its maximum)
         and drawn < memory.sent - settings.car_limit_slack
     ):
         return max(min_current, drawn + settings.car_limit_headroom), now

@@ -199,7 +199,7 @@ def _gather(context: Context) -> None:  # noqa: PLR0912 - one hot loop, kept inl
             context.raised[i] = _add_rise(
                 context.rising,
                 context.falling,
-                memory.sent - memory.discharge,  # the setpoint: a discharge is negative
+                _span(memory, now, response_time),
                 (a, b, c),
                 wired[i],
             )
@@ -328,25 +328,43 @@ def _non_compliant(context: Context, i: int, memory: ConnectorMemory) -> None:
     context.idle.append(i)
 
 
+def _span(memory: ConnectorMemory, now: float, window: float) -> tuple[float, float]:
+    """The lowest and highest signed setpoint the car may still show (a discharge < 0).
+
+    The last one sent; for a V2X connector every one sent within `window` and the one in
+    force before them (`ConnectorMemory.recent`): the grid meter, read a moment before a
+    charger's reading, may still show the car where it was before it followed.
+    """
+    low = high = memory.sent - memory.discharge
+    recent = memory.recent
+    for k, (_at, value) in enumerate(recent):
+        if k + 1 < len(recent) and recent[k + 1][0] <= now - window:
+            continue  # the next one was sent long enough ago: the car left this one
+        low, high = min(low, value), max(high, value)
+    return low, high
+
+
 def _add_rise(
     rising: list[float],
     falling: list[float],
-    sent: float,
+    span: tuple[float, float],
     reading: PhaseCurrents,
     wired: tuple[int, ...],
 ) -> float:
-    """Add what a connector may still rise to `sent` above its reading, per phase.
+    """Add what a connector may still rise above its reading, per phase, to `rising`.
 
-    What it may still fall to `sent` below its reading goes to `falling`. Returns what
-    it added to `rising`, summed over the phases.
+    Up to the highest setpoint of its `span`; what it may still fall, down to the lowest,
+    goes to `falling`. Returns what it added to `rising`, summed over the phases.
     """
+    low, high = span
     added = 0.0
     for phase in wired if wired in _VALID_PHASES else _phases(wired):
-        if sent > reading[phase]:
-            rising[phase] += sent - reading[phase]
-            added += sent - reading[phase]
-        else:
-            falling[phase] += reading[phase] - sent
+        value = reading[phase]
+        if high > value:
+            rising[phase] += high - value
+            added += high - value
+        if low < value:
+            falling[phase] += value - low
     return added
 
 

@@ -14,6 +14,18 @@ NO_CONSTRAINT: Final = -1  # constraint index for none (nothing bound it, no lim
 NO_PHASE: Final = -1  # the phase of a power constraint (import, surplus): on none
 OWN_CAP: Final = -1  # water-filling: the item stopped at its own cap, not at a constraint
 
+# A: a reading below this on every phase is a car that draws (or gives) nothing: it pauses.
+IDLE_CURRENT: Final = 1.0
+# % SoC above its reserve (its floor) a V2X car needs to start discharging; once it
+# discharges it may go down to the reserve (a hysteresis: a finely reported SoC near the
+# reserve would otherwise start and stop it, see `discharge_caps`).
+RESERVE_RESTART: Final = 1.0
+# Near full a battery takes less than its maximum: where a car's SoC is known (V2X), the
+# energy it still wants above TAPER_SOC % counts TAPER_SLOWDOWN times in every estimate
+# of the time it needs (the deadline, the sharing, the plan), as far as the deadline's
+# margin does not cover it already (see `deadline.taper_tail`).
+TAPER_SOC: Final = 90.0
+TAPER_SLOWDOWN: Final = 2.0
 EPS: Final = 1e-9  # tolerance of current and capacity comparisons (A or W)
 RATE_EPS: Final = 1e-12  # water-filling: a constraint rising slower than this is not rising
 # A batch of more than 1/AGGREGATE_SHARE of the constraints is added up through

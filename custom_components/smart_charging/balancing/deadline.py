@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 import math
 
-from .constants import SECONDS_PER_HOUR
+from .constants import SECONDS_PER_HOUR, TAPER_SLOWDOWN, TAPER_SOC
 from .context import Context
 from .model import ConnectorInput, EngineSettings, Mode
+from .network import finite
 
 # Modes that wait for something (surplus, cheaper slots) and so may need a deadline.
 _WAITING_MODES = (Mode.SOLAR, Mode.MIN_SOLAR, Mode.PRICE)
@@ -20,9 +21,37 @@ _SOLAR_MODES = (Mode.SOLAR, Mode.MIN_SOLAR)
 
 
 def energy_wanted(connector: ConnectorInput, settings: EngineSettings) -> float:
-    """Wh its energy target still lacks; 0 within `energy_tolerance` (or without a target)."""
+    """Wh its energy target still lacks; 0 within `energy_tolerance` (or without a target).
+
+    With the tail (`taper_tail`): what the time estimates that count on its maximum
+    (the deadline, the sharing, the plan, V2X's charging back) must plan for.
+    """
     needed = connector.energy_needed or 0.0
-    return needed if needed > settings.energy_tolerance else 0.0
+    if not needed > settings.energy_tolerance:
+        return 0.0
+    return needed + taper_tail(connector, needed, settings)
+
+
+def taper_tail(connector: ConnectorInput, needed: float, settings: EngineSettings) -> float:
+    """Wh to add to `needed` for a car that charges slower near full.
+
+    Near full a battery takes less than its maximum (its management tapers the current).
+    Where the car's SoC and target are known (V2X), the part of `needed` above
+    TAPER_SOC counts TAPER_SLOWDOWN times: charging it takes that much longer. The
+    deadline's margin is meant for such a taper: only what the tail needs beyond it is
+    added (for a 100 % target, from about 33 % SoC on: below, 15 % of what is left covers
+    the 10 % above TAPER_SOC).
+    """
+    v2x = connector.v2x
+    if v2x is None or v2x.soc is None or v2x.target_soc is None:
+        return 0.0
+    soc, target = finite(v2x.soc), finite(v2x.target_soc)
+    if not target > max(soc, TAPER_SOC):
+        return 0.0
+    share = (target - max(soc, TAPER_SOC)) / (target - soc)
+    slow = needed * (1 + share * (TAPER_SLOWDOWN - 1))
+    margin = 1 + max(0.0, finite(settings.deadline_margin))
+    return max(0.0, slow / margin - needed)
 
 
 def departure_power(energy: float, seconds: float, settings: EngineSettings) -> float:

@@ -2,14 +2,17 @@
 
 The call that would flip the sign sends 0 instead (a cut, never delayed); the other
 direction follows once that 0 has been held `direction_change_delay` seconds. The
-caller learns when that is (`Result.recheck_at`) and calls again then.
+caller learns when that is (`Result.recheck_at`) and calls again then. A car that does
+not follow its setpoint at all (a full car offered its minimum: SuspendedEV, or a
+reading of nothing taken after it had the time to follow) is at 0 already: it changes
+direction at once, so an overload is relieved without a pause the car does not need.
 """
 
 from __future__ import annotations
 
-from .constants import NO_CONSTRAINT
+from .constants import IDLE_CURRENT, NO_CONSTRAINT
 from .context import Context
-from .model import ConnectorMemory, LimitReason
+from .model import LimitReason
 
 
 def discharge_waits(context: Context, i: int) -> bool:
@@ -20,6 +23,8 @@ def discharge_waits(context: Context, i: int) -> bool:
     memory = context.memories[i]
     delay = context.site.settings.direction_change_delay
     if memory.sent > 0:
+        if context.connectors[i].suspended or _idle(context, i):
+            return False
         _recheck(context, context.now + delay)
         return True
     if memory.discharge > 0 or memory.discharged or memory.sent_at is None:
@@ -27,15 +32,31 @@ def discharge_waits(context: Context, i: int) -> bool:
     return _too_recent(context, memory.sent_at + delay)
 
 
-def charge_waits(context: Context, memory: ConnectorMemory) -> bool:
-    """It may not charge yet: it discharges, or its 0 after discharging is too recent."""
+def charge_waits(context: Context, i: int) -> bool:
+    """Car i may not charge yet: it discharges, or its 0 after discharging is too recent."""
+    memory = context.memories[i]
     delay = context.site.settings.direction_change_delay
     if memory.discharge > 0:
+        if _idle(context, i):
+            return False
         _recheck(context, context.now + delay)
         return True
     if not memory.discharged or memory.sent_at is None:
         return False
     return _too_recent(context, memory.sent_at + delay)
+
+
+def _idle(context: Context, i: int) -> bool:
+    """Its reading shows nothing flowing, read after it had the time to follow its setpoint."""
+    memory = context.memories[i]
+    if memory.sent_at is None or not context.connectors[i].online:
+        return False
+    read_at = context.connectors[i].measured_at
+    if read_at is None:
+        read_at = context.now
+    if read_at - memory.sent_at < context.site.settings.response_time:
+        return False
+    return all(abs(value) < IDLE_CURRENT for value in context.measured[i])
 
 
 def _too_recent(context: Context, due: float) -> bool:
@@ -63,10 +84,9 @@ def drop_charge(context: Context, i: int) -> None:
 
 def hold_direction(context: Context) -> None:
     """No V2X connector charges right after it discharged (see the module)."""
-    memories = context.memories
     target = context.target
     for i in context.v2x:
-        if target[i] > 0 and i not in context.discharge and charge_waits(context, memories[i]):
+        if target[i] > 0 and i not in context.discharge and charge_waits(context, i):
             drop_charge(context, i)
             context.reason[i] = LimitReason.CHANGING_DIRECTION
             context.bound_by[i] = NO_CONSTRAINT

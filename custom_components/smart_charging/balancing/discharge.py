@@ -24,7 +24,7 @@ from .direction import discharge_waits, drop_charge, hold_direction
 from .discharge_answer import discharge_phases
 from .discharge_caps import RESERVE, charge_back, discharge_cap, efficiencies, reserve_energy
 from .discharge_fill import Car, Labels, has_room, share_need
-from .discharge_need import UNBOUNDED, Need, need_of
+from .discharge_need import UNBOUNDED, Need, need_of, over_limit
 from .discharge_room import Room, house_load
 from .grid_signal import follow_signal
 from .model import DischargeObjective, LimitReason
@@ -113,6 +113,8 @@ def _serve(
         follow_signal(context, indices, room)  # it asks for import: they charge
         return
     steered = key is None or key is DischargeObjective.GRID_SIGNAL
+    # A fuse or the cap exceeded now: more discharge is a relief, never rate-limited.
+    ramp = not (key is DischargeObjective.PEAK_SHAVING and over_limit(context))
     cars: list[Car] = []
     for i in indices:
         v2x = context.connectors[i].v2x
@@ -121,7 +123,7 @@ def _serve(
         if steered:
             drop_charge(context, i)  # asked to discharge: it does not charge either
         phases = discharge_phases(context, i)
-        cap = discharge_cap(context, i, v2x, len(phases))
+        cap = discharge_cap(context, i, v2x, len(phases), ramp=ramp)
         cars.append(Car(i, phases, v2x.dc, cap, _REASONS[key], held=False))
     if key is DischargeObjective.PRICE:
         worth = _worth(context, cars)
@@ -139,7 +141,14 @@ def _serve(
             _say(context, car.i, LimitReason.CHANGING_DIRECTION, NO_CONSTRAINT)
         else:
             sharing.append(car)
-    shared = share_need(context, sharing, Need(list(need.phase), need.total), room, labels)
+    shared = share_need(
+        context,
+        sharing,
+        Need(list(need.phase), need.total),
+        room,
+        labels,
+        hard=key is DischargeObjective.PEAK_SHAVING,
+    )
     for i, (amount, bound) in shared.items():
         if amount > 0:
             drop_charge(context, i)

@@ -3,10 +3,11 @@
 Its maximum (station, car, user), a request, the ramp, the reserve and the departure.
 The reserve: it discharges only while the energy above it covers `response_time` of
 discharging at its rate (what it takes to stop), so not a second below it; it stops
-once that is no longer so. The departure: only while what it must charge back (the
-energy still wanted, the target SoC, and `response_time` of this discharge refilled)
-still fits by the departure at its maximum, with the deadline's margin and buffer
-(`deadline.energy_room`, the rule that makes a car charge for its departure).
+once that is no longer so, and starts again only `RESERVE_RESTART` % above it. The
+departure: only while what it must charge back (the energy still wanted, the target
+SoC, and `response_time` of this discharge refilled) still fits by the departure at its
+maximum, with the deadline's margin and buffer (`deadline.energy_room`, the rule that
+makes a car charge for its departure).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from .constants import SECONDS_PER_HOUR
+from .constants import RESERVE_RESTART, SECONDS_PER_HOUR
 from .context import Context
 from .deadline import energy_room, energy_wanted
 from .model import V2XInput, V2XSettings
@@ -40,21 +41,32 @@ def efficiencies(v2x: V2XSettings) -> tuple[float, float]:
     return (charge if 0 < charge <= 1 else 1.0, discharge if 0 < discharge <= 1 else 1.0)
 
 
-def discharge_cap(context: Context, i: int, v2x: V2XInput, phases: int) -> Cap:
-    """What car i may discharge on each of its `phases` grid phases now."""
+def discharge_cap(
+    context: Context, i: int, v2x: V2XInput, phases: int, *, ramp: bool = True
+) -> Cap:
+    """What car i may discharge on each of its `phases` grid phases now.
+
+    `ramp` False: its increase is not rate-limited (it relieves a limit exceeded now).
+    """
     connector = context.connectors[i]
     settings = context.site.settings
     memory = context.memories[i]
     high = max(0.0, finite(v2x.max_discharge_current))
     if v2x.requested is not None:
         high = min(high, max(0.0, finite(v2x.requested)))
-    rate = max(0.0, finite(settings.ramp_up_rate))
-    high = min(high, ramp_ceiling(memory.discharge, context.min_current[i], rate, context.dt))
+    if ramp:
+        rate = max(0.0, finite(settings.ramp_up_rate))
+        high = min(high, ramp_ceiling(memory.discharge, context.min_current[i], rate, context.dt))
     charge_eff, discharge_eff = efficiencies(context.site.v2x)
     # Wh the battery gives (or the grid gives back) per A of discharge over response_time.
     per_amp = phases * context.voltage * max(1.0, settings.response_time) / SECONDS_PER_HOUR
     reserve = reserve_energy(v2x, no_departure=connector.departure is None)
-    if reserve <= 0 or reserve <= memory.discharge * per_amp / discharge_eff:
+    if (
+        reserve <= 0
+        or reserve <= memory.discharge * per_amp / discharge_eff
+        # Not discharging: it starts only RESERVE_RESTART % above its floor.
+        or (memory.discharge <= 0 and reserve < RESERVE_RESTART / 100 * finite(v2x.capacity))
+    ):
         return Cap(0.0, RESERVE, reserve_held=True)
     cap = Cap(high, None, reserve_held=False)
     by_reserve = reserve * discharge_eff / per_amp

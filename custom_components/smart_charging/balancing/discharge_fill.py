@@ -21,7 +21,7 @@ from .discharge_caps import Cap
 from .discharge_need import Need
 from .discharge_room import Room, reverse_room
 from .model import LimitReason
-from .safety import hold_small_changes
+from .safety import hold_small_changes, hold_small_discharges
 from .waterfill import fill
 
 EXPORT_LIMIT = "export limit"
@@ -61,14 +61,21 @@ class Labels:
 
 
 def share_need(
-    context: Context, cars: list[Car], need: Need, room: Room, labels: Labels
+    context: Context,
+    cars: list[Car],
+    need: Need,
+    room: Room,
+    labels: Labels,
+    *,
+    hard: bool = False,
 ) -> dict[int, tuple[float, int]]:
     """Each car's discharge (A per phase) and the constraint that bound it.
 
     Cars are shared out by the phases they discharge on, fewest phases first (a 1-phase
     car helps only its own phase; a car on three phases helps every phase alike). Cars
     on the same phases take together what is worth it on them: the most any of those
-    phases needs, or the total need spread over them; the need left goes on.
+    phases needs, or the total need spread over them; the need left goes on. `hard`:
+    the need is a limit (peak shaving), the dead band never holds a discharge below it.
     """
     out: dict[int, tuple[float, int]] = {}
     voltage = context.voltage
@@ -78,7 +85,7 @@ def share_need(
     for phases in sorted(by_phases, key=lambda phases: (len(phases), phases)):
         group = by_phases[phases]
         worth = max(*(need.phase[p] for p in phases), need.total / (len(phases) * voltage))
-        done = _pass(context, group, room, worth, labels)
+        done = _pass(context, group, room, worth, labels, hard=hard)
         out.update(done)
         for car in group:
             amount = done[car.i][0]
@@ -104,7 +111,7 @@ _WORTH = 7  # what is worth discharging on these phases
 
 
 def _pass(
-    context: Context, cars: list[Car], room: Room, worth: float, labels: Labels
+    context: Context, cars: list[Car], room: Room, worth: float, labels: Labels, *, hard: bool
 ) -> dict[int, tuple[float, int]]:
     """One water-filling over `cars` (all on the same phases); takes it out of `room`."""
     voltage = context.voltage
@@ -156,17 +163,32 @@ def _pass(
     bind = [OWN_CAP] * n
     fill(range(n), [0.0] * n, caps, members, capacity, level, bind, members_of)
     sent = [context.memories[car.i].discharge for car in cars]
-    hold_small_changes(
-        [j for j in range(n) if level[j] > 0 and sent[j] > 0],
-        level,
-        sent,
-        [0.0] * n,
-        caps,
-        members,
-        capacity,
-        context.site.settings.dead_band,
-        allow_higher=not room.overloaded,
-    )
+    holdable = [j for j in range(n) if level[j] > 0 and sent[j] > 0]
+    dead_band = context.site.settings.dead_band
+    if hard:
+        hold_small_discharges(
+            holdable,
+            level,
+            sent,
+            caps,
+            members,
+            capacity,
+            dead_band,
+            allow_higher=not room.overloaded,
+            floor=_WORTH,
+        )
+    else:
+        hold_small_changes(
+            holdable,
+            level,
+            sent,
+            [0.0] * n,
+            caps,
+            members,
+            capacity,
+            dead_band,
+            allow_higher=not room.overloaded,
+        )
     out: dict[int, tuple[float, int]] = {}
     for j, car in enumerate(cars):
         amount = level[j] if level[j] > EPS else 0.0

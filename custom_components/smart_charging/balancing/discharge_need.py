@@ -48,6 +48,22 @@ def need_of(context: Context, objective: DischargeObjective, room: Room) -> Need
     return Need(phase=[math.inf] * 3, total=math.inf)
 
 
+def over_limit(context: Context) -> bool:
+    """The grid meter reads more than a fuse or the import cap now (peak shaving's limits)."""
+    site = context.site
+    grid = [finite(value) for value in site.grid_current or (0.0, 0.0, 0.0)]
+    if any(grid[p] > finite(site.grid_limit[p]) for p in ALL_PHASES):
+        return True
+    caps = _caps(context)
+    return bool(caps) and sum(grid) * context.voltage > min(caps)
+
+
+def _caps(context: Context) -> list[float]:
+    """The import limits (W) peak shaving keeps: the maximum import power and the cap."""
+    site = context.site
+    return [finite(cap) for cap in (site.max_import_power, site.v2x.import_cap) if cap is not None]
+
+
 def _peak(context: Context, room: Room) -> Need:
     """The import above the fuse (less the margin) per phase, and above the import cap."""
     site = context.site
@@ -55,10 +71,10 @@ def _peak(context: Context, room: Room) -> Need:
     margin = max(0.0, finite(site.settings.safety_margin))
     load = [room.base[p] + room.fixed[p] for p in ALL_PHASES]
     over = [max(0.0, load[p] - (finite(site.grid_limit[p]) - margin)) for p in ALL_PHASES]
-    caps = [cap for cap in (site.max_import_power, site.v2x.import_cap) if cap is not None]
+    caps = _caps(context)
     total = 0.0
     if caps:
         live = sum(1 for value in site.grid_limit if finite(value) > 0) or THREE_PHASES
-        allowed = min(finite(cap) for cap in caps) - margin * voltage * live
+        allowed = min(caps) - margin * voltage * live
         total = max(0.0, sum(load) * voltage - allowed)
     return Need(phase=over, total=total)

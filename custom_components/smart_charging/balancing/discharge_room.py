@@ -8,9 +8,11 @@ checked against the house alone.
 
 Late charger readings (see `budget`) are handled the other way round: a rise up to what
 recently changed connectors may still add to their readings is theirs, and so is a fall
-up to what they may still subtract, each only as far as the value used last time. A
-phase that exports beyond its limit, or a site beyond its export limit, is never
-explained away, nor is a phase importing beyond its fuse (peak shaving needs it at once).
+up to what they may still subtract, each only as far as the value used last time. So
+the house load moves only as far as the cars cannot explain: while a car follows a new
+setpoint, its stale reading (or a grid meter read a moment before the car followed)
+does not look like the house. A phase that exports beyond its limit, or a site beyond
+its export limit, is never explained away.
 """
 
 from __future__ import annotations
@@ -86,8 +88,7 @@ def house_load(
         allowed = max(0.0, finite(export_limit)) - margin * voltage * live
         site_over = sum(grid) * voltage < -max(0.0, finite(export_limit))
     exporting = [site_over or grid[p] < -limits[p] for p in ALL_PHASES]
-    importing = [grid[p] > limits[p] for p in ALL_PHASES]
-    base = _settled(context, raw, kept, exporting, importing)
+    base = _settled(context, raw, kept, exporting)
     room = Room(
         base=list(base),
         fixed=fixed,
@@ -109,21 +110,21 @@ def _settled(
     raw: list[float],
     kept: tuple[float, float, float] | None,
     exporting: list[bool],
-    importing: list[bool],
 ) -> tuple[float, float, float]:
     """The house load to use: late readings of changed connectors are theirs, not the house's.
 
-    Without a value from last time, or while a phase exports beyond its limit, the
-    cautious one: what they may still add is not house load. A phase importing beyond
-    its fuse takes its reading as it is.
+    The house is somewhere between `raw` less what those connectors may still add and
+    `raw` plus what they may still subtract: the value used last time, moved only as far
+    as needed to be in there. So a discharge stays steady while the house load does, also
+    above a fuse (taking the reading as it is there made the discharge hunt). Without a
+    value from last time, or while a phase exports beyond its limit, the cautious one:
+    what they may still add is not house load.
     """
     rising = context.rising
     falling = context.falling
     used = [0.0, 0.0, 0.0]
     for p in ALL_PHASES:
-        if importing[p]:
-            used[p] = raw[p]
-        elif kept is None or exporting[p]:
+        if kept is None or exporting[p]:
             used[p] = raw[p] - rising[p]
         elif raw[p] >= kept[p]:
             used[p] = max(kept[p], raw[p] - rising[p])

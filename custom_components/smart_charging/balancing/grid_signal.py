@@ -44,7 +44,7 @@ def follow_signal(context: Context, followers: list[int], room: Room) -> None:
         i
         for i in followers
         if context.status[i] is Status.CHARGE  # not one that may only discharge
-        and not charge_waits(context, context.memories[i])
+        and not charge_waits(context, i)
     ]
     members: list[Pairs] = list(context.members)
     for i in ready:

@@ -312,6 +312,10 @@ class ConnectorMemory:
     car_checked: bool = False
     discharge: float = 0.0  # the last discharge reported as changed (sent with `sent_at`)
     discharged: bool = False  # the last non-zero setpoint sent was a discharge
+    # V2X: the signed setpoints sent lately, (time, A per phase), oldest first: every one
+    # sent within `response_time` and the one in force before them. Until then the car,
+    # and so the grid meter, may still show any of them (see `classification._span`).
+    recent: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -322,7 +326,8 @@ class EngineState:
     connectors: dict[str, ConnectorMemory] = field(default_factory=dict)
     # The last answer: an unchanged allocation is handed out again as the same object.
     allocations: dict[str, Allocation] = field(default_factory=dict)
-    # The non-EV load per phase the budget used, and since when a lower one was seen.
+    # The non-EV load per phase the budget used (signed: PV export is negative), and
+    # since when a lower one was seen.
     non_ev_load: PhaseCurrents | None = None
     non_ev_falling_since: tuple[float | None, float | None, float | None] = (None, None, None)
     # V2X: the signed load that is not a steerable car, per phase (see `house_load`).

@@ -135,6 +135,65 @@ def _hold_higher(
     return held
 
 
+def hold_small_discharges(
+    holdable: Sequence[int],
+    target: list[float],
+    sent: Sequence[float],
+    ceiling: Sequence[float],
+    members: Sequence[Members],
+    capacity: list[float],
+    dead_band: float,
+    *,
+    allow_higher: bool,
+    floor: int,
+) -> None:
+    """`hold_small_changes` for discharges whose need is a limit (peak shaving).
+
+    Constraint `floor` is that need: what keeps the import under a fuse or a cap. So
+    the dead band works on what the cars give together: they keep their last sent values
+    while together they give at least the need (a discharge held below it would let the
+    import exceed the fuse or the cap: that is a cut, sent at once) and at most a dead
+    band more (more costs energy). Once outside, as few cars as possible move, to the
+    middle of that band: those whose value is sent anyway first, then the last in order
+    (a raise within its cap and every limit; a cut always fits).
+    """
+    capacity[floor] = float("inf")  # checked on the total below
+    wanted = list(target)
+    kept: set[int] = set()
+    for i in holdable:  # small increases not sent: the lower value always fits
+        if 0 < target[i] - sent[i] < dead_band and sent[i] <= ceiling[i] + EPS:
+            _take(i, sent[i], target, members, capacity)
+            kept.add(i)
+    for i in holdable:  # small decreases not sent: where the others leave room
+        extra = sent[i] - target[i]
+        if (
+            allow_higher
+            and 0 < extra < dead_band
+            and sent[i] <= ceiling[i] + EPS
+            and _fits(extra, members[i], capacity)
+        ):
+            _take(i, sent[i], target, members, capacity)
+            kept.add(i)
+    held = [i for i in holdable if i in kept]
+    moving = [i for i in range(len(target)) if i not in kept and target[i] > 0]
+    excess = sum(target[i] - wanted[i] for i in held)
+    half = dead_band / 2
+    for i in [*reversed(moving), *reversed(held)]:
+        if -EPS <= excess <= dead_band + EPS:
+            break
+        change = half - excess  # > 0: more discharge, < 0: less
+        # Never more than half a dead band from its own share: held next time.
+        value = min(max(target[i] + change, wanted[i] - half), wanted[i] + half)
+        if value > target[i]:
+            room = [ceiling[i] - target[i]]
+            room += [capacity[k] / w for k, w in members[i] if k != floor and w > 0]
+            value = min(value, target[i] + max(0.0, min(room)))
+        value = max(0.0, value)
+        if abs(value - target[i]) > EPS:
+            excess += value - target[i]
+            _take(i, value, target, members, capacity)
+
+
 def _fits(extra: float, own: Members, capacity: Sequence[float]) -> bool:
     return all(capacity[k] >= w * extra - EPS for k, w in own)
 
