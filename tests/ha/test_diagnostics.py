@@ -214,6 +214,7 @@ async def test_diagnostics_of_the_balancer(
         "changed": True,  # the allocation that took it from the ramp to the fuse
         "deadline": False,
         "planned_start": None,
+        "discharge": 0.0,
     }
     assert result["phases"]["l1"] == {
         "non_ev_load": 5.0,
