@@ -87,9 +87,16 @@ class V2XMetrics:
 
 
 def reaction_time(day: ScenarioDay) -> float:
-    """Seconds an excursion may last: a meter period, then the slowest car's response delay."""
-    delays = [visit.ev.response_delay for visit in day.visits]
-    return day.meter_period + (max(delays) if delays else 0.0)
+    """Seconds an excursion may last: a meter period, then the slowest car's reaction.
+
+    A car reacts after its response delay and reaches its full discharge at its ramp rate.
+    """
+    reactions = [
+        visit.ev.response_delay
+        + (visit.v2x.max_discharge_current / visit.ev.ramp_rate if visit.v2x else 0.0)
+        for visit in day.visits
+    ]
+    return day.meter_period + (max(reactions) if reactions else 0.0)
 
 
 def excursions(mask: npt.ArrayLike, step_s: float, allowed_s: float) -> tuple[float, float]:

@@ -159,8 +159,8 @@ def report(result: V2XDay) -> str:
     return (
         f"### {day.name}\n\n{day.description}\n\n{inputs}\n\n"
         f"Reaction time allowed per excursion above the fuse or the cap: "
-        f"{reaction_time(day):g} s (a grid meter period of {day.meter_period:g} s, then the "
-        f"slowest car's response delay). Net cost = import - export + wear "
+        f"{reaction_time(day):.3g} s (a grid meter period of {day.meter_period:g} s, then the "
+        f"slowest car's response delay and its ramp to its full discharge). Net cost = import - export + wear "
         f"({day.v2x.wear_eur_per_kwh if day.v2x else 0:g} EUR per kWh discharged); the last "
         f"column adds the energy the cars left short of, bought at the day's cheapest price "
         f"({cheapest_price(day):g} EUR/kWh).\n\n"

@@ -22,6 +22,7 @@ from custom_components.smart_charging.balancing import (
     V2XSettings,
     allocate,
 )
+from custom_components.smart_charging.balancing.constants import IDLE_CURRENT
 
 from .sites import TOLERANCE, drawing_phases, limit_violations, reading
 from .test_properties import sites
@@ -290,6 +291,7 @@ def _check_history(history: list[SiteInput], data: st.DataObject) -> None:
     given: dict[str, float] = {}
     last_sign: dict[str, int] = {}
     zero_since: dict[str, float] = {}
+    changed_at: dict[str, float] = {}  # when each car's setpoint last changed
     for snapshot in history:
         cars = []
         for connector in snapshot.connectors:
@@ -319,6 +321,15 @@ def _check_history(history: list[SiteInput], data: st.DataObject) -> None:
             allocation = result.allocations[cid]
             sign = (allocation.setpoint > 0) - (allocation.setpoint < 0)
             before = given.get(cid, 0.0)
+            # A car that had the time to follow and draws nothing is at 0 already: it may
+            # change direction at once (see `direction`).
+            followed = step.now - changed_at.get(cid, step.now) >= step.settings.response_time
+            if followed and all(abs(value) < IDLE_CURRENT for value in connector.measured):
+                last_sign.pop(cid, None)
+                zero_since.pop(cid, None)
+                if allocation.changed:
+                    changed_at[cid] = step.now
+                continue
             assert not (sign and before and (sign > 0) != (before > 0)), (cid, before, sign)
             if sign and last_sign.get(cid, sign) != sign:
                 held = zero_since.get(cid)
@@ -329,6 +340,8 @@ def _check_history(history: list[SiteInput], data: st.DataObject) -> None:
                 zero_since.pop(cid, None)
             elif before:
                 zero_since[cid] = step.now
+            if allocation.changed:
+                changed_at[cid] = step.now
         state = result.state
         given = {cid: a.setpoint for cid, a in result.allocations.items()}
 

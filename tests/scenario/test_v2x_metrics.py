@@ -62,9 +62,12 @@ def test_excursions_beyond_the_reaction_time() -> None:
 
 
 def test_reaction_time_is_meter_period_and_slowest_car() -> None:
-    """2 s meter period + the slowest car's 4 s."""
+    """2 s meter period + the slowest car's 4 s delay and 16 A at 100 A/s."""
     slow = bidi_visit(ev=replace(bidi_visit().ev, response_delay=4.0))
-    assert reaction_time(v2x_day(bidi_visit(), slow)) == 6.0
+    assert reaction_time(v2x_day(bidi_visit(), slow)) == pytest.approx(6.16)
+    # A car that ramps at 5 A/s takes 3.2 s more to give its 16 A.
+    ramping = bidi_visit(ev=replace(bidi_visit().ev, ramp_rate=5.0))
+    assert reaction_time(v2x_day(ramping)) == pytest.approx(5.2)
 
 
 def test_fuse_and_cap_counted_beyond_reaction() -> None:

@@ -31,4 +31,4 @@ def test_a_short_day_runs_and_reports() -> None:
     assert judged["s > fuse or cap beyond reaction below charge-only"].met
     text = report(result)
     assert "| ours (peak_shaving) |" in text
-    assert "Reaction time allowed per excursion above the fuse or the cap: 2 s" in text
+    assert "Reaction time allowed per excursion above the fuse or the cap: 2.16 s" in text
