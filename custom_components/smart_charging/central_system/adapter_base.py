@@ -86,8 +86,12 @@ class ConnectionAdapter:
             return
         task = self._setup.poke()
         if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._track(task)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        """Keep a task of this connection: it is cancelled when the connection ends."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- direction: charge only before OCPP 2.1 ---------------------------------------
 

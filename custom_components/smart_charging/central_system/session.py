@@ -310,15 +310,15 @@ class ChargerSession:
         if energy is not None:
             self._feed_register(connector.connector_id, energy, reading.timestamp)
         if (exported := reading.total(ENERGY_EXPORT)) is not None:
-            register = self.export_registers.setdefault(connector.connector_id, EnergyRegister())
-            register.update(exported, reading.timestamp)
-            connector.energy_export = register.value
+            connector.energy_export = _guarded(
+                self.export_registers, connector.connector_id, exported, reading.timestamp
+            )
         return energy
 
     def _feed_register(self, connector_id: int, raw: float, timestamp: datetime | None) -> None:
-        register = self.registers.setdefault(connector_id, EnergyRegister())
-        if register.update(raw, timestamp):
-            self.state.connector(connector_id).energy = register.value
+        self.state.connector(connector_id).energy = _guarded(
+            self.registers, connector_id, raw, timestamp
+        )
 
     def _show_transaction(self, transaction: Transaction) -> None:
         connector = self.state.connector(transaction.connector_id)
@@ -445,15 +445,32 @@ class ChargerSession:
         if capabilities := data.get("capabilities"):
             self.state.capabilities = capabilities_from_dict(capabilities)
             self.state.note_v2x()
-        for key, value in (data.get("registers") or {}).items():
-            register = self.registers[int(key)] = EnergyRegister.from_dict(value)
-            self.state.connector(int(key)).energy = register.value
-        for key, value in (data.get("export_registers") or {}).items():
-            register = self.export_registers[int(key)] = EnergyRegister.from_dict(value)
-            self.state.connector(int(key)).energy_export = register.value
+        self.registers = _restored(data.get("registers"))
+        self.export_registers = _restored(data.get("export_registers"))
+        for key, register in self.registers.items():
+            self.state.connector(key).energy = register.value
+        for key, register in self.export_registers.items():
+            self.state.connector(key).energy_export = register.value
         self.limit_purposes = dict(data.get("limit_purposes") or {})
         self.state.available = bool(data.get("available", True))
         self.state.safe_default_limit = data.get("safe_default_limit")
         self.state.ever_limited = bool(data.get("ever_limited", False))
         for key, value in (data.get("offered_maximum") or {}).items():
             self.state.connector(int(key)).offered_maximum = float(value)
+
+
+def _guarded(
+    registers: dict[int, EnergyRegister],
+    connector_id: int,
+    raw: float,
+    timestamp: datetime | None,
+) -> float | None:
+    """Feed a raw register reading to a connector's guard; return the guarded value (Wh)."""
+    register = registers.setdefault(connector_id, EnergyRegister())
+    register.update(raw, timestamp)
+    return register.value
+
+
+def _restored(saved: dict[str, Any] | None) -> dict[int, EnergyRegister]:
+    """Registers as `as_dict` saved them, by connector."""
+    return {int(key): EnergyRegister.from_dict(value) for key, value in (saved or {}).items()}

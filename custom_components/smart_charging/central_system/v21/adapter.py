@@ -53,13 +53,8 @@ class V21Adapter(V201Adapter):
     def _answered(self) -> None:
         super()._answered()
         for evse_id in sorted(self._asked):
-            self._start(self._tell_allowed(evse_id))
+            self._track(asyncio.create_task(self._tell_allowed(evse_id)))
         self._asked.clear()
-
-    def _start(self, work: Any) -> None:
-        task: asyncio.Task[None] = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _tell_allowed(self, evse_id: int) -> None:
         try:
