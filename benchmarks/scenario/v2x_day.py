@@ -17,6 +17,8 @@ from .v2x_rule import RuleV2H
 from .v2x_run import V2XTrace, run_v2x
 
 OPTIMUM = "optimum"
+# The same LP without discharge: what holding the fuse and the cap costs at best.
+OPTIMUM_CHARGE_ONLY = "optimum charge-only"
 
 
 @dataclass(slots=True)
@@ -74,4 +76,7 @@ def run_day(day: ScenarioDay, *, until: float | None = None) -> V2XDay:
     result.optimum = solve_v2x_optimum(day)
     result.seconds[OPTIMUM] = time.perf_counter() - started
     result.rows[OPTIMUM] = result.optimum.metrics
+    started = time.perf_counter()
+    result.rows[OPTIMUM_CHARGE_ONLY] = solve_v2x_optimum(day, discharge=False).metrics
+    result.seconds[OPTIMUM_CHARGE_ONLY] = time.perf_counter() - started
     return result

@@ -64,7 +64,7 @@ class _Car:
     top_wh: float
 
 
-def _car(visit: Visit, day: ScenarioDay, step_s: float, steps: int) -> _Car:
+def _car(visit: Visit, day: ScenarioDay, step_s: float, steps: int, *, discharge: bool) -> _Car:
     plan = next(c for c in day.chargers if c.charger_id == visit.charger_id)
     ev = wanted_ev(visit)
     starts = np.arange(steps) * step_s
@@ -75,7 +75,7 @@ def _car(visit: Visit, day: ScenarioDay, step_s: float, steps: int) -> _Car:
     share = present[on] / step_s
     top = min(ev.max_current, connector_max_current(plan, visit.connector_id))
     v2x = visit.v2x if plan.bidirectional else None
-    give = min(top, v2x.max_discharge_current) if v2x is not None else 0.0
+    give = min(top, v2x.max_discharge_current) if v2x is not None and discharge else 0.0
     capacity = ev.capacity_wh
     initial = capacity * ev.initial_soc / 100
     reserve = capacity * visit.reserve_soc / 100
@@ -146,14 +146,23 @@ def step_caps(day: ScenarioDay, step_s: float, steps: int) -> FloatArray:
 
 
 def solve_v2x_optimum(
-    day: ScenarioDay, step_s: float = 300.0, series: SiteSeries | None = None
+    day: ScenarioDay,
+    step_s: float = 300.0,
+    series: SiteSeries | None = None,
+    *,
+    discharge: bool = True,
 ) -> V2XOptimum:
-    """Solve the day's V2X optimum at `step_s` resolution (HiGHS)."""
+    """Solve the day's V2X optimum at `step_s` resolution (HiGHS).
+
+    `discharge=False`: the best a charge-only plan can do, with the same foresight; where
+    the house alone is above the fuse or the cap it pays the overload, which is kept as
+    small as charging allows and left out of its net cost.
+    """
     if day.battery is not None:
         raise ValueError("the V2X optimum does not model a home battery")
     series = series or site_series(day, step_s, horizon_s=DAY)
     n = series.steps
-    cars = [_car(visit, day, step_s, n) for visit in day.visits]
+    cars = [_car(visit, day, step_s, n, discharge=discharge) for visit in day.visits]
     layout = _Layout(cars, n)
     caps = step_caps(day, step_s, n)
     ub, eq = _Rows(), _Rows()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from simulator.site.model import ScenarioDay
 
-from .v2x_day import OPTIMUM, V2XDay
+from .v2x_day import OPTIMUM, OPTIMUM_CHARGE_ONLY, V2XDay
 from .v2x_metrics import COST_GOAL_PCT, V2XMetrics, cost_pct, reaction_time
 
 CHARGE_ONLY = "charge-only"
@@ -25,7 +25,7 @@ def shortfall_cost(day: ScenarioDay, metrics: V2XMetrics) -> float:
 
 
 def format_v2x_table(result: V2XDay) -> str:
-    """A markdown table, one row per strategy, with the optimum last."""
+    """A markdown table, one row per strategy, with the two optima last."""
     day = result.day
     best = result.rows[OPTIMUM].net_cost_eur
     header = (
@@ -141,6 +141,26 @@ def _zero_cap(result: V2XDay) -> bool | None:
     return ours.cap_seconds_beyond == 0
 
 
+def holding_price(result: V2XDay) -> str:
+    """What holding the fuse and the cap costs: ours against charge-only, and at best.
+
+    Empty where the charge-only optimum holds them too (then nothing is paid for them).
+    """
+    rows = result.rows
+    free = rows[OPTIMUM_CHARGE_ONLY]
+    breached = free.fuse_seconds_beyond + free.cap_seconds_beyond
+    if not breached:
+        return ""
+    at_best = rows[OPTIMUM].net_cost_eur - free.net_cost_eur
+    ours = rows[result.ours].net_cost_eur - rows[CHARGE_ONLY].net_cost_eur
+    return (
+        f"Holding the fuse and the cap has a price here: even with perfect foresight, charging "
+        f"alone stays above them for {breached:.0f} s, and the optimum that holds them costs "
+        f"{at_best:+.2f} EUR against the charge-only optimum. Ours costs {ours:+.2f} EUR "
+        f"against charge-only.\n\n"
+    )
+
+
 def format_goals(result: V2XDay) -> str:
     """A markdown table of the goals (✓ met, ✗ not, - does not apply)."""
     lines = [_row(("goal", "wanted", result.ours, "")), _row(("---", "---:", "---:", ":---:"))]
@@ -164,7 +184,7 @@ def report(result: V2XDay) -> str:
         f"({day.v2x.wear_eur_per_kwh if day.v2x else 0:g} EUR per kWh discharged); the last "
         f"column adds the energy the cars left short of, bought at the day's cheapest price "
         f"({cheapest_price(day):g} EUR/kWh).\n\n"
-        f"{format_v2x_table(result)}\n\n{format_goals(result)}\n\n"
+        f"{format_v2x_table(result)}\n\n{holding_price(result)}{format_goals(result)}\n\n"
         f"Run time: {timing}. Engine calls: {calls}.\n{_short(result)}"
     )
 

@@ -13,6 +13,8 @@ import ocpp
 from ocpp.charge_point import _raise_key_error, snake_to_camel_case
 from ocpp.exceptions import PropertyConstraintViolationError
 from ocpp.messages import unpack
+from ocpp.v21 import enums as enums21
+from ocpp.v201 import enums as enums201
 import pytest
 
 from custom_components.smart_charging.central_system.v21.library_fixes import (
@@ -98,3 +100,13 @@ def test_send_frames_read() -> None:
 def test_library_still_leaves_unhandled_21_actions_unanswered() -> None:
     """Defect: for 2.1 the library raises nothing for an action without a handler."""
     assert _raise_key_error("VatNumberValidation", "2.1") is None
+
+
+def test_library_still_lacks_the_21_component_and_variable_names() -> None:
+    """Defect: v21 has only the schemas' enums, no component or variable names.
+
+    v201 has them; `v21.inventory` spells the 2.1 controllers (V2XChargingCtrlr) itself.
+    """
+    assert hasattr(enums201, "ControllerComponentName")
+    assert not hasattr(enums21, "ControllerComponentName")
+    assert not [name for name in dir(enums21) if name.endswith("VariableName")]

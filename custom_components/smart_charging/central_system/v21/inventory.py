@@ -13,6 +13,7 @@ from typing import Any
 from ..model import Capabilities, V2XSupport
 from ..v201.inventory import actual_value
 
+# The library's v21 enums have no component or variable names (v201's ControllerComponentName).
 V2X_CONTROLLER = "V2XChargingCtrlr"
 ISO15118_CONTROLLER = "ISO15118Ctrlr"
 EVSE = "EVSE"

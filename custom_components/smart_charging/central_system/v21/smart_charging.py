@@ -13,14 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ocpp.v21.enums import OperationModeEnumType
+
 from ..limits import ChargingLimit
 from ..model import Capabilities, V2XSupport
 from ..v16.smart_charging import rate_unit_for
 from ..v201.smart_charging import build_profile as build_profile_201
 
-CHARGING_ONLY = "ChargingOnly"
-CENTRAL_SETPOINT = "CentralSetpoint"
-EXTERNAL_LIMITS = "ExternalLimits"
+CHARGING_ONLY = OperationModeEnumType.charging_only.value
+CENTRAL_SETPOINT = OperationModeEnumType.central_setpoint.value
+EXTERNAL_LIMITS = OperationModeEnumType.external_limits.value
 
 
 def discharge_mode(support: V2XSupport) -> str:
