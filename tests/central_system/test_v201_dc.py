@@ -35,7 +35,8 @@ async def test_a_dc_station_shows_the_soc_and_gets_watts(
     await wait_until(lambda: connector.transaction_id is not None and connector.soc == 20)
     assert connector.ev_max_power == 50_000
     assert connector.ev_energy_capacity == 50_000
-    assert connector.ev_energy_amount == 40_000
+    # 40 kWh, less what the car took on the real clock before it told its needs.
+    assert connector.ev_energy_amount == pytest.approx(40_000, abs=100)
     assert connector.ev_departure is not None
 
     station.advance(360)  # 5 kWh at 50 kW: 30 %
