@@ -78,6 +78,7 @@ from homeassistant.util.ulid import ulid_now
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 from custom_components.smart_charging.site_options import default_site_options
 from custom_components.smart_charging.v2x_options import default_v2x_options
+from scripts.develop_secure import prepare_secure_chargers
 from simulator import live
 from simulator.site.model import ScenarioDay
 from simulator.site.v2x_live import stored_connector_settings
@@ -361,7 +362,9 @@ async def _prepare(args: argparse.Namespace, day: ScenarioDay | None) -> tuple[s
         host, port, entry_id = await _ensure_config_entry(
             hass, day, args.ocpp_port, args.listen, set_host=args.set_ocpp_host
         )
-        if day is not None:
+        if day is None:
+            await prepare_secure_chargers(hass, config_dir, entry_id, host)
+        else:
             await _write_token(hass, user, config_dir / TOKEN_FILE)
             await _store_charger_settings(hass, entry_id, day)
             await _install_dashboard(hass, day, args.speed)

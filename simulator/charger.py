@@ -33,7 +33,7 @@ from .profiles import TX_DEFAULT, TX_PROFILE, ChargingProfile, ProfileError, Pro
 from .schedule import RELATIVE, SchedulePeriod
 from .spec import ENERGY_KWH, NO_BOOT_ON_RECONNECT, ChargerSpec
 from .timeutil import SimClock, to_iso
-from .uplink import Uplink, basic_authorization
+from .uplink import Uplink, basic_authorization, client_tls
 from .wakeup import Wakeup
 
 __all__ = ["ChargerSpec", "SimulatedCharger", "SimulatorError"]
@@ -61,7 +61,7 @@ class SimulatedCharger(Observed):
         `clock` may be shared with other chargers (see `catch_up`); default: its own.
         """
         self.spec = spec
-        self.url = url.rstrip("/")
+        self.url = (spec.url or url).rstrip("/")
         self.config = Configuration(spec)
         self.profiles = ProfileStore(spec.voltage, spec.phases, spec.max_profiles)
         self.connectors = {n: ConnectorState(n) for n in range(1, spec.connectors + 1)}
@@ -180,10 +180,12 @@ class SimulatedCharger(Observed):
         the charger skips BootNotification and reports its statuses.
         """
         key, charge_point_id = self.config.authorization_key, self.spec.charge_point_id
+        spec = self.spec
         await self._uplink.open(
             f"{self.url}/{charge_point_id}",
             None if key is None else basic_authorization(charge_point_id, key),
             self._charge_point,
+            client_tls(spec.tls_ca, spec.client_certificate, spec.client_key),
         )
         if not boot:
             await self._on_accepted()

@@ -53,6 +53,34 @@ def parse_charger(text: str, meter_interval: int = 10) -> ChargerSpec:
         raise argparse.ArgumentTypeError(f"{text!r}: {err}") from err
 
 
+_SECURE_KEYS = frozenset({"password", "url", "ca"})
+
+
+def parse_secure_charger(text: str, meter_interval: int = 10) -> ChargerSpec:
+    """Parse `ID:CONNECTORS:PHASES[:MAX_A],password=P[,url=wss://H:PORT,ca=FILE]`.
+
+    A 1.6 charger with an HTTP Basic password (profile 1), over TLS with `url` and the CA
+    file it trusts (profile 2).
+    """
+    head, *pairs = text.split(",")
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or key not in _SECURE_KEYS or not value:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected password=, url=, ca=")
+        fields[key] = value
+    if "password" not in fields:
+        raise argparse.ArgumentTypeError(f"{text!r}: a secure charger needs password=")
+    if fields.get("url", "").startswith("wss://") != ("ca" in fields):
+        raise argparse.ArgumentTypeError(f"{text!r}: a wss:// url= goes with ca=")
+    return replace(
+        parse_charger(head, meter_interval),
+        password=fields["password"],
+        url=fields.get("url"),
+        tls_ca=fields.get("ca"),
+    )
+
+
 @dataclass(frozen=True)
 class StationSpec:
     """A simulated OCPP 2.0.1 station: its id, EVSEs and maximum (A per phase).
@@ -162,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {' '.join(DEFAULT_STATIONS21)}; 'none' for none)",
     )
     parser.add_argument(
+        "--secure-charger",
+        action="append",
+        metavar="ID:CONNECTORS:PHASES[:MAX_A],password=P[,url=wss://HOST:PORT,ca=FILE]",
+        help="a 1.6 charger with an HTTP Basic password (security profile 1), over TLS "
+        "with url= and ca= (profile 2); repeatable, besides the default chargers",
+    )
+    parser.add_argument(
         "--meter-interval", type=int, default=10, help="MeterValues every N s (default 10)"
     )
     parser.add_argument("--verbose", action="store_true", help="also log every OCPP frame")
@@ -186,6 +221,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     try:
         specs = [
             parse_charger(text, args.meter_interval) for text in args.charger or DEFAULT_CHARGERS
+        ]
+        specs += [
+            parse_secure_charger(text, args.meter_interval) for text in args.secure_charger or ()
         ]
         stations: list[StationSpec | Station21Spec] = [
             parse_station(text) for text in texts if text != "none"

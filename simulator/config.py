@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .spec import ChargerSpec
+from .spec import NO_SECURITY_KEYS, ChargerSpec
 
 ACCEPTED, REJECTED, NOT_SUPPORTED = "Accepted", "Rejected", "NotSupported"
 
@@ -17,6 +17,7 @@ STOP_TXN_SAMPLED_DATA = "StopTxnSampledData"
 METER_VALUE_SAMPLE_INTERVAL = "MeterValueSampleInterval"
 HEARTBEAT_INTERVAL = "HeartbeatInterval"
 AUTHORIZATION_KEY = "AuthorizationKey"
+SECURITY_PROFILE = "SecurityProfile"
 AUTHORIZE_REMOTE_TX_REQUESTS = "AuthorizeRemoteTxRequests"
 _INTEGER_KEYS = frozenset(
     {
@@ -25,6 +26,7 @@ _INTEGER_KEYS = frozenset(
         "ClockAlignedDataInterval",
         "ConnectionTimeOut",
         "WebSocketPingInterval",
+        SECURITY_PROFILE,
     }
 )
 _BOOLEAN_KEYS = frozenset({AUTHORIZE_REMOTE_TX_REQUESTS, "StopTransactionOnInvalidId"})
@@ -65,6 +67,10 @@ class Configuration:
             AUTHORIZE_REMOTE_TX_REQUESTS: ("false", False),
             "StopTransactionOnInvalidId": ("true", False),
             "GetConfigurationMaxKeys": (50, True),
+            SECURITY_PROFILE: (
+                None if spec.has(NO_SECURITY_KEYS) else spec.security_profile,
+                False,
+            ),
             **{key: (value, True) for key, value in spec.vendor_keys},
         }
         self._entries = {
@@ -86,6 +92,8 @@ class Configuration:
     def change(self, key: str, value: str) -> str:
         """Answer ChangeConfiguration and apply the change when Accepted."""
         if key == AUTHORIZATION_KEY:
+            if self._spec.has(NO_SECURITY_KEYS):
+                return NOT_SUPPORTED
             if len(value) not in _AUTHORIZATION_KEY_LENGTH:
                 return REJECTED
             self.authorization_key = value
@@ -95,6 +103,8 @@ class Configuration:
             return NOT_SUPPORTED
         if entry.readonly or not self._valid(key, value):
             return REJECTED
+        if key == SECURITY_PROFILE and int(value) < int(entry.value):
+            return REJECTED  # the whitepaper: a charger never goes down a profile
         if key in _MEASURAND_KEYS:
             value = ",".join(_items(value))
         entry.value = value

@@ -13,6 +13,8 @@ POWER_ONLY = "power_only"  # rejects A schedules
 IGNORE_LIMITS = "ignore_limits"  # accepts profiles but keeps drawing its maximum
 ENERGY_KWH = "energy_kwh"  # reports the energy register in kWh
 NO_BOOT_ON_RECONNECT = "no_boot_on_reconnect"  # after a lost connection: no BootNotification
+# No security extension: AuthorizationKey and SecurityProfile are set in its own web UI only.
+NO_SECURITY_KEYS = "no_security_keys"
 QUIRKS = frozenset(
     {
         REJECT_CHARGE_POINT_MAX,
@@ -23,6 +25,7 @@ QUIRKS = frozenset(
         IGNORE_LIMITS,
         ENERGY_KWH,
         NO_BOOT_ON_RECONNECT,
+        NO_SECURITY_KEYS,
     }
 )
 
@@ -67,6 +70,13 @@ class ChargerSpec:
     meter_interval: int = 10  # MeterValueSampleInterval, s (0: no periodic samples)
     heartbeat_interval: int | None = None  # None: the interval from the boot response
     password: str | None = None  # AuthorizationKey: HTTP Basic auth (security profile 1)
+    security_profile: int = 0  # the SecurityProfile key: raised by the central system only
+    # Its own central system URL (a wss:// port), else the one it is given.
+    url: str | None = None
+    # wss://: the CA file the charger trusts (profile 2), its own certificate and key (3).
+    tls_ca: str | None = None
+    client_certificate: str | None = None
+    client_key: str | None = None
     response_timeout: float = 30.0  # s to wait for the central system's answer
     reconnect: bool = True  # reconnect by itself after losing the connection
     quirks: frozenset[str] = field(default_factory=frozenset)

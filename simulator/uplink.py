@@ -7,6 +7,7 @@ import base64
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 import logging
+import ssl
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,16 @@ _LOGGER = logging.getLogger(__package__)
 SUBPROTOCOL = "ocpp1.6"
 
 ChargePointFactory = Callable[[WebSocketConnection], ChargePoint]
+
+
+def client_tls(ca: str | None, certificate: str | None, key: str | None) -> ssl.SSLContext | None:
+    """The charger's TLS context for wss://: trust `ca`, show its own certificate (profile 3)."""
+    if ca is None:
+        return None
+    context = ssl.create_default_context(cafile=ca)
+    if certificate is not None:
+        context.load_cert_chain(certificate, key)
+    return context
 
 
 def basic_authorization(user: str, password: str) -> str:
@@ -77,7 +88,11 @@ class Uplink:
         return self.connected and self.live().accepted
 
     async def open(
-        self, url: str, authorization: str | None, make_charge_point: ChargePointFactory
+        self,
+        url: str,
+        authorization: str | None,
+        make_charge_point: ChargePointFactory,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         """Open a websocket to `url` (dropping any open one) and start serving it."""
         self.closing = False
@@ -86,7 +101,9 @@ class Uplink:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         headers = {} if authorization is None else {hdrs.AUTHORIZATION: authorization}
-        ws = await self._session.ws_connect(url, protocols=(SUBPROTOCOL,), headers=headers)
+        ws = await self._session.ws_connect(
+            url, protocols=(SUBPROTOCOL,), headers=headers, ssl=tls if tls is not None else True
+        )
         if ws.protocol != SUBPROTOCOL:
             _LOGGER.warning("%s: server did not agree on %s", self._owner, SUBPROTOCOL)
         connection = WebSocketConnection(ws, self._calls.record)

@@ -10,7 +10,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .approval import discovery_unique_id
-from .const import CONF_HOST, CONF_PORT, DOMAIN, ENTRY_MINOR_VERSION
+from .const import CONF_PORT, DOMAIN, ENTRY_MINOR_VERSION
 from .hub import SmartChargingConfigEntry, SmartChargingHub
 from .ids import parse_device_identifier
 from .migration import async_migrate_ids
@@ -51,11 +51,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry
     hub = SmartChargingHub(hass, entry)
     try:
         await hub.async_start()
-    except OSError as error:
+    except OSError as error:  # A port taken, or TLS files that cannot be loaded.
+        ports = [str(entry.data[CONF_PORT])]
+        if (tls_port := hub.tls[1]) is not None:
+            ports.append(f"{tls_port} (TLS)")
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
             translation_key="port_unavailable",
-            translation_placeholders={"port": str(entry.data[CONF_PORT]), "error": str(error)},
+            translation_placeholders={"port": ", ".join(ports), "error": str(error)},
         ) from error
     entry.runtime_data = hub
 
@@ -69,9 +72,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartChargingConfigEntry
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: SmartChargingConfigEntry) -> None:
-    """A new address (reconfigure) reloads the entry; options and approvals apply live."""
+    """A new address (reconfigure) or TLS reloads the entry; the rest applies live."""
     hub = entry.runtime_data
-    if hub.address != (entry.data[CONF_HOST], entry.data[CONF_PORT]):
+    if hub.needs_restart():
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     await hub.async_apply_options()

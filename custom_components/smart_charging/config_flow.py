@@ -43,6 +43,7 @@ from .const import (
     CONF_ID_TAG_POLICY,
     CONF_METER_INTERVAL,
     CONF_PORT,
+    CONF_TLS_PORT,
     CONF_UNKNOWN_CHARGERS,
     DEFAULT_HEARTBEAT_INTERVAL,
     DEFAULT_HOST,
@@ -52,6 +53,16 @@ from .const import (
     ENTRY_MINOR_VERSION,
 )
 from .hub import SmartChargingHub
+from .security_options import (
+    SECURITY_KEYS,
+    async_validate_security_options,
+    clean_security_options,
+    default_security_options,
+    describe_certificate,
+    security_schema,
+    tls_files,
+    tls_port,
+)
 from .site_options import (
     SITE_SCHEMA,
     clean_site_options,
@@ -237,7 +248,12 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         host, port = current
         if user_input is not None:
-            host, port, errors = await self._async_validate_server(user_input, current)
+            if tls_files(dict(entry.options)) is not None and (
+                _valid_port(user_input[CONF_PORT]) == tls_port(dict(entry.options))
+            ):
+                errors = {CONF_PORT: "tls_port_same"}
+            else:
+                host, port, errors = await self._async_validate_server(user_input, current)
             if not errors:
                 title = entry.title
                 if title == _entry_title(current[1]):  # Not renamed by the user.
@@ -321,7 +337,9 @@ class SmartChargingOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to edit."""
-        return self.async_show_menu(step_id="init", menu_options=["chargers", "site", "v2x"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["chargers", "site", "v2x", "security"]
+        )
 
     async def async_step_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Edit the site: grid limit, meter, solar, failsafe."""
@@ -365,6 +383,53 @@ class SmartChargingOptionsFlow(OptionsFlow):
             data_schema=self.add_suggested_values_to_schema(V2X_SCHEMA, suggested),
             errors=errors,
         )
+
+    async def async_step_security(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit who may connect how: the minimum profile, passwords, TLS."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        suggested: dict[str, Any] = {**default_security_options(), **entry.options}
+        if user_input is not None:
+            security = clean_security_options(self.hass, user_input)
+            errors = await async_validate_security_options(
+                self.hass, security, entry.data[CONF_PORT]
+            )
+            if not errors and self._tls_port_to_check(security):
+                bind = await self.hass.async_add_executor_job(
+                    check_bind, entry.data[CONF_HOST], security[CONF_TLS_PORT]
+                )
+                if bind:
+                    errors = {CONF_TLS_PORT: "port_in_use"}
+            if not errors:
+                kept = {
+                    key: value for key, value in entry.options.items() if key not in SECURITY_KEYS
+                }
+                return self.async_create_entry(data={**kept, **security})
+            suggested = {**suggested, **security}
+        certificate = await self.hass.async_add_executor_job(describe_certificate, suggested)
+        return self.async_show_form(
+            step_id="security",
+            data_schema=self.add_suggested_values_to_schema(security_schema(self.hass), suggested),
+            errors=errors,
+            description_placeholders={
+                "port": str(entry.data[CONF_PORT]),
+                "certificate": certificate,
+            },
+        )
+
+    def _tls_port_to_check(self, security: dict[str, Any]) -> bool:
+        """TLS will listen on a port our server does not hold now: is it free?"""
+        if tls_files(security) is None:
+            return False
+        port = tls_port(security)
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            hub: SmartChargingHub = entry.runtime_data
+            if hub.central.tls_port == port:
+                return False
+        return True
 
     async def async_step_chargers(
         self, user_input: dict[str, Any] | None = None

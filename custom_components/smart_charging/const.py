@@ -65,6 +65,18 @@ DEFAULT_LIVE_LIMIT_VALIDITY: Final = 120
 DEFAULT_SOC_RESERVE: Final = 30.0
 DEFAULT_WEAR_COST: Final = 0.05
 
+# Security (security_options.py): the minimum profile and passwords apply live; TLS (the
+# certificate, key, client CA and the wss:// port) restarts the server.
+CONF_MINIMUM_SECURITY_PROFILE: Final = "minimum_security_profile"
+CONF_INSTALL_PASSWORDS: Final = "install_passwords"  # send chargers their password over OCPP
+CONF_TLS_PORT: Final = "tls_port"
+CONF_USE_HA_CERTIFICATE: Final = "use_ha_certificate"  # HA's own http certificate and key
+CONF_TLS_CERTIFICATE: Final = "tls_certificate"  # path of a PEM certificate (chain)
+CONF_TLS_KEY: Final = "tls_key"  # path of its PEM private key
+CONF_TLS_CLIENT_CA: Final = "tls_client_ca"  # path of the CA of chargers' certificates
+DEFAULT_TLS_PORT: Final = 9443
+DEFAULT_INSTALL_PASSWORDS: Final = True
+
 # The id tag of the transactions Home Assistant starts remotely.
 REMOTE_ID_TAG: Final = "HomeAssistant"
 

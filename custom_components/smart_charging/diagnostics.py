@@ -25,6 +25,8 @@ TO_REDACT: Final = frozenset(
         "meter_serial_number",
         "iccid",
         "imsi",
+        # The chargers' passwords (the hub shows only their states).
+        "credentials",
     }
 )
 # Any key that looks like a credential, in any spelling (AuthorizationKey, authorization_key, ...).
@@ -73,11 +75,14 @@ def json_safe(value: Any) -> Any:
 
 
 def _secret_keys(value: Any) -> set[str]:
-    """Collect every key in `value` whose name marks it as a credential."""
+    """Collect every key in `value` whose name marks it as a credential.
+
+    A yes/no is no secret: `install_passwords: true` stays readable.
+    """
     found: set[str] = set()
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if isinstance(key, str) and _SECRET_KEY.search(key):
+            if isinstance(key, str) and _SECRET_KEY.search(key) and not isinstance(item, bool):
                 found.add(key)
             found |= _secret_keys(item)
     elif isinstance(value, list):

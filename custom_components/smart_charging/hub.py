@@ -22,6 +22,7 @@ from .central_system.charger_maximum import charger_maximum
 from .central_system.limits import ChargingLimit
 from .central_system.model import ChargerState
 from .central_system.policy import AccessPolicy, IdTagPolicy, UnknownChargerPolicy
+from .central_system.security.tls import TlsFiles
 from .central_system.server import CentralSystem
 from .central_system.session import ChargerSession, SessionSettings
 from .charger_coordinator import ChargerCoordinator
@@ -38,6 +39,8 @@ from .const import (
     DEFAULT_METER_INTERVAL,
 )
 from .device_info import update_charger_device, update_connector_devices
+from .security_options import install_passwords, minimum_profile, profile_option, security_settings
+from .security_repairs import SecurityRepairs
 from .session_limits import SessionLimits
 from .settings import ChargerSettings, ConnectorSettings
 from .site_balancer import Balancer
@@ -62,6 +65,9 @@ class SmartChargingHub:
         self.session_limits = SessionLimits(self)
         # The address as configured (port 0 stays 0): a reconfigured one needs a reload.
         self.address: tuple[str, int] = (entry.data[CONF_HOST], entry.data[CONF_PORT])
+        security = security_settings(dict(entry.options))
+        # TLS as configured: its files and port are read at start, a change needs a reload.
+        self.tls: tuple[TlsFiles | None, int | None] = (security.tls, security.tls_port)
         self.central = CentralSystem(
             host=entry.data[CONF_HOST],
             port=entry.data[CONF_PORT],
@@ -69,7 +75,9 @@ class SmartChargingHub:
             settings=SessionSettings(),
             listener=self,
             persistence=self.store,
+            security=security,
         )
+        self.security_repairs = SecurityRepairs(self)
         self.apply_options()
         self.balancer = Balancer(hass, self)
 
@@ -83,11 +91,21 @@ class SmartChargingHub:
         for charger_id in sorted(self.central.policy.approved):
             self.add_coordinator(self.central.session(charger_id))
         self.balancer.async_start()
+        self.security_repairs.refresh()
 
     async def async_stop(self) -> None:
         """Stop balancing and the server, closing every charger connection."""
         self.balancer.async_stop()
         await self.central.stop()
+        # Raised again from the stored passwords at the next start.
+        self.security_repairs.clear()
+
+    def needs_restart(self) -> bool:
+        """The entry asks for another address or other TLS than the server started with."""
+        security = security_settings(dict(self.entry.options))
+        return self.address != (self.entry.data[CONF_HOST], self.entry.data[CONF_PORT]) or (
+            self.tls != (security.tls, security.tls_port)
+        )
 
     def apply_options(self) -> None:
         """Apply the options flow's settings live, without a reload."""
@@ -103,12 +121,19 @@ class SmartChargingHub:
         settings.heartbeat_interval = int(
             options.get(CONF_HEARTBEAT_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL)
         )
+        settings.install_passwords = install_passwords(dict(options))
+        # Checked at each new connection; open ones stay until they reconnect.
+        self.central.security.minimum = minimum_profile(dict(options))
 
     async def async_apply_options(self) -> None:
         """Apply changed options; push a new sampling interval to connected chargers."""
         settings = self.central.settings
         before = (settings.meter_interval, settings.heartbeat_interval)
+        installing = settings.install_passwords
         self.apply_options()
+        if settings.install_passwords and not installing:
+            self.central.install_waiting_passwords()
+        self.security_repairs.refresh()
         self.balancer.async_reconfigure()
         if self.central.policy.unknown_chargers is UnknownChargerPolicy.ACCEPT_ALL:
             await self.approval.async_admit_pending()
@@ -212,11 +237,23 @@ class SmartChargingHub:
     async def async_remove_charger(self, charger_id: str) -> None:
         """Forget a charger whose device the user deleted."""
         await self.approval.async_remove_charger(charger_id)
+        self.security_repairs.charger_removed(charger_id)
+
+    def rotate_password(self, charger_id: str) -> None:
+        """Give an approved charger a new password (sent at once if it is connected).
+
+        Raises KeyError for a charger that is not approved.
+        """
+        self.central.rotate_password(charger_id)
+        # Without installing over OCPP, the owner enters the new one.
+        self.security_repairs.update(charger_id)
 
     # --- central_system.server.CentralSystemListener -----------------------------------
 
     def charger_updated(self, session: ChargerSession) -> None:
         """Push the new state to the charger's entities."""
+        # A charger that connected with the password it was shown: the notice goes.
+        self.security_repairs.update(session.charger_id)
         coordinator = self.coordinators.get(session.charger_id)
         if coordinator is not None:
             coordinator.async_set_updated_data(session.state)
@@ -233,11 +270,40 @@ class SmartChargingHub:
         """Show an unknown charger in HA's discovered integrations."""
         self.approval.admission_requested(session)
 
+    def password_needed(self, charger_id: str, password: str) -> None:
+        """A charger refused its password over OCPP: show it to the owner (a repair)."""
+        self.security_repairs.password_needed(charger_id, password)
+
+    def authentication_failed(self, charger_id: str, in_a_row: int) -> None:
+        """Connections with a charger's id keep failing to authenticate (a repair)."""
+        self.security_repairs.authentication_failed(charger_id, in_a_row)
+
+    def authentication_recovered(self, charger_id: str) -> None:
+        """A connection with the charger's id authenticated again."""
+        self.security_repairs.authentication_recovered(charger_id)
+
     def diagnostics(self) -> dict[str, Any]:
-        """Everything worth seeing when something goes wrong (before redaction)."""
+        """Everything worth seeing when something goes wrong (before redaction).
+
+        No password: of each charger's credentials only where its password is.
+        """
+        stored = self.central.dump()
+        credentials: dict[str, Any] = stored.pop("credentials", {})
+        security = self.central.security
         return {
             "port": self.central.port,
+            "tls_port": self.central.tls_port,
+            "security": {
+                "minimum": profile_option(security.minimum),
+                "install_over_ocpp": self.central.settings.install_passwords,
+                "tls": security.tls is not None,
+                "client_ca": security.tls is not None and security.tls.client_ca is not None,
+            },
+            "credential_states": {
+                charger_id: {"state": saved["state"], "rotating": saved["previous"] is not None}
+                for charger_id, saved in credentials.items()
+            },
             "approved": sorted(self.central.policy.approved),
             "ignored": sorted(self.central.policy.ignored),
-            "stored": self.central.dump(),
+            "stored": stored,
         }

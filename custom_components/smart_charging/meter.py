@@ -95,8 +95,10 @@ class SiteMeter:
         factor = units.get(state.attributes.get("unit_of_measurement", ""))
         if factor is None:
             return None
-        # A meter that stops reporting is as bad as one that reports nothing.
-        if (now - state.last_reported).total_seconds() > self.stale_after:
+        # A meter that stops reporting is as bad as one that reports nothing. A report from
+        # the future is one the clock has since gone back past (set back by hours, say): its
+        # age is unknown, so it counts as stale until the meter reports again.
+        if abs((now - state.last_reported).total_seconds()) > self.stale_after:
             return None
         try:
             return float(state.state) * factor

@@ -33,6 +33,7 @@ from .balancing_sensors import (
     StateValue,
 )
 from .central_system.model import ChargerState, ConnectorState, ConnectorStatus
+from .central_system.security.profile import SecurityProfile
 from .entity import (
     BalancedConnectorEntity,
     ChargerEntity,
@@ -43,6 +44,7 @@ from .entity import (
     async_setup_charger_platform,
 )
 from .hub import SmartChargingConfigEntry
+from .security_options import PROFILE_OPTIONS, profile_option
 from .v2x_sensors import SETPOINT, V2X_CONNECTOR_SENSORS, V2X_SITE_SENSORS, V2XSensorDescription
 
 # Read-only, pushed: no update calls to throttle.
@@ -75,6 +77,13 @@ class ChargerSensorDescription(ChargerEntityDescription, SensorEntityDescription
     """A charger sensor."""
 
     value_fn: Callable[[ChargerState], StateValue]
+
+
+def _security_profile(state: ChargerState) -> str | None:
+    """The profile of the charger's current (or last) connection; None: never connected."""
+    if state.security_profile is None:
+        return None
+    return profile_option(SecurityProfile(state.security_profile))
 
 
 def _session_duration(connector: ConnectorState) -> float | None:
@@ -277,6 +286,14 @@ CHARGER_SENSORS: tuple[ChargerSensorDescription, ...] = (
         translation_key="ocpp_version",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda state: state.ocpp_version,
+    ),
+    ChargerSensorDescription(
+        key="security_profile",
+        translation_key="security_profile",
+        device_class=SensorDeviceClass.ENUM,
+        options=PROFILE_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_security_profile,
     ),
     ChargerSensorDescription(
         key="last_security_event",

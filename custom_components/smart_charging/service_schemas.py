@@ -24,6 +24,7 @@ SERVICE_SET_VARIABLES: Final = "set_variables"
 SERVICE_GET_COMPOSITE_SCHEDULE: Final = "get_composite_schedule"
 SERVICE_GET_CHARGING_PROFILES: Final = "get_charging_profiles"
 SERVICE_SET_DISCHARGE: Final = "set_discharge"
+SERVICE_ROTATE_PASSWORD: Final = "rotate_password"  # noqa: S105 - an action name
 
 ATTR_CURRENT: Final = "current"
 ATTR_POWER: Final = "power"
@@ -80,6 +81,7 @@ SET_CHARGING_LIMIT_SCHEMA: Final = DEVICE_SCHEMA.extend(
     }
 )
 CLEAR_CHARGING_LIMIT_SCHEMA: Final = DEVICE_SCHEMA
+ROTATE_PASSWORD_SCHEMA: Final = DEVICE_SCHEMA
 GET_CONFIGURATION_SCHEMA: Final = DEVICE_SCHEMA.extend(
     {
         vol.Optional(ATTR_KEYS): vol.All(

@@ -59,6 +59,7 @@ from .service_schemas import (
     GET_COMPOSITE_SCHEDULE_SCHEMA,
     GET_CONFIGURATION_SCHEMA,
     GET_VARIABLES_SCHEMA,
+    ROTATE_PASSWORD_SCHEMA,
     SERVICE_CHANGE_CONFIGURATION,
     SERVICE_CLEAR_CHARGING_LIMIT,
     SERVICE_DATA_TRANSFER,
@@ -66,6 +67,7 @@ from .service_schemas import (
     SERVICE_GET_COMPOSITE_SCHEDULE,
     SERVICE_GET_CONFIGURATION,
     SERVICE_GET_VARIABLES,
+    SERVICE_ROTATE_PASSWORD,
     SERVICE_SET_CHARGING_LIMIT,
     SERVICE_SET_CHARGING_MODE,
     SERVICE_SET_DISCHARGE,
@@ -189,6 +191,26 @@ def _async_set_discharge(call: ServiceCall) -> None:
         call.data[ATTR_DURATION],
     )
     hub.balancer.recompute()
+
+
+@callback
+def _async_rotate_password(call: ServiceCall) -> None:
+    """Give a charger a new password; installed over OCPP at once if it is connected."""
+    target = async_resolve_target(call.hass, call.data[ATTR_DEVICE_ID])
+    if target.connector_id:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_charger",
+            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
+        )
+    try:
+        target.hub.rotate_password(target.charger_id)
+    except KeyError as error:  # Removed meanwhile: no longer approved.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="device_not_found",
+            translation_placeholders={"device_id": call.data[ATTR_DEVICE_ID]},
+        ) from error
 
 
 async def _async_clear_charging_limit(call: ServiceCall) -> None:
@@ -327,6 +349,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_CLEAR_CHARGING_LIMIT,
         _async_clear_charging_limit,
         schema=CLEAR_CHARGING_LIMIT_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ROTATE_PASSWORD,
+        _async_rotate_password,
+        schema=ROTATE_PASSWORD_SCHEMA,
     )
     hass.services.async_register(
         DOMAIN,

@@ -53,12 +53,15 @@ class Link:
         """Whether a connection is open."""
         return self._connection is not None and not self._connection.closed
 
-    async def open(self, url: str, make_charge_point: ChargePointFactory) -> None:
+    async def open(
+        self, url: str, make_charge_point: ChargePointFactory, authorization: str | None = None
+    ) -> None:
         """Connect to `url` (dropping any open connection) and serve it."""
         await self.drop()
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        ws = await self._session.ws_connect(url, protocols=(self._subprotocol,))
+        headers = {} if authorization is None else {"Authorization": authorization}
+        ws = await self._session.ws_connect(url, protocols=(self._subprotocol,), headers=headers)
         if ws.protocol != self._subprotocol:
             _LOGGER.warning("%s: the CSMS did not agree on %s", self._owner, self._subprotocol)
         self._connection = WebSocketConnection(ws, self._record)

@@ -21,6 +21,7 @@ from ..observed import Observed
 from ..profiles import ProfileError
 from ..schedule import TX_PROFILE
 from ..timeutil import SimClock, to_iso
+from ..uplink import basic_authorization
 from ..wakeup import Wakeup
 from .car import Car
 from .evse import DcElectrics, Electrics, EvseState
@@ -42,6 +43,7 @@ from .variables import (
     ALIGNED_ENABLED,
     ALIGNED_INTERVAL,
     ALIGNED_MEASURANDS,
+    BASIC_AUTH_PASSWORD,
     HEARTBEAT_INTERVAL,
     ITEMS_PER_MESSAGE,
     SMART,
@@ -255,12 +257,18 @@ class SimulatedStation201(Observed):
 
     # -- connection --------------------------------------------------------------------------
 
+    async def _open(self) -> None:
+        """Connect, with HTTP Basic authentication once the CSMS set a password."""
+        password = self.model.value(BASIC_AUTH_PASSWORD)
+        authorization = basic_authorization(self.station_id, password) if password else None
+        await self._link.open(f"{self.url}/{self.station_id}", self._charge_point, authorization)
+
     async def connect(self, boot: bool = True) -> str | None:
         """Open the websocket and (with `boot`) send BootNotification PowerUp; return its status.
 
         Without `boot` the station reports its statuses at once and returns None.
         """
-        await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+        await self._open()
         if not boot:
             await self._on_accepted()
             return None
@@ -668,7 +676,7 @@ class SimulatedStation201(Observed):
                 await self.stop_transaction(number, reason="ImmediateReset")
         if evse_id in (None, 0):
             self._accepted.clear()
-            await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+            await self._open()
             await self.send_boot_notification("RemoteReset")
 
     async def reboot(self) -> None:
@@ -683,7 +691,7 @@ class SimulatedStation201(Observed):
                 if state.transaction_id is not None:
                     state.seq_no = 0
         self._accepted.clear()
-        await self._link.open(f"{self.url}/{self.station_id}", self._charge_point)
+        await self._open()
         await self.send_boot_notification("PowerUp")
 
     async def triggered(self, message: str, evse_id: int | None) -> None:

@@ -12,6 +12,7 @@ ACTUAL = "Actual"
 MAX_SET = "MaxSet"
 READ_ONLY = "ReadOnly"
 READ_WRITE = "ReadWrite"
+WRITE_ONLY = "WriteOnly"
 
 SMART = "SmartChargingCtrlr"
 SAMPLED = "SampledDataCtrlr"
@@ -28,6 +29,8 @@ ALIGNED_INTERVAL = (ALIGNED, "Interval")
 ALIGNED_MEASURANDS = (ALIGNED, "Measurands")
 ALIGNED_ENABLED = (ALIGNED, "Enabled")
 HEARTBEAT_INTERVAL = (COMM, "HeartbeatInterval")
+# The HTTP Basic password (security profile 1, A01): write-only, 16-40 characters.
+BASIC_AUTH_PASSWORD = ("SecurityCtrlr", "BasicAuthPassword")
 ITEMS_PER_MESSAGE = (DEVICE, "ItemsPerMessage")
 
 MEASURANDS = (ENERGY, POWER, CURRENT, OFFERED, VOLTAGE)
@@ -42,6 +45,10 @@ def _integer(value: str) -> bool:
 
 def _boolean(value: str) -> bool:
     return value in ("true", "false")
+
+
+def _password(value: str) -> bool:
+    return 16 <= len(value) <= 40  # noqa: PLR2004 - the spec's passwordString
 
 
 def _member_list(members: tuple[str, ...]) -> Callable[[str], bool]:
@@ -62,10 +69,13 @@ class Variable:
     data_type: str = "string"
     unit: str | None = None
     values_list: str | None = None
+    write_only: bool = False  # never read back (a password)
 
     @property
     def mutability(self) -> str:
-        """ReadOnly or ReadWrite."""
+        """ReadOnly, ReadWrite or WriteOnly."""
+        if self.write_only:
+            return WRITE_ONLY
         return READ_ONLY if self.check is None else READ_WRITE
 
 
@@ -110,6 +120,7 @@ class DeviceModel:
             ALIGNED_MEASURANDS: Variable(ENERGY, _measurands, "MemberList", values_list=every),
             HEARTBEAT_INTERVAL: Variable("300", _integer, "integer", unit="s"),
             ITEMS_PER_MESSAGE: Variable("10", data_type="integer"),
+            BASIC_AUTH_PASSWORD: Variable("", _password, write_only=True),
         }
 
     def value(self, key: Key) -> str:
@@ -158,6 +169,8 @@ class DeviceModel:
             return found, None
         if attribute != ACTUAL:
             return "NotSupportedAttributeType", None
+        if found.write_only:
+            return "Rejected", None
         return "Accepted", found.value
 
     def _read_evse(
@@ -248,7 +261,8 @@ def _report_item(component: dict[str, Any], name: str, variable: Variable) -> di
         "component": component,
         "variable": {"name": name},
         "variable_attribute": [
-            {"type": ACTUAL, "value": variable.value, "mutability": variable.mutability}
+            {"type": ACTUAL, "mutability": variable.mutability}
+            | ({} if variable.write_only else {"value": variable.value})
         ],
         "variable_characteristics": characteristics,
     }

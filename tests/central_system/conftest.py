@@ -17,6 +17,7 @@ from custom_components.smart_charging.central_system.policy import (
     AccessPolicy,
     UnknownChargerPolicy,
 )
+from custom_components.smart_charging.central_system.security.settings import SecuritySettings
 from custom_components.smart_charging.central_system.server import CentralSystem
 from custom_components.smart_charging.central_system.session import ChargerSession, SessionSettings
 from simulator.charger import SimulatedCharger
@@ -72,6 +73,18 @@ class RecordingListener:
         """Record an admission request."""
         self.events.append(("admission_requested", session.charger_id))
 
+    def password_needed(self, charger_id: str, password: str) -> None:
+        """Record that the owner is shown a password (not the password itself)."""
+        self.events.append(("password_needed", charger_id))
+
+    def authentication_failed(self, charger_id: str, in_a_row: int) -> None:
+        """Record repeated failures."""
+        self.events.append(("authentication_failed", charger_id))
+
+    def authentication_recovered(self, charger_id: str) -> None:
+        """Record a good connection after failures."""
+        self.events.append(("authentication_recovered", charger_id))
+
     def count(self, event: str, charger_id: str) -> int:
         """Return how often `event` was recorded for `charger_id`."""
         return self.events.count((event, charger_id))
@@ -102,6 +115,8 @@ def fast_settings(**overrides: Any) -> SessionSettings:
         "meter_interval": 10,
         "pending_retry_interval": 60,
         "response_timeout": RESPONSE_TIMEOUT,
+        # The security tests turn it on: elsewhere the setup's messages stay as they were.
+        "install_passwords": False,
     }
     values.update(overrides)
     return SessionSettings(**values)
@@ -126,6 +141,7 @@ async def make_server(socket_enabled: None) -> AsyncIterator[ServerFactory]:
         policy: AccessPolicy | None = None,
         settings: SessionSettings | None = None,
         persistence: MemoryPersistence | None = None,
+        security: SecuritySettings | None = None,
     ) -> Server:
         listener = RecordingListener()
         store = persistence if persistence is not None else MemoryPersistence()
@@ -136,6 +152,7 @@ async def make_server(socket_enabled: None) -> AsyncIterator[ServerFactory]:
             settings=settings or fast_settings(),
             listener=listener,
             persistence=store,
+            security=security,
         )
         await system.start()
         server = Server(system, listener, store)

@@ -723,7 +723,7 @@ async def _open_charger_options(hass: HomeAssistant, entry_id: str) -> ConfigFlo
     """Open the options and pick the chargers page from the menu."""
     result = await hass.config_entries.options.async_init(entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["chargers", "site", "v2x"]
+    assert result["menu_options"] == ["chargers", "site", "v2x", "security"]
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "chargers"}
     )

@@ -18,12 +18,14 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.smart_charging.central_system.limits import ChargingLimit
 from custom_components.smart_charging.central_system.model import BootInfo, ConnectorStatus
+from custom_components.smart_charging.central_system.security.credentials import PasswordState
 from custom_components.smart_charging.central_system.v16.setup import WANTED_MEASURANDS
 from custom_components.smart_charging.const import (
     CONF_ALLOWED_ID_TAGS,
     CONF_APPROVED_CHARGERS,
     CONF_HEARTBEAT_INTERVAL,
     CONF_ID_TAG_POLICY,
+    CONF_INSTALL_PASSWORDS,
     CONF_METER_INTERVAL,
     CONF_UNKNOWN_CHARGERS,
     DOMAIN,
@@ -311,6 +313,54 @@ async def test_diagnostics_redacts_every_secret(
     assert diagnostics["chargers"]["CP-X"]["state"]["connectors"]["1"]["session_start"] == (
         "2025-01-02T03:04:05+00:00"
     )
+
+
+async def test_diagnostics_never_show_passwords(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Neither a charger's password nor the one before a rotation; only where each is."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={**mock_config_entry.data, CONF_APPROVED_CHARGERS: ["CP-P"]},
+        options={**mock_config_entry.options, CONF_INSTALL_PASSWORDS: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    try:
+        hub = hub_of(entry)
+        credentials = hub.central.credentials.get("CP-P")
+        assert credentials is not None
+        credentials.state = PasswordState.ACTIVE
+        old = credentials.password
+        hub.rotate_password("CP-P")
+        new = hub.central.credentials.get("CP-P")
+        assert new is not None
+        assert new.previous == old
+
+        diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+            hass, hass_client, entry
+        )
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+
+    text = json.dumps(diagnostics)
+    assert old not in text
+    assert new.password not in text
+    assert "credentials" not in diagnostics["hub"]["stored"]
+    assert diagnostics["hub"]["credential_states"] == {
+        "CP-P": {"state": "installing", "rotating": True}
+    }
+    assert diagnostics["hub"]["security"] == {
+        "minimum": "none",
+        "install_over_ocpp": True,
+        "tls": False,
+        "client_ca": False,
+    }
+    # A yes/no named after passwords is no secret.
+    assert diagnostics["entry"]["options"][CONF_INSTALL_PASSWORDS] is True
 
 
 def test_json_safe() -> None:

@@ -28,6 +28,7 @@ from custom_components.smart_charging.service_schemas import (
     SERVICE_CLEAR_CHARGING_LIMIT,
     SERVICE_DATA_TRANSFER,
     SERVICE_GET_CONFIGURATION,
+    SERVICE_ROTATE_PASSWORD,
     SERVICE_SET_CHARGING_LIMIT,
     SERVICE_SET_CHARGING_MODE,
     SERVICE_SET_DISCHARGE,
@@ -720,7 +721,12 @@ async def test_action_descriptions(hass: HomeAssistant, init_integration: MockCo
     assert (
         set(descriptions)
         == set(registered)
-        == {*VALID_CALL_IDS, SERVICE_SET_CHARGING_MODE, SERVICE_SET_DISCHARGE}
+        == {
+            *VALID_CALL_IDS,
+            SERVICE_SET_CHARGING_MODE,
+            SERVICE_SET_DISCHARGE,
+            SERVICE_ROTATE_PASSWORD,
+        }
     )
     for service, description in descriptions.items():
         prefix = f"component.{DOMAIN}.services.{service}"

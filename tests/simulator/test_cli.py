@@ -255,3 +255,29 @@ async def test_run_a_21_station(socket_enabled: None) -> None:
         assert (await log.wait_for("TransactionEvent", predicate=ended))["transaction_info"][
             "stopped_reason"
         ] == "Local"
+
+
+def test_parse_secure_charger() -> None:
+    """A password (profile 1), and over TLS a URL with the CA it trusts (profile 2)."""
+    one = cli.parse_secure_charger("P1:1:3,password=" + "a" * 20)
+    assert (one.charge_point_id, one.password, one.url, one.tls_ca) == ("P1", "a" * 20, None, None)
+    two = cli.parse_secure_charger("P2:1:3:32,password=pw,url=wss://127.0.0.1:9443,ca=/ca.crt")
+    assert (two.max_current, two.url, two.tls_ca) == (32.0, "wss://127.0.0.1:9443", "/ca.crt")
+    options = cli.parse_args(["--secure-charger", "P1:1:3,password=x"])
+    assert [spec.charge_point_id for spec in options.chargers] == ["SIM-AC11", "SIM-DUAL", "P1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "P1:1:3",
+        "P1:1:3,password=",
+        "P1:1:3,user=x",
+        "P1:1:3,password=x,url=wss://h:1",
+        "P1:1:3,password=x,ca=/ca.crt",
+    ],
+)
+def test_parse_secure_charger_refuses(text: str) -> None:
+    """No password, unknown keys, wss:// without its CA (or a CA without wss://)."""
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli.parse_secure_charger(text)

@@ -80,6 +80,19 @@ class ChargerAdapter(Protocol):
         Return what was not applied (the version's setting name) and why; raise nothing.
         """
 
+    async def install_password(self, password: str, profile: int) -> bool:
+        """Give the charger its HTTP Basic password (raises on a refusal).
+
+        Return whether it will send it from its next connection on; `profile` is the
+        current connection's.
+        """
+
+    async def keep_security_profile(self, profile: int) -> None:
+        """Have the charger stay at `profile`, reached on this connection.
+
+        A refusal leaves it as it is; raises only when the charger is gone or silent.
+        """
+
     async def trigger(self, message: Trigger, connector_id: int | None) -> str:
         """Ask the charger to send a message now; return its answer."""
 

@@ -23,13 +23,23 @@ CAPABILITY_KEYS = (
 
 # Spellings chargers use for the allowed rate unit.
 _RATE_UNITS = {"current": "A", "a": "A", "power": "W", "w": "W"}
+# OCPP's integers have 32 bits; a wider value is no setting (and could not be saved).
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+# More connectors than any charger has: a bigger count is wrong (each one gets entities).
+MAX_CONNECTORS = 100
 
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(str(value).strip()) if value is not None else None
+        number = int(str(value).strip()) if value is not None else None
     except ValueError:
         return None
+    return number if number is None or INT32_MIN <= number <= INT32_MAX else None
+
+
+def _count(value: str | None) -> int | None:
+    number = _int(value)
+    return number if number is None or 0 <= number <= MAX_CONNECTORS else None
 
 
 def _items(value: str | None) -> list[str]:
@@ -50,7 +60,7 @@ def parse_capabilities(configuration_key: Iterable[Mapping[str, Any]]) -> Capabi
         # A charger that does not list its profiles gets the benefit of the doubt.
         smart_charging="smartcharging" in profiles or not profiles,
         remote_trigger="remotetrigger" in profiles or not profiles,
-        number_of_connectors=_int(values.get("NumberOfConnectors")),
+        number_of_connectors=_count(values.get("NumberOfConnectors")),
         rate_units=rate_units or frozenset({"A", "W"}),
         max_stack_level=_int(values.get("ChargeProfileMaxStackLevel")),
         max_periods=_int(values.get("ChargingScheduleMaxPeriods")),

@@ -202,19 +202,22 @@ def parse_meter_values(meter_value: Iterable[Mapping[str, Any]]) -> list[MeterRe
     return readings
 
 
-def apply_reading(connector: ConnectorState, reading: MeterReading) -> float | None:
+def apply_reading(
+    connector: ConnectorState, reading: MeterReading, session_ended: datetime | None = None
+) -> float | None:
     """Update a connector's live values; return the energy register reading (Wh) if any.
 
-    Readings older than the newest already applied only contribute their energy
-    register (which the register guard judges by timestamp).
+    Readings older than the newest already applied, or taken until `session_ended` (the
+    end of the connector's last session: a reading of it replayed after its stop), only
+    contribute their energy register (which the register guard judges by timestamp).
     """
     for sample in reading.unfit:
         _note_unfit(connector, sample)
     energy = reading.total(ENERGY_IMPORT)
-    is_stale = (
-        reading.timestamp is not None
-        and connector.meter_timestamp is not None
-        and reading.timestamp < connector.meter_timestamp
+    taken = reading.timestamp
+    is_stale = taken is not None and (
+        (connector.meter_timestamp is not None and taken < connector.meter_timestamp)
+        or (session_ended is not None and taken <= session_ended)
     )
     if is_stale:
         return energy

@@ -205,6 +205,8 @@ class ChargerState:
     refused_configuration: dict[str, str] = field(default_factory=dict)
     # The last SecurityEventNotification (2.x): "type at time", None: none.
     last_security_event: str | None = None
+    # The security profile of the current (or last) connection: 0-3; None: never connected.
+    security_profile: int | None = None
     # The safe default installed on the charger (A per connector), and whether any limit
     # of ours was ever sent to it (kept across restarts).
     safe_default_limit: float | None = None

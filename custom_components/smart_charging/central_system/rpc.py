@@ -8,6 +8,7 @@ and keeps the connection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import contextlib
 import decimal
 import json
@@ -23,6 +24,7 @@ from ocpp.exceptions import (
     NotSupportedError,
     OCPPError,
     PropertyConstraintViolationError,
+    TypeConstraintViolationError,
 )
 from ocpp.messages import Call, MessageType, _validators, get_validator, unpack
 from ocpp.v16.enums import Action
@@ -180,6 +182,25 @@ def message_id_of(raw: str) -> str:
     return match.group(1) if match else UNKNOWN_MESSAGE_ID
 
 
+# Where an integer beyond 64 bits may be: 19 digits in a row (2**63 has 19).
+_LONG_NUMBER = re.compile(r"\d{19}")
+_INT64_MIN, _INT64_END = -(2**63), 2**63
+
+
+def beyond_64_bits(payload: Any) -> bool:
+    """Whether `payload` holds an integer no 64-bit integer holds."""
+    stack = [payload]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not _INT64_MIN <= item < _INT64_END:
+            return True
+    return False
+
+
 class SafeRouting:
     """Mixin for an `ocpp` ChargePoint: routes frames without ever raising."""
 
@@ -189,6 +210,9 @@ class SafeRouting:
     _ocpp_version: str
     _response_queue: Any
     _connection: Any
+    _unique_id_generator: Callable[[], Any]
+    # Ids of our calls awaiting their answer (made at the first call): other answers are dropped.
+    _calls_in_flight: set[str] | None = None
 
     if TYPE_CHECKING:  # Provided by the library's ChargePoint.
 
@@ -196,36 +220,63 @@ class SafeRouting:
 
         async def _handle_call(self, msg: Call) -> Any: ...
 
+    async def call(
+        self,
+        payload: Any,
+        suppress: bool = True,
+        unique_id: str | None = None,
+        skip_schema_validation: bool = False,
+    ) -> Any:
+        """Send a CALL as the library does; its answer is expected while it waits."""
+        unique_id = unique_id if unique_id is not None else str(self._unique_id_generator())
+        if self._calls_in_flight is None:
+            self._calls_in_flight = set()
+        in_flight = self._calls_in_flight
+        in_flight.add(unique_id)
+        try:
+            return await super().call(  # type: ignore[misc]
+                payload, suppress, unique_id, skip_schema_validation
+            )
+        finally:
+            in_flight.discard(unique_id)
+
     async def route_message(self, raw_msg: str) -> None:
         """Route one frame; answer bad ones with the CALLERROR the spec names."""
-        # UTF-8 takes 1 to 4 bytes a character: encode only frames near the limit.
-        size = len(raw_msg)
-        if size * 4 > MAX_FRAME_BYTES:
-            size = len(raw_msg.encode())
-        if size > MAX_FRAME_BYTES:
-            await self._reject(
-                message_id_of(raw_msg),
-                GenericError(),
-                f"frame of {size} bytes exceeds {MAX_FRAME_BYTES}",
-            )
-            return
-        if getattr(self._connection, "last_frame_binary", False):
-            await self._reject(
-                message_id_of(raw_msg), FormatViolationError(), "binary frame: OCPP-J is text"
-            )
-            return
         try:
-            msg = unpack(raw_msg)
-        except OCPPError as error:
-            framing = framing_error(self._ocpp_version, error, raw_msg)
-            await self._reject(message_id_of(raw_msg), framing, str(error.details or error))
+            await self._route(raw_msg)
+        except RecursionError:
+            # Nested deeper than Python's recursion limit (a 64 KiB frame nests 32,000 deep):
+            # the frame cannot be parsed, converted or described. Nothing was applied yet
+            # (a handler's own errors become InternalError in the library).
+            failure = framing_error(self._ocpp_version, FormatViolationError(), raw_msg)
+            await self._reject(message_id_of(raw_msg), failure, "frame nested too deeply")
+
+    async def _route(self, raw_msg: str) -> None:
+        msg = await self._unpack(raw_msg)
+        if msg is None:
             return
         if msg.message_type_id != MessageType.Call:
+            if not self._take_open_call(msg.unique_id):
+                # A late answer, a repeated one, or one to nothing we sent (OCPP-J: ignored).
+                self.logger.warning(
+                    "%s: answer to no open call ignored: %s", self.id, raw_msg[:200]
+                )
+                return
             self._response_queue.put_nowait(msg)
+            return
+        if not isinstance(msg.unique_id, str) or not isinstance(msg.action, str):
+            failure = framing_error(self._ocpp_version, FormatViolationError(), raw_msg)
+            message_id = msg.unique_id if isinstance(msg.unique_id, str) else UNKNOWN_MESSAGE_ID
+            await self._reject(message_id, failure, "message id and action must be strings")
             return
         if msg.action not in self.route_map:
             # Answered here: the library's 2.1 charge point would not answer at all.
             failure = unhandled_action_error(self._ocpp_version, msg.action)
+            await self._reject(msg.unique_id, failure, str(failure.details))
+            return
+        if _LONG_NUMBER.search(raw_msg) is not None and beyond_64_bits(msg.payload):
+            # No OCPP integer is that wide, and the state it would end up in could not be saved.
+            failure = TypeConstraintViolationError(details={"cause": "integer beyond 64 bits"})
             await self._reject(msg.unique_id, failure, str(failure.details))
             return
         try:
@@ -236,6 +287,46 @@ class SafeRouting:
             # A reply the library could not serialise: our bug, but the link survives.
             self.logger.exception("%s: could not answer %s", self.id, msg.action)
             await self._reject(msg.unique_id, InternalError(), str(error))
+
+    async def _unpack(self, raw_msg: str) -> Any:
+        """The frame as the library's message; None once a bad frame was answered."""
+        # UTF-8 takes 1 to 4 bytes a character: encode only frames near the limit.
+        size = len(raw_msg)
+        if size * 4 > MAX_FRAME_BYTES:
+            size = len(raw_msg.encode())
+        if size > MAX_FRAME_BYTES:
+            await self._reject(
+                message_id_of(raw_msg),
+                GenericError(),
+                f"frame of {size} bytes exceeds {MAX_FRAME_BYTES}",
+            )
+            return None
+        if getattr(self._connection, "last_frame_binary", False):
+            await self._reject(
+                message_id_of(raw_msg), FormatViolationError(), "binary frame: OCPP-J is text"
+            )
+            return None
+        try:
+            return unpack(raw_msg)
+        except OCPPError as error:
+            framing = framing_error(self._ocpp_version, error, raw_msg)
+            await self._reject(message_id_of(raw_msg), framing, str(error.details or error))
+        except ValueError as error:
+            # JSON that Python does not read: an integer of more than 4,300 digits.
+            framing = framing_error(self._ocpp_version, FormatViolationError(), raw_msg)
+            await self._reject(message_id_of(raw_msg), framing, f"unreadable JSON: {error}")
+        return None
+
+    def _take_open_call(self, message_id: Any) -> bool:
+        """Whether a CALLRESULT/CALLERROR answers a call of ours still open; it is answered now.
+
+        Only the first answer counts: a repeat may arrive before the caller resumes with it.
+        """
+        in_flight = self._calls_in_flight
+        if in_flight is None or not isinstance(message_id, str) or message_id not in in_flight:
+            return False
+        in_flight.discard(message_id)
+        return True
 
     async def _reject(self, message_id: str, error: OCPPError, description: str) -> None:
         self.logger.warning(

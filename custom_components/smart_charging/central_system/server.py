@@ -17,15 +17,23 @@ from aiohttp import WSCloseCode, hdrs, web
 
 from .adapter import AdapterType, ChargerAdapter
 from .connection import WebSocketConnection
-from .errors import ChargerError
+from .errors import ChargerError, ChargerRejectedError
 from .policy import AccessPolicy, Admission
 from .rejection import refuse
 from .rpc import preload_validators
+from .security.authentication import Attempt, Verdict, authenticate
+from .security.credentials import CredentialBook, PasswordState
+from .security.guard import ConnectionGuard
+from .security.log_redaction import PasswordRedaction, install
+from .security.message_rate import MessageRate
+from .security.settings import SecuritySettings
+from .security.tls import client_name, server_context
 from .session import ChargerSession, SessionSettings
 from .text_limits import widest
 from .transactions import TransactionLedger
 from .trigger import Trigger
 from .v16.adapter import V16Adapter
+from .v16.setup import TRANSIENT_CODES
 from .v21.adapter import V21Adapter
 from .v201.adapter import V201Adapter
 
@@ -60,6 +68,15 @@ class CentralSystemListener(Protocol):
     def admission_requested(self, session: ChargerSession) -> None:
         """An unknown charger asks to be admitted (policy ask)."""
 
+    def password_needed(self, charger_id: str, password: str) -> None:
+        """A charger cannot take its password over OCPP: show it to the owner to enter."""
+
+    def authentication_failed(self, charger_id: str, in_a_row: int) -> None:
+        """Connections with this id failed to authenticate `in_a_row` times (repair)."""
+
+    def authentication_recovered(self, charger_id: str) -> None:
+        """A connection with this id authenticated after failures."""
+
 
 class Persistence(Protocol):
     """Where the central system keeps what must survive a restart."""
@@ -86,12 +103,18 @@ class CentralSystem:
         settings: SessionSettings,
         listener: CentralSystemListener,
         persistence: Persistence,
+        security: SecuritySettings | None = None,
     ) -> None:
         """Configure; nothing runs until `start`."""
         self.host = host
         self.port = port
         self.policy = policy
         self.settings = settings
+        self.security = security or SecuritySettings()
+        self.credentials = CredentialBook()
+        self.guard = ConnectionGuard(self.security.limits)
+        self.tls_port: int | None = None
+        self._unredact: Callable[[], None] | None = None
         self.ledger = TransactionLedger()
         self.sessions: dict[str, ChargerSession] = {}
         self._listener = listener
@@ -110,22 +133,49 @@ class CentralSystem:
         data = await self._persistence.load() or {}
         self.ledger.load(data.get("ledger") or {})
         self._saved_chargers = dict(data.get("chargers") or {})
+        self.credentials.load(data.get("credentials") or {})
+        self._unredact = install(PasswordRedaction(self.credentials.secrets))
         for charger_id in sorted(self.policy.approved):
             self.session(charger_id)
+            self._issue_password(charger_id)
         app = web.Application()
         app.router.add_get("/{charger_id:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        # aiohttp's default backlog (128) drops part of a fleet reconnecting at once.
+        backlog = max(1024, self.security.limits.max_connections)
+        sites = [web.TCPSite(runner, self.host, self.port, reuse_address=True, backlog=backlog)]
+        tls = self.security.tls
+        if tls is not None and self.security.tls_port is not None:
+            context = await asyncio.get_running_loop().run_in_executor(None, server_context, tls)
+            sites.append(
+                web.TCPSite(
+                    runner,
+                    self.host,
+                    self.security.tls_port,
+                    ssl_context=context,
+                    reuse_address=True,
+                    backlog=backlog,
+                )
+            )
         try:
-            await site.start()
+            for site in sites:
+                await site.start()
         except OSError:
             await runner.cleanup()
             raise
         self._runner = runner
+        ports = [address[1] for address in runner.addresses]
         if self.port == 0:
-            self.port = runner.addresses[0][1]
-        _LOGGER.info("OCPP central system listening on %s:%s", self.host, self.port)
+            self.port = ports[0]
+        if len(sites) > 1:
+            self.tls_port = ports[1]
+        _LOGGER.info(
+            "OCPP central system listening on %s:%s%s",
+            self.host,
+            self.port,
+            f" and TLS {self.tls_port}" if self.tls_port else "",
+        )
 
     async def stop(self) -> None:
         """Close every connection, save, and stop serving."""
@@ -139,6 +189,9 @@ class CentralSystem:
             await self._runner.cleanup()
             self._runner = None
         await self._persistence.save_now(self.dump())
+        if self._unredact is not None:
+            self._unredact()
+            self._unredact = None
 
     @property
     def stopping(self) -> bool:
@@ -161,6 +214,7 @@ class CentralSystem:
         self.policy.approved.add(charger_id)
         self.policy.ignored.discard(charger_id)
         session = self.session(charger_id)
+        self._issue_password(charger_id)
         if session.adapter is not None and session.admission is not Admission.ACCEPTED:
             self._spawn(self._retrigger_boot(session))
         self.save_later()
@@ -171,9 +225,49 @@ class CentralSystem:
         self.policy.approved.discard(charger_id)
         session = self.sessions.pop(charger_id, None)
         self._saved_chargers.pop(charger_id, None)
+        self.credentials.forget(charger_id)
         if session is not None and session.adapter is not None:
             await session.adapter.close()
         self.save_later()
+
+    def _issue_password(self, charger_id: str) -> None:
+        """An approved charger gets a password to install, once (saved before it is sent)."""
+        if self.credentials.get(charger_id) is None:
+            self.credentials.issue(charger_id)
+            self.save_later()
+
+    def rotate_password(self, charger_id: str) -> None:
+        """A new password for an approved charger, sent at once if it is connected."""
+        if charger_id not in self.policy.approved:
+            raise KeyError(charger_id)
+        self.credentials.issue(charger_id)
+        self.save_later()
+        session = self.sessions.get(charger_id)
+        if session is not None and session.adapter is not None:
+            self._spawn(self._install_password(session))
+
+    def install_waiting_passwords(self) -> None:
+        """Send every connected charger the password waiting for it (installs turned on)."""
+        for charger_id, session in self.sessions.items():
+            credentials = self.credentials.get(charger_id)
+            if (
+                session.adapter is not None
+                and credentials is not None
+                and credentials.state is PasswordState.INSTALLING
+            ):
+                self._spawn(self._install_password(session))
+
+    async def _install_password(self, session: ChargerSession) -> None:
+        """Send a rotated password now; a failure leaves it to the next connection's setup."""
+        try:
+            await session.install_password()
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                _LOGGER.info("%s: password not installed yet: %s", session.charger_id, error)
+                return
+            session.password_refused()
+        except ChargerError as error:
+            _LOGGER.info("%s: password not installed yet: %s", session.charger_id, error)
 
     async def _retrigger_boot(self, session: ChargerSession) -> None:
         adapter = session.adapter
@@ -197,6 +291,7 @@ class CentralSystem:
             raise web.HTTPNotFound
         if self._stopping:
             raise web.HTTPServiceUnavailable
+        verdict = self._admit(charger_id, request)
         # A charger we refuse (no common subprotocol) gets no heartbeat: its timer would outlive it.
         offered = {
             protocol.strip()
@@ -213,13 +308,70 @@ class CentralSystem:
         if self.stopping:  # The stop began during the handshake.
             await websocket.close(code=WSCloseCode.GOING_AWAY)
             return websocket
-        connection = WebSocketConnection(websocket)
+        limits = self.security.limits
+        connection = WebSocketConnection(
+            websocket, MessageRate(limits.messages_per_second, limits.message_burst), charger_id
+        )
         self._connections.add(connection)
         try:
-            await self._talk(charger_id, connection, websocket, request)
+            await self._talk(charger_id, connection, websocket, request, verdict)
         finally:
             self._connections.discard(connection)
+            if not websocket.closed:  # an error ended the talk: no ping timer left behind
+                await connection.close()
         return websocket
+
+    def _admit(self, charger_id: str, request: web.Request) -> Verdict:
+        """Authenticate before the WebSocket opens; raise the HTTP refusal."""
+        address = request.remote or "unknown"
+        now = asyncio.get_running_loop().time()
+        limits = self.security.limits
+        if self.guard.blocked(address, now):
+            raise web.HTTPTooManyRequests
+        if len(self._connections) >= limits.max_connections:
+            _LOGGER.warning(
+                "%s: refused, %s connections open (the limit)", charger_id, len(self._connections)
+            )
+            raise web.HTTPServiceUnavailable
+        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+        attempt = Attempt(
+            charger_id=charger_id,
+            authorization=request.headers.get(hdrs.AUTHORIZATION),
+            tls=ssl_object is not None,
+            client_name=client_name(ssl_object.getpeercert()) if ssl_object else None,
+        )
+        verdict = authenticate(attempt, self.credentials.get(charger_id), self.security.minimum)
+        if not verdict.accepted:
+            failure = self.guard.failed(address, charger_id, now)
+            if failure.log:
+                _LOGGER.warning(
+                    "%s: refused from %s: %s (%s in a row)",
+                    charger_id,
+                    address,
+                    verdict.refusal,
+                    failure.in_a_row,
+                )
+            if failure.in_a_row == limits.repair_after:
+                self._listener.authentication_failed(charger_id, failure.in_a_row)
+            raise web.HTTPUnauthorized(headers={hdrs.WWW_AUTHENTICATE: 'Basic realm="OCPP"'})
+        if self.guard.succeeded(charger_id):
+            self._listener.authentication_recovered(charger_id)
+        if self._pending_full(charger_id):
+            _LOGGER.warning(
+                "%s: refused, %s unapproved chargers already wait", charger_id, limits.max_pending
+            )
+            raise web.HTTPServiceUnavailable
+        return verdict
+
+    def _pending_full(self, charger_id: str) -> bool:
+        """An unknown id would wait for approval, but the list of those is full."""
+        if (
+            charger_id in self.sessions
+            or self.policy.admission(charger_id) is not Admission.PENDING
+        ):
+            return False
+        waiting = sum(1 for known in self.sessions if known not in self.policy.approved)
+        return waiting >= self.security.limits.max_pending
 
     async def _talk(
         self,
@@ -227,6 +379,7 @@ class CentralSystem:
         connection: WebSocketConnection,
         websocket: web.WebSocketResponse,
         request: web.Request,
+        verdict: Verdict,
     ) -> None:
         if websocket.ws_protocol is None:
             _LOGGER.warning(
@@ -240,12 +393,18 @@ class CentralSystem:
         if self.policy.admission(charger_id) is Admission.REJECTED:
             await refuse(charger_id, connection, self.settings.pending_retry_interval)
             return
-        await self._serve(charger_id, connection, websocket.ws_protocol)
+        await self._serve(charger_id, connection, websocket.ws_protocol, verdict)
 
     async def _serve(
-        self, charger_id: str, connection: WebSocketConnection, subprotocol: str
+        self,
+        charger_id: str,
+        connection: WebSocketConnection,
+        subprotocol: str,
+        verdict: Verdict,
     ) -> None:
         session = self.session(charger_id)
+        self._note_credentials_used(charger_id, verdict)
+        session.state.security_profile = verdict.profile
         adapter = ADAPTERS[subprotocol](session, connection)
         previous = session.adapter
         if previous is not None:
@@ -265,6 +424,15 @@ class CentralSystem:
             if charger_id not in self.policy.approved and session.adapter is None:
                 # A pending charger that left: nothing of it is kept.
                 self.sessions.pop(charger_id, None)
+
+    def _note_credentials_used(self, charger_id: str, verdict: Verdict) -> None:
+        credentials = self.credentials.get(charger_id)
+        if credentials is None or verdict.password is None:
+            return
+        before = (credentials.state, credentials.previous)
+        credentials.used(verdict.password)
+        if (credentials.state, credentials.previous) != before:
+            self.save_later()
 
     def _boot_overdue(self, session: ChargerSession, adapter: ChargerAdapter) -> None:
         # Any socket may open a session: one that never boots must not hold it.
@@ -289,7 +457,12 @@ class CentralSystem:
     def charger_admitted(self, session: ChargerSession) -> None:
         """Accept all admitted the charger at its boot: from now on it is a known charger."""
         self.policy.approved.add(session.charger_id)
+        self._issue_password(session.charger_id)
         self._listener.charger_approved(session)
+
+    def password_needed(self, session: ChargerSession, password: str) -> None:
+        """Forward to the listener."""
+        self._listener.password_needed(session.charger_id, password)
 
     async def save_now(self) -> None:
         """Persist at once."""
@@ -305,4 +478,8 @@ class CentralSystem:
         for charger_id, session in self.sessions.items():
             if charger_id in self.policy.approved:
                 chargers[charger_id] = session.as_dict()
-        return {"ledger": self.ledger.as_dict(), "chargers": chargers}
+        return {
+            "ledger": self.ledger.as_dict(),
+            "chargers": chargers,
+            "credentials": self.credentials.as_dict(),
+        }

@@ -22,6 +22,7 @@ from .limits import ChargingLimit, LimitUnit
 from .meter_values import ENERGY_EXPORT, MeterReading, apply_reading, stop_flow
 from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus
 from .policy import AccessPolicy, Admission
+from .security.credentials import CredentialBook, PasswordState
 from .timestamps import parse_timestamp, utc_now
 from .transactions import Transaction, TransactionLedger
 
@@ -40,6 +41,8 @@ class SessionSettings:
     boot_timeout: float = 60.0
     # First wait before a failed setup step is tried again; doubles on each failure.
     setup_retry_interval: float = 30.0
+    # Send each approved charger its password (HTTP Basic, security profile 1).
+    install_passwords: bool = True
 
 
 class SessionHost(Protocol):
@@ -48,6 +51,7 @@ class SessionHost(Protocol):
     ledger: TransactionLedger
     policy: AccessPolicy
     settings: SessionSettings
+    credentials: CredentialBook
 
     def state_changed(self, session: ChargerSession) -> None:
         """Tell listeners the charger's state changed."""
@@ -57,6 +61,9 @@ class SessionHost(Protocol):
 
     def charger_admitted(self, session: ChargerSession) -> None:
         """An unknown charger's boot was accepted by the policy: make it a known charger."""
+
+    def password_needed(self, session: ChargerSession, password: str) -> None:
+        """The charger cannot take its password over OCPP: the owner enters it."""
 
     async def save_now(self) -> None:
         """Persist at once (before answering a message that hands out an id)."""
@@ -77,6 +84,9 @@ class ChargerSession:
         self.registers: dict[int, EnergyRegister] = {}
         # What went back to the grid (2.1 discharging), guarded like the import register.
         self.export_registers: dict[int, EnergyRegister] = {}
+        # When each connector's last session ended (the charger's clock): its readings
+        # replayed after that (queued offline) must not bring its car back.
+        self._session_ended: dict[int, datetime] = {}
         # Connectors whose car the user lets discharge (set by the glue, not persisted here).
         self._discharge_allowed: set[int] = set()
         # The profile purpose that worked last, per scope ("station", "tx", "idle").
@@ -186,9 +196,16 @@ class ChargerSession:
     ) -> None:
         """Record a StatusNotification (connector 0 is the station)."""
         connector = self.state.connector(connector_id)
-        parsed = parse_timestamp(timestamp) or utc_now()
-        if connector.status_timestamp is not None and parsed < connector.status_timestamp:
+        parsed = parse_timestamp(timestamp)
+        if (
+            parsed is not None
+            and connector.status_timestamp is not None
+            and parsed < connector.status_timestamp
+        ):
             return  # A queued notification older than the one we have.
+        # Without a timestamp it is the present, whatever our clock did since the last one
+        # (set back by hours, it would make every later one look older).
+        parsed = parsed or utc_now()
         connector.status = status
         connector.status_timestamp = parsed
         connector.error_code = error_code
@@ -252,12 +269,22 @@ class ChargerSession:
     async def on_stop_transaction(
         self,
         transaction_id: int,
-        meter_stop: float,
+        meter_stop: float | None,
         timestamp: str,
         reason: str | None,
         readings: Sequence[MeterReading],
     ) -> None:
-        """Record a StopTransaction; a repeated or unknown one is accepted and ignored."""
+        """Record a StopTransaction; a repeated or unknown one is accepted and ignored.
+
+        `meter_stop` None: the stop tells no reading (2.x); the last one counts.
+        """
+        if self._foreign(transaction_id):
+            _LOGGER.warning(
+                "%s: StopTransaction for transaction %s of another charger ignored",
+                self.charger_id,
+                transaction_id,
+            )
+            return
         stopped = parse_timestamp(timestamp) or utc_now()
         outcome = self._host.ledger.stop(transaction_id, meter_stop, stopped, reason)
         if outcome.transaction is None:
@@ -274,13 +301,16 @@ class ChargerSession:
         connector = self.state.connector(transaction.connector_id)
         for reading in readings:
             self._apply(connector, reading)
-        self._feed_register(transaction.connector_id, meter_stop, stopped)
+        if meter_stop is not None:
+            self._feed_register(transaction.connector_id, meter_stop, stopped)
         if connector.transaction_id == transaction_id:
             connector.transaction_id = None
             connector.session_energy = transaction.energy
             connector.applied_limit = None
             connector.applied_limit_unit = None
             stop_flow(connector)
+            ended = self._session_ended.get(connector.connector_id)
+            self._session_ended[connector.connector_id] = max(stopped, ended or stopped)
         await self._host.save_now()
         self._host.state_changed(self)
 
@@ -292,17 +322,24 @@ class ChargerSession:
         for reading in readings:
             energy = self._apply(connector, reading)
             if energy is not None and transaction_id is not None:
+                if self._foreign(transaction_id):
+                    continue  # Another charger's transaction: only its own readings count.
                 transaction = self._host.ledger.record_meter(
                     transaction_id, energy, reading.timestamp
                 )
-                if transaction is not None and connector.transaction_id == transaction_id:
-                    connector.session_energy = transaction.energy
+                if transaction is not None:
+                    self.show_energy(transaction)
         self.state.last_seen = utc_now()
         self._host.save_later()
         self._host.state_changed(self)
 
+    def _foreign(self, transaction_id: int) -> bool:
+        """Whether the ledger holds `transaction_id` as another charger's transaction."""
+        transaction = self._host.ledger.get(transaction_id)
+        return transaction is not None and transaction.charger_id != self.charger_id
+
     def _apply(self, connector: ConnectorState, reading: MeterReading) -> float | None:
-        energy = apply_reading(connector, reading)
+        energy = apply_reading(connector, reading, self._session_ended.get(connector.connector_id))
         learned = connector.offered_maximum
         note_offer(self.state, connector)
         if connector.offered_maximum != learned:
@@ -320,6 +357,19 @@ class ChargerSession:
             self.registers, connector_id, raw, timestamp
         )
 
+    def show_energy(self, transaction: Transaction) -> None:
+        """Update the connector's session figures if it shows `transaction`.
+
+        It shows the transaction running on it, or, while idle, the one that ended last
+        (a reading queued before its end may come after it).
+        """
+        connector = self.state.connector(transaction.connector_id)
+        running = connector.transaction_id
+        if running == transaction.transaction_id or (
+            running is None and connector.session_start == parse_timestamp(transaction.started_at)
+        ):
+            connector.session_energy = transaction.energy
+
     def _show_transaction(self, transaction: Transaction) -> None:
         connector = self.state.connector(transaction.connector_id)
         connector.transaction_id = transaction.transaction_id
@@ -334,6 +384,35 @@ class ChargerSession:
         """
         self.state.configured = True
         self._host.state_changed(self)
+
+    async def install_password(self) -> None:
+        """Send the charger the password waiting for it, if any (raises `ChargerError`).
+
+        Once it took it, it is required from the connection the charger said it will use
+        it on (see `security.credentials`).
+        """
+        credentials = self._host.credentials.get(self.charger_id)
+        if (
+            not self.settings.install_passwords
+            or credentials is None
+            or credentials.state is not PasswordState.INSTALLING
+        ):
+            return
+        will_use = await self.require_adapter().install_password(
+            credentials.password, self.state.security_profile or 0
+        )
+        credentials.state = PasswordState.INSTALLED if will_use else PasswordState.STORED
+        _LOGGER.info("%s: password installed", self.charger_id)
+        await self._host.save_now()
+
+    def password_refused(self) -> None:
+        """The charger refused its password over OCPP: the owner is shown it to enter."""
+        credentials = self._host.credentials.get(self.charger_id)
+        if credentials is None or credentials.state is not PasswordState.INSTALLING:
+            return
+        credentials.state = PasswordState.MANUAL
+        self._host.save_later()
+        self._host.password_needed(self, credentials.password)
 
     def save_capabilities(self) -> None:
         """Persist what was learned about the charger (capabilities, working purposes)."""

@@ -155,7 +155,10 @@ class TransactionLedger:
             return current, []
         displaced: list[Transaction] = []
         if current is not None:
-            # The charger lost track of the previous session; close it where it stood.
+            # The charger lost track of the previous session, or its stop comes later (queued
+            # offline): close it where the register stands now. Nothing flows between two
+            # sessions on one connector, so the energy after its last reading is its own.
+            current.record(meter_start, timestamp)
             self._finish(current, current.last_meter, started_at, "DeAuthorized")
             displaced.append(current)
         transaction = Transaction(
@@ -175,26 +178,60 @@ class TransactionLedger:
     def record_meter(
         self, transaction_id: int, meter: float, timestamp: datetime | None = None
     ) -> Transaction | None:
-        """Feed a register reading of an open transaction to its guard."""
+        """Feed a register reading of a transaction to its guard; return it if it took it.
+
+        A finished transaction takes only a reading from before its end, and only when its
+        end pinned no reading (a 2.x Ended without meter values, or a closed session's late
+        stop): the readings queued before such an end may be replayed after it.
+        """
         transaction = self._open.get(transaction_id)
         if transaction is not None:
             transaction.record(meter, timestamp)
+            return transaction
+        transaction = self._finished.get(transaction_id)
+        if transaction is None or transaction.stopped_at is None or timestamp is None:
+            return None
+        stopped = datetime.fromisoformat(transaction.stopped_at)
+        last = transaction.register.last_time
+        if timestamp > stopped or (last is not None and last >= stopped):
+            return None
+        transaction.record(meter, timestamp)
+        transaction.meter_stop = transaction.last_meter
         return transaction
+
+    def note_start(
+        self, transaction: Transaction, meter_start: float | None, timestamp: datetime
+    ) -> bool:
+        """A start that came after later events of its transaction (2.x, replayed out of order).
+
+        The transaction began earlier than recorded, at `meter_start` if lower: return
+        whether that changed it.
+        """
+        if timestamp >= datetime.fromisoformat(transaction.started_at):
+            return False
+        transaction.started_at = timestamp.isoformat()
+        if meter_start is not None and meter_start < transaction.meter_start:
+            transaction.meter_start = meter_start
+        return True
 
     def stop(
         self,
         transaction_id: int,
-        meter_stop: float,
+        meter_stop: float | None,
         timestamp: datetime,
         reason: str | None,
     ) -> StopOutcome:
-        """Record a StopTransaction; a repeat of a finished one changes nothing."""
+        """Record a StopTransaction; a repeat of a finished one changes nothing.
+
+        `meter_stop` None: the stop tells no reading (2.x); the last one counts.
+        """
         if transaction_id in self._finished:
             return StopOutcome(self._finished[transaction_id], duplicate=True)
         transaction = self._open.get(transaction_id)
         if transaction is None:
             return StopOutcome(None, duplicate=False)
-        transaction.record(meter_stop, timestamp)
+        if meter_stop is not None:
+            transaction.record(meter_stop, timestamp)
         self._finish(transaction, meter_stop, timestamp.isoformat(), reason)
         return StopOutcome(transaction, duplicate=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import logging
 from typing import Any
 
 from ocpp.v16 import call
@@ -18,13 +19,23 @@ from ..errors import (
 )
 from ..limits import ChargingLimit
 from ..profile_criteria import ProfileCriteria
+from ..security.profile import SecurityProfile
 from ..session import ChargerSession
 from ..timestamps import utc_now
 from ..trigger import Trigger
 from .charge_point import ChargePoint16
 from .setup import ChargerSetup
 from .smart_charging import build_profile, our_profile_ids, purposes_for, scope_of
-from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, SAMPLE_INTERVAL, TEXT_LIMITS
+from .vocabulary import (
+    AUTHORIZATION_KEY,
+    HEARTBEAT_INTERVAL,
+    MESSAGE_TRIGGERS,
+    SAMPLE_INTERVAL,
+    SECURITY_PROFILE,
+    TEXT_LIMITS,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class V16Adapter(ConnectionAdapter):
@@ -163,6 +174,39 @@ class V16Adapter(ConnectionAdapter):
             except ChargerError as error:
                 failed[key] = error
         return failed
+
+    async def install_password(self, password: str, profile: int) -> bool:
+        """AuthorizationKey; on a connection without a password also SecurityProfile 1.
+
+        The whitepaper has the charger reconnect with the profile it accepted; one that
+        has no SecurityProfile key (no security extension) may keep connecting without.
+        """
+        await self.change_configuration(AUTHORIZATION_KEY, password)
+        if profile >= 1:
+            return True
+        try:
+            await self.change_configuration(SECURITY_PROFILE, "1")
+        except ChargerRejectedError:
+            return False
+        return True
+
+    async def keep_security_profile(self, profile: int) -> None:
+        """After a TLS connection, SecurityProfile up to it (never down): no falling back."""
+        if profile < SecurityProfile.TLS_BASIC:
+            return
+        try:
+            known = await self.get_configuration([SECURITY_PROFILE])
+            values = [item.get("value") for item in known["configuration_key"]]
+            if not values:
+                return  # no security extension: nothing to raise
+            current = str(values[0])
+            if current.isdigit() and int(current) >= profile:
+                return
+            await self.change_configuration(SECURITY_PROFILE, str(profile))
+        except ChargerRejectedError as error:
+            _LOGGER.info(
+                "%s: SecurityProfile stays as it is (%s)", self.session.charger_id, error.status
+            )
 
     async def trigger(self, message: Trigger, connector_id: int | None) -> str:
         """Ask the charger to send a message now (TriggerMessage)."""

@@ -64,6 +64,7 @@ class ChargerSetup:
             "sample_interval": self._set_sample_interval,
             "sampled_data": self._set_sampled_data,
             "vendor_maximum": self._read_vendor_maximum,
+            "security": self._secure,
         }
         self._done: set[str] = set()
         self._task: asyncio.Task[None] | None = None
@@ -115,6 +116,21 @@ class ChargerSetup:
                 wait,
             )
         self._session.setup_finished()
+
+    async def _secure(self) -> None:
+        """Install a waiting password; keep the profile a TLS connection reached."""
+        try:
+            await self._session.install_password()
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            self.logger.warning(
+                "%s: refused its password (%s): enter it on the charger",
+                self._session.charger_id,
+                error.status,
+            )
+            self._session.password_refused()
+        await self._adapter.keep_security_profile(self._session.state.security_profile or 0)
 
     async def _change(self, key: str, value: str) -> str | None:
         """Change a key: None when accepted, else the charger's refusal."""

@@ -9,7 +9,7 @@ works is remembered per charger and tried first next time.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..limits import DEFAULT_PHASES, ChargingLimit, LimitUnit
@@ -32,6 +32,10 @@ _PURPOSE_INDEX = {CHARGE_POINT_MAX: 1, TX_DEFAULT: 2, TX: 3}
 SAFE_DEFAULT_PROFILE_ID = PROFILE_ID_BASE + 4
 # Schedules start a little in the past: a future start leaves the charger unlimited.
 _START_MARGIN = timedelta(minutes=1)
+# The safe default never expires and is rarely written: it starts long ago, not now, or a
+# charger whose clock goes back (set from HA's, after HA's was put back by hours) would
+# find it not started yet and charge unlimited, should HA stop before it goes forward again.
+SAFE_DEFAULT_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def scope_of(limit: ChargingLimit, transaction_id: int | str | None) -> str:
@@ -93,7 +97,7 @@ def build_profile(
 ) -> dict[str, Any]:
     """Build the csChargingProfiles (snake_case, as the `ocpp` library takes it)."""
     unit = rate_unit_for(limit, capabilities)
-    start = now - _START_MARGIN
+    start = SAFE_DEFAULT_START if limit.safe_default else now - _START_MARGIN
     schedule: dict[str, Any] = {
         "charging_rate_unit": unit.value,
         "start_schedule": format_timestamp(start),

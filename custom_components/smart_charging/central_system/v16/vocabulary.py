@@ -25,3 +25,6 @@ MESSAGE_TRIGGERS: Final[dict[Trigger, MessageTrigger]] = {
 
 SAMPLE_INTERVAL: Final = "MeterValueSampleInterval"
 HEARTBEAT_INTERVAL: Final = "HeartbeatInterval"
+# The security whitepaper's keys: the HTTP Basic password (write-only) and the profile.
+AUTHORIZATION_KEY: Final = "AuthorizationKey"
+SECURITY_PROFILE: Final = "SecurityProfile"

@@ -39,7 +39,13 @@ from .smart_charging import (
     scope_of,
     shares_the_safe_level,
 )
-from .vocabulary import HEARTBEAT_INTERVAL, MESSAGE_TRIGGERS, TEXT_LIMITS, TX_UPDATED_INTERVAL
+from .vocabulary import (
+    BASIC_AUTH_PASSWORD,
+    HEARTBEAT_INTERVAL,
+    MESSAGE_TRIGGERS,
+    TEXT_LIMITS,
+    TX_UPDATED_INTERVAL,
+)
 
 
 def raw(value: Any) -> Any:
@@ -263,6 +269,24 @@ class V201Adapter(ConnectionAdapter):
                 name = f"{result['component']['name']}.{result['variable']['name']}"
                 failed[name] = ChargerRejectedError(self.session.charger_id, "SetVariables", status)
         return failed
+
+    async def install_password(self, password: str, profile: int) -> bool:
+        """SecurityCtrlr.BasicAuthPassword (A01).
+
+        The station reconnects with it when it already sends one; a station connecting
+        without any may keep doing so.
+        """
+        results = await self.set_variables([(DeviceVariable(*BASIC_AUTH_PASSWORD), password)])
+        status = str(results[0].get("attribute_status")) if results else "no result"
+        if status not in {"Accepted", "RebootRequired"}:
+            raise ChargerRejectedError(self.session.charger_id, "SetVariables", status)
+        return profile >= 1
+
+    async def keep_security_profile(self, profile: int) -> None:
+        """Nothing: 2.x's SecurityCtrlr.SecurityProfile is read-only.
+
+        A network connection profile sets it, which the station's installer owns.
+        """
 
     async def trigger(self, message: Trigger, connector_id: int | None) -> str:
         """Ask the station to send a message now (TriggerMessage)."""

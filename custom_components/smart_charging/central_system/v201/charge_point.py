@@ -30,6 +30,7 @@ from ..routing import on
 from ..session import ChargerSession
 from ..session_routing import SessionRouting
 from ..timestamps import format_timestamp, parse_timestamp, utc_now
+from ..transactions import Transaction
 from .inventory import note_report
 from .reports import ReportCollector
 from .vocabulary import CHARGING_STATES, CONNECTOR_STATUS
@@ -50,6 +51,8 @@ def schedule_limit(schedules: list[dict[str, Any]]) -> float | None:
     if not schedules or not (periods := schedules[0].get("charging_schedule_period")):
         return None
     period = periods[0]
+    if period.get("limit") is None:
+        return None  # 2.1: a period may hold a setpoint or an operation mode instead
     limit = float(period["limit"])
     if schedules[0].get("charging_rate_unit") == "W":
         limit /= NOMINAL_VOLTAGE * int(period.get("number_phases") or DEFAULT_PHASES)
@@ -102,7 +105,7 @@ class ChargePoint201(SessionRouting, ChargePoint):
         )
 
     @on(Action.heartbeat)
-    def on_heartbeat(self) -> call_result.Heartbeat:
+    def on_heartbeat(self, **_: Any) -> call_result.Heartbeat:
         """Answer with the time."""
         self.session.on_heartbeat()
         return call_result.Heartbeat(current_time=format_timestamp(utc_now()))
@@ -168,6 +171,8 @@ class ChargePoint201(SessionRouting, ChargePoint):
                 external_id,
             )
             return call_result.TransactionEvent()
+        if event_type == "Started":
+            self._started_late(known, readings, timestamp)
         if known.last_seq_no is not None and seq_no != known.last_seq_no + 1:
             _LOGGER.debug(
                 "%s: transaction %s seqNo %s after %s",
@@ -178,18 +183,19 @@ class ChargePoint201(SessionRouting, ChargePoint):
             )
         known.last_seq_no = max(seq_no, known.last_seq_no or 0)
         if event_type == "Ended":
-            energy = _energy(readings)
+            # Without a reading of its own, the last one counts (even one replayed after it).
             await session.on_stop_transaction(
                 known.transaction_id,
-                energy if energy is not None else known.last_meter or known.meter_start,
+                _energy(readings),
                 timestamp,
                 transaction_info.get("stopped_reason"),
                 readings,
             )
             connector = session.state.connector(known.connector_id)
-            connector.forget_ev()
             # The cable may stay in: the station need not send a new StatusNotification.
+            # (A replayed Ended of an earlier session leaves the running one alone.)
             if connector.transaction_id is None:
+                connector.forget_ev()
                 session.on_status(
                     known.connector_id,
                     ConnectorStatus.FINISHING,
@@ -212,6 +218,21 @@ class ChargePoint201(SessionRouting, ChargePoint):
         if id_token is None:
             return call_result.TransactionEvent()
         return call_result.TransactionEvent(id_token_info=self._token_info(id_token))
+
+    def _started_late(
+        self, transaction: Transaction, readings: list[MeterReading], timestamp: str
+    ) -> None:
+        """A Started replayed after later events of its transaction: it began earlier."""
+        started = parse_timestamp(timestamp)
+        connector = self.session.state.connector(transaction.connector_id)
+        shown = connector.session_start == parse_timestamp(transaction.started_at)
+        if started is None or not self.session.ledger.note_start(
+            transaction, _energy(readings), started
+        ):
+            return
+        if shown:
+            connector.session_start = started
+        self.session.show_energy(transaction)
 
     @on(Action.meter_values)
     def on_meter_values(

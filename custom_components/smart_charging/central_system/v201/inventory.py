@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..capabilities import MAX_CONNECTORS
 from ..limits import DEFAULT_PHASES, NOMINAL_VOLTAGE
 from ..model import Capabilities
 
@@ -75,7 +76,9 @@ def _note_evses(capabilities: Capabilities, report: list[Mapping[str, Any]]) -> 
     for item in report:
         component = item.get("component") or {}
         evse = (component.get("evse") or {}).get("id")
-        if component.get("name") != EVSE or not isinstance(evse, int) or evse < 1:
+        if component.get("name") != EVSE or not isinstance(evse, int):
+            continue
+        if not 1 <= evse <= MAX_CONNECTORS:
             continue
         name = (item.get("variable") or {}).get("name")
         if name == POWER:

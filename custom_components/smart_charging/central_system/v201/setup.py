@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..capabilities import INT32_MAX, INT32_MIN
 from ..device_model import DeviceVariable
 from ..errors import ChargerRejectedError
 from ..meter_values import ENERGY_IMPORT
@@ -44,9 +45,10 @@ _RATE_UNITS = {"a": "A", "current": "A", "w": "W", "power": "W"}
 
 def _integer(value: str | None) -> int | None:
     try:
-        return None if value is None else int(value.strip())
+        number = None if value is None else int(value.strip())
     except ValueError:
         return None
+    return number if number is None or INT32_MIN <= number <= INT32_MAX else None
 
 
 def capabilities_from_variables(values: Mapping[tuple[str, str], str | None]) -> Capabilities:
@@ -88,6 +90,7 @@ class Setup201(ChargerSetup):
             "device_model": self._read_device_model,
             "sampling": self._set_sampling,
             "inventory": self._ask_inventory,
+            "security": self._secure,
         }
 
     async def _read_device_model(self) -> None:

@@ -17,6 +17,7 @@ from ..v16.smart_charging import (
     CHARGE_POINT_MAX,
     PROFILE_ID_BASE,
     SAFE_DEFAULT_PROFILE_ID,
+    SAFE_DEFAULT_START,
     purposes_for as v16_purposes_for,
     rate_unit_for,
     scope_of,
@@ -81,7 +82,10 @@ def build_profile(
     schedule: dict[str, Any] = {
         "id": identifier,
         "charging_rate_unit": unit.value,
-        "start_schedule": format_timestamp(now - _START_MARGIN),
+        # The safe default starts long ago: see v16.smart_charging.SAFE_DEFAULT_START.
+        "start_schedule": format_timestamp(
+            SAFE_DEFAULT_START if limit.safe_default else now - _START_MARGIN
+        ),
         "charging_schedule_period": [period],
     }
     profile: dict[str, Any] = {

@@ -34,6 +34,7 @@ TX_UPDATED_MEASURANDS: Final = ("SampledDataCtrlr", "TxUpdatedMeasurands")
 ALIGNED_INTERVAL: Final = ("AlignedDataCtrlr", "Interval")
 ALIGNED_MEASURANDS: Final = ("AlignedDataCtrlr", "Measurands")
 HEARTBEAT_INTERVAL: Final = ("OCPPCommCtrlr", "HeartbeatInterval")
+BASIC_AUTH_PASSWORD: Final = ("SecurityCtrlr", "BasicAuthPassword")
 
 # connectorStatus of a StatusNotification; Occupied is refined by the transaction's
 # chargingState (see CHARGING_STATES).
