@@ -49,7 +49,7 @@ def fuzz_row(result: FuzzResult) -> Row:
     lost = result.fuzz_connections_lost + result.good_connections_lost
     return Row(
         fault=f"fuzz, OCPP {result.version.removeprefix('ocpp')}",
-        load=f"{result.frames:,} frames ({result.wrong_answers} answered wrongly)",
+        load=f"{result.frames:,} frames, {result.wrong_answers} answered wrongly",
         crashes=result.crashes,
         connections_lost=lost,
         transactions_lost=result.good_failures,
@@ -91,8 +91,8 @@ def replay_row(result: ReplayResult) -> Row:
     return Row(
         fault="chargers offline, replaying",
         load=(
-            f"{result.chargers} chargers, {result.messages_replayed:,} frames "
-            f"({result.stale_live_readings} stale live readings)"
+            f"{result.chargers} chargers, {result.messages_replayed:,} frames, "
+            f"{result.stale_live_readings} stale live readings"
         ),
         crashes=0,
         connections_lost=0,
@@ -118,11 +118,14 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def _fuzz_all(frames: int, seed: int) -> list[FuzzResult]:
+def _fuzz_rows(frames: int, seed: int) -> tuple[list[Row], list[str]]:
+    """Each version's row and problems (a FuzzResult's mappings do not cross processes)."""
+
     async def run() -> list[FuzzResult]:
         return [await run_fuzz(version, frames, seed) for version in VERSIONS]
 
-    return asyncio.run(run())
+    results = asyncio.run(run())
+    return [fuzz_row(result) for result in results], [p for r in results for p in r.problems]
 
 
 def _replay(chargers: int, messages: int) -> ReplayResult:
@@ -141,14 +144,14 @@ def main() -> None:
     args = parser.parse_args()
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        fuzzed = pool.submit(_fuzz_all, args.frames, args.seed).result()
+        fuzzed, fuzz_problems = pool.submit(_fuzz_rows, args.frames, args.seed).result()
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         storm = pool.submit(storm_in_this_process, args.chargers, 0.5, False).result()
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         replay = pool.submit(_replay, args.offline, args.messages).result()
-    rows = [*map(fuzz_row, fuzzed), storm_row(storm), replay_row(replay)]
+    rows = [*fuzzed, storm_row(storm), replay_row(replay)]
     print(table(rows))
-    problems = [*(p for f in fuzzed for p in f.problems), *storm.problems, *replay.problems]
+    problems = [*fuzz_problems, *storm.problems, *replay.problems]
     for problem in problems:
         print(f"- {problem}")
     print("all clean" if all(row.clean for row in rows) else "NOT CLEAN")
