@@ -71,6 +71,15 @@ class _Listener:
     def admission_requested(self, session: ChargerSession) -> None:
         pass
 
+    def password_needed(self, charger_id: str, password: str) -> None:
+        pass
+
+    def authentication_failed(self, charger_id: str, in_a_row: int) -> None:
+        pass
+
+    def authentication_recovered(self, charger_id: str) -> None:
+        pass
+
 
 class _Persistence:
     async def load(self) -> dict[str, Any] | None:
