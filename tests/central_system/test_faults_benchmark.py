@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+from ocpp import messages as ocpp_messages
+import pytest
+
 from benchmarks.faults import _fuzz_rows, _replay, replay_row, storm_row, table
 from benchmarks.restart_storm import storm_in_this_process
 
 
-def test_a_small_run_of_every_fault_is_clean(socket_enabled: None) -> None:
+def test_a_small_run_of_every_fault_is_clean(
+    socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A few frames, chargers and replays: every row clean, nothing lost, the table built."""
+    # The storm and the replay turn the library's thread-pool validation off for the process.
+    monkeypatch.setattr(ocpp_messages, "ASYNC_VALIDATION", ocpp_messages.ASYNC_VALIDATION)
     fuzzed, problems = _fuzz_rows(60, 1)
     storm = storm_row(storm_in_this_process(4, 0.5, False))
     replay = replay_row(_replay(2, 5))

@@ -299,13 +299,6 @@ DEEPER = 20_000
             "TypeConstraintViolation",
             id="integer-beyond-64-bits",
         ),
-        pytest.param(
-            '[2,"d-1","Heartbeat",' + "[" * DEEPER + "]" * DEEPER + "]",
-            "d-1",
-            "FormationViolation",
-            id="deep-payload",
-        ),
-        pytest.param("[" * DEEPER + "]" * DEEPER, "-1", "FormationViolation", id="deep-frame"),
     ],
 )
 async def test_frames_that_ended_the_connection_are_answered(
@@ -326,6 +319,40 @@ async def test_frames_that_ended_the_connection_are_answered(
     ]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert 18446744073709551616 not in server.session("CP-1").state.connectors
+
+
+@pytest.mark.parametrize(
+    ("frame", "message_id", "shallow"),
+    [
+        (
+            '[2,"d-1","Heartbeat",' + "[" * DEEPER + "]" * DEEPER + "]",
+            "d-1",
+            '[2,"d-1","Heartbeat",[]]',
+        ),
+        ("[" * DEEPER + "]" * DEEPER, "-1", "[[]]"),
+    ],
+    ids=["deep-payload", "deep-frame"],
+)
+async def test_frames_nested_too_deeply_are_answered(
+    server: Server,
+    raw_client: RawClientFactory,
+    caplog: pytest.LogCaptureFixture,
+    frame: str,
+    message_id: str,
+    shallow: str,
+) -> None:
+    """Nesting beyond the parser's reach: FormationViolation, the link kept.
+
+    A parser that reaches that deep (Python 3.14's) sees the frame it is: the answer is
+    the one the same frame gets when it is shallow.
+    """
+    caplog.set_level(logging.WARNING)
+    answer = await _exchange16(server, raw_client, frame, message_id)
+    same = await _exchange16(server, raw_client, shallow, message_id)
+    assert answer[:2] == [CALL_ERROR, message_id]
+    assert answer[2] in {"FormationViolation", same[2]}
+    assert answer[4] == {}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize(
