@@ -213,10 +213,16 @@ def test_signed_setpoints_keep_every_limit(snapshot: SiteInput) -> None:
 
 @st.composite
 def off_sites(draw: st.DrawFn) -> SiteInput:
-    """V2X cars everywhere, every objective off, nothing requested, nothing discharging."""
+    """V2X cars everywhere, every objective off, nothing requested, nothing discharging.
+
+    No target SoC either: a known SoC and target add the taper tail to a car's deadline
+    (`deadline.taper_tail`), knowledge a charge-only input does not have.
+    """
     snapshot = draw(v2x_sites(discharging=False))
     cars = tuple(
-        replace(c, v2x=replace(c.v2x, objective=None, requested=None)) if c.v2x is not None else c
+        replace(c, v2x=replace(c.v2x, objective=None, requested=None, target_soc=None))
+        if c.v2x is not None
+        else c
         for c in snapshot.connectors
     )
     return replace(
