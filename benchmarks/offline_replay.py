@@ -33,7 +33,7 @@ from custom_components.smart_charging.central_system.model import ConnectorState
 from custom_components.smart_charging.central_system.server import CentralSystem
 
 from .fault_harness import Books, JsonStore, central_system
-from .replay_chargers import FULL_POWER_W, ReplayCharger, make_charger, version_of
+from .replay_chargers import FULL_POWER_W, ReplayCharger, make_fleet
 
 ONLINE_W = 7360.0  # before the link is lost
 LIVE_W = 3680.0  # after it is back: the newest reading of a car still charging
@@ -137,17 +137,7 @@ async def run_offline_replay(
     rng = random.Random(seed)  # noqa: S311 - a reproducible order, not a secret
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-            fleet = [
-                make_charger(
-                    version_of(index, share_201),
-                    f"OFFLINE-{index:04d}",
-                    url,
-                    http,
-                    register_wh=10_000 + 1_000 * index,
-                    validate=validate,
-                )
-                for index in range(chargers)
-            ]
+            fleet = make_fleet("OFFLINE", chargers, share_201, url, http, validate=validate)
             try:
                 return await _replay_all(system, fleet, closures, messages, rng)
             finally:

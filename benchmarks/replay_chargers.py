@@ -687,3 +687,29 @@ def make_charger(
     """A charger of OCPP `version` ("1.6" or "2.0.1")."""
     kind: type[ReplayCharger] = Charger16 if version == "1.6" else Station201
     return kind(charger_id, url, http, **options)
+
+
+def make_fleet(
+    prefix: str,
+    chargers: int,
+    share_201: float,
+    url: str,
+    http: aiohttp.ClientSession,
+    *,
+    validate: bool,
+) -> list[ReplayCharger]:
+    """`chargers` chargers PREFIX-0000, ..., `share_201` of them 2.0.1.
+
+    Each meters from its own register: 10 kWh plus 1 kWh per index.
+    """
+    return [
+        make_charger(
+            version_of(index, share_201),
+            f"{prefix}-{index:04d}",
+            url,
+            http,
+            register_wh=10_000 + 1_000 * index,
+            validate=validate,
+        )
+        for index in range(chargers)
+    ]

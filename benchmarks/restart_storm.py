@@ -39,7 +39,7 @@ from ocpp import messages as ocpp_messages
 from custom_components.smart_charging.central_system.server import CentralSystem
 
 from .fault_harness import Books, JsonStore, StoreView, central_system, ledger_entry
-from .replay_chargers import LinkLostError, ReplayCharger, make_charger, version_of
+from .replay_chargers import LinkLostError, ReplayCharger, make_fleet
 
 # What each charger does around the restart, by its number modulo 4.
 LEAVES_AT_SHUTDOWN, LEAVES_WHILE_DOWN = 0, 1
@@ -141,17 +141,7 @@ async def run_restart_storm(
     port = first.port
     url = f"ws://127.0.0.1:{port}"
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        fleet = [
-            make_charger(
-                version_of(index, share_201),
-                f"STORM-{index:04d}",
-                url,
-                http,
-                register_wh=10_000 + 1_000 * index,
-                validate=validate,
-            )
-            for index in range(chargers)
-        ]
+        fleet = make_fleet("STORM", chargers, share_201, url, http, validate=validate)
         try:
             return await _storm(first, first_store, store, closures, fleet, port)
         finally:
