@@ -30,6 +30,10 @@ class ChargerTimeoutError(ChargerError):
         self.action = action
 
 
+# CALLERROR codes that mean "not now" rather than "never".
+TRANSIENT_CODES = frozenset({"InternalError", "GenericError", "SecurityError"})
+
+
 class ChargerRejectedError(ChargerError):
     """The charger answered, but not with success (status or CALLERROR code)."""
 

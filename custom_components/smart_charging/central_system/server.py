@@ -17,7 +17,7 @@ from aiohttp import WSCloseCode, hdrs, web
 
 from .adapter import AdapterType, ChargerAdapter
 from .connection import WebSocketConnection
-from .errors import ChargerError, ChargerRejectedError
+from .errors import ChargerError
 from .policy import AccessPolicy, Admission
 from .rejection import refuse
 from .rpc import preload_validators
@@ -33,7 +33,6 @@ from .text_limits import widest
 from .transactions import TransactionLedger
 from .trigger import Trigger
 from .v16.adapter import V16Adapter
-from .v16.setup import TRANSIENT_CODES
 from .v21.adapter import V21Adapter
 from .v201.adapter import V201Adapter
 
@@ -261,11 +260,6 @@ class CentralSystem:
         """Send a rotated password now; a failure leaves it to the next connection's setup."""
         try:
             await session.install_password()
-        except ChargerRejectedError as error:
-            if error.status in TRANSIENT_CODES:
-                _LOGGER.info("%s: password not installed yet: %s", session.charger_id, error)
-                return
-            session.password_refused()
         except ChargerError as error:
             _LOGGER.info("%s: password not installed yet: %s", session.charger_id, error)
 

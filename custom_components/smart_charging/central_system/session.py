@@ -17,7 +17,7 @@ from .adapter import ChargerAdapter
 from .capabilities import capabilities_as_dict, capabilities_from_dict
 from .charger_maximum import note_offer
 from .energy_register import EnergyRegister
-from .errors import ChargerOfflineError
+from .errors import TRANSIENT_CODES, ChargerOfflineError, ChargerRejectedError
 from .limits import ChargingLimit, LimitUnit
 from .meter_values import ENERGY_EXPORT, MeterReading, apply_reading, stop_flow
 from .model import BootInfo, ChargerState, ConnectorState, ConnectorStatus
@@ -386,10 +386,11 @@ class ChargerSession:
         self._host.state_changed(self)
 
     async def install_password(self) -> None:
-        """Send the charger the password waiting for it, if any (raises `ChargerError`).
+        """Send the charger the password waiting for it, if any.
 
         Once it took it, it is required from the connection the charger said it will use
-        it on (see `security.credentials`).
+        it on (see `security.credentials`). A refusal shows it to the owner to enter; a
+        passing trouble (and any other `ChargerError`) is raised, to be tried again.
         """
         credentials = self._host.credentials.get(self.charger_id)
         if (
@@ -398,21 +399,25 @@ class ChargerSession:
             or credentials.state is not PasswordState.INSTALLING
         ):
             return
-        will_use = await self.require_adapter().install_password(
-            credentials.password, self.state.security_profile or 0
-        )
+        try:
+            will_use = await self.require_adapter().install_password(
+                credentials.password, self.state.security_profile or 0
+            )
+        except ChargerRejectedError as error:
+            if error.status in TRANSIENT_CODES:
+                raise
+            _LOGGER.warning(
+                "%s: refused its password (%s): enter it on the charger",
+                self.charger_id,
+                error.status,
+            )
+            credentials.state = PasswordState.MANUAL
+            self._host.save_later()
+            self._host.password_needed(self, credentials.password)
+            return
         credentials.state = PasswordState.INSTALLED if will_use else PasswordState.STORED
         _LOGGER.info("%s: password installed", self.charger_id)
         await self._host.save_now()
-
-    def password_refused(self) -> None:
-        """The charger refused its password over OCPP: the owner is shown it to enter."""
-        credentials = self._host.credentials.get(self.charger_id)
-        if credentials is None or credentials.state is not PasswordState.INSTALLING:
-            return
-        credentials.state = PasswordState.MANUAL
-        self._host.save_later()
-        self._host.password_needed(self, credentials.password)
 
     def save_capabilities(self) -> None:
         """Persist what was learned about the charger (capabilities, working purposes)."""

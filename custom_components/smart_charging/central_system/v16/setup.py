@@ -15,7 +15,7 @@ import logging
 from ..adapter import ChargerAdapter
 from ..capabilities import CAPABILITY_KEYS, parse_capabilities
 from ..charger_maximum import parse_vendor_maximum, vendor_keys
-from ..errors import ChargerOfflineError, ChargerRejectedError, ChargerTimeoutError
+from ..errors import TRANSIENT_CODES, ChargerOfflineError, ChargerRejectedError, ChargerTimeoutError
 from ..meter_values import (
     CURRENT_IMPORT,
     CURRENT_OFFERED,
@@ -43,8 +43,6 @@ WANTED_MEASURANDS = (
 SAMPLED_DATA = "MeterValuesSampledData"
 # How a refused read of the vendor keys shows among the refused keys.
 VENDOR_MAXIMUM = "GetConfiguration[vendor maximum]"
-# CALLERROR codes that mean "not now" rather than "never".
-TRANSIENT_CODES = frozenset({"InternalError", "GenericError", "SecurityError"})
 # The longest wait between two tries of a failed step (s).
 MAX_RETRY_INTERVAL = 1800.0
 
@@ -119,17 +117,7 @@ class ChargerSetup:
 
     async def _secure(self) -> None:
         """Install a waiting password; keep the profile a TLS connection reached."""
-        try:
-            await self._session.install_password()
-        except ChargerRejectedError as error:
-            if error.status in TRANSIENT_CODES:
-                raise
-            self.logger.warning(
-                "%s: refused its password (%s): enter it on the charger",
-                self._session.charger_id,
-                error.status,
-            )
-            self._session.password_refused()
+        await self._session.install_password()
         await self._adapter.keep_security_profile(self._session.state.security_profile or 0)
 
     async def _change(self, key: str, value: str) -> str | None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..capabilities import INT32_MAX, INT32_MIN
 from ..device_model import DeviceVariable
-from ..errors import ChargerRejectedError
+from ..errors import TRANSIENT_CODES, ChargerRejectedError
 from ..meter_values import ENERGY_IMPORT
 from ..model import Capabilities
 from ..session import ChargerSession
-from ..v16.setup import TRANSIENT_CODES, WANTED_MEASURANDS, ChargerSetup
+from ..v16.setup import WANTED_MEASURANDS, ChargerSetup
 from .vocabulary import (
     ALIGNED_INTERVAL,
     ALIGNED_MEASURANDS,
